@@ -1,0 +1,22 @@
+package dev.tandem.core.runtime;
+
+import dev.tandem.core.stage.Stage;
+import java.util.List;
+
+/** One started container of one instance, kept running by its runtime until closed. */
+public interface RunningContainer extends AutoCloseable {
+
+  String hostname();
+
+  /** Invokes the container; valid while it is healthy. */
+  Stage stage();
+
+  ContainerStatus status();
+
+  /** The most recent lines the container wrote to stdout and stderr, oldest first. */
+  List<String> recentLogs();
+
+  /** Stops the container and releases its resources; waits for it to exit. */
+  @Override
+  void close();
+}

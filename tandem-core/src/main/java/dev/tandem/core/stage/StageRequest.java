@@ -1,0 +1,26 @@
+package dev.tandem.core.stage;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one stage receives: the body and the three headers of the SageMaker container contract
+ * that Tandem forwards.
+ *
+ * @param body the request body
+ * @param contentType the {@code Content-Type} of the body, absent when the client sent none
+ * @param accept the {@code Accept} the stage should answer with; absent for every stage but the
+ *     last of a serial pipeline, so that each stage's own default applies
+ * @param customAttributes the client's {@code X-Amzn-SageMaker-Custom-Attributes}, given to every
+ *     stage
+ */
+public record StageRequest(
+    Payload body,
+    @Nullable String contentType,
+    @Nullable String accept,
+    @Nullable String customAttributes) {
+
+  public StageRequest {
+    Objects.requireNonNull(body, "body");
+  }
+}

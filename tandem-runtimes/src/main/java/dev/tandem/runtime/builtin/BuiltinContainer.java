@@ -1,0 +1,104 @@
+package dev.tandem.runtime.builtin;
+
+import dev.tandem.core.runtime.ContainerStatus;
+import dev.tandem.core.runtime.ContainerStatus.Phase;
+import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.core.stage.Stage;
+import dev.tandem.core.stage.StageContext;
+import dev.tandem.core.stage.StageProvider;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.core.stage.StageResponse;
+import dev.tandem.runtime.ContainerLog;
+import dev.tandem.runtime.StatusCell;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An in-process stage for one instance. It is built on a virtual thread (loading a model can take
+ * a while) and is healthy once built; a provider that fails leaves the container stopped with the
+ * failure as its reason.
+ */
+final class BuiltinContainer implements RunningContainer {
+  private final LaunchRequest request;
+  private final StageProvider provider;
+  private final ContainerLog log;
+  private final StatusCell status;
+  private final Thread loader;
+  private final Stage facade = this::invoke;
+  private volatile @Nullable Stage stage;
+
+  BuiltinContainer(LaunchRequest request, StageProvider provider) {
+    this.request = request;
+    this.provider = provider;
+    this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
+    this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
+    this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
+  }
+
+  void start() {
+    loader.start();
+  }
+
+  private void load() {
+    try {
+      Stage created =
+          provider.create(
+              new StageContext(
+                  request.hostname(), request.modelDir(), request.container().environment()));
+      stage = created;
+      log.event("loaded builtin:" + provider.name());
+      status.set(ContainerStatus.healthy(0));
+    } catch (Exception | LinkageError e) {
+      String reason = "builtin:" + provider.name() + " failed to load: " + e.getMessage();
+      log.event(reason);
+      status.set(new ContainerStatus(Phase.STOPPED, reason, 0));
+    }
+  }
+
+  @Override
+  public String hostname() {
+    return request.hostname();
+  }
+
+  @Override
+  public Stage stage() {
+    return facade;
+  }
+
+  private StageResponse invoke(StageRequest stageRequest) {
+    Stage loaded = stage;
+    if (loaded == null) {
+      throw new IllegalStateException("builtin:" + provider.name() + " is not loaded");
+    }
+    return loaded.invoke(stageRequest);
+  }
+
+  @Override
+  public ContainerStatus status() {
+    return status.get();
+  }
+
+  @Override
+  public List<String> recentLogs() {
+    return log.recent();
+  }
+
+  @Override
+  public void close() {
+    try {
+      loader.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Stage loaded = stage;
+    if (loaded != null) {
+      try {
+        loaded.close();
+      } catch (RuntimeException e) {
+        log.event("close failed: " + e.getMessage());
+      }
+    }
+    status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
+  }
+}

@@ -1,0 +1,27 @@
+package dev.tandem.runtime.builtin;
+
+import dev.tandem.core.model.ImageRef;
+import dev.tandem.core.runtime.ContainerRuntime;
+import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.core.stage.StageProvider;
+
+/** Runs {@code builtin:NAME} containers: in-process stages, no process and no network hop. */
+public final class BuiltinRuntime implements ContainerRuntime {
+  private final StageRegistry registry;
+
+  public BuiltinRuntime(StageRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public RunningContainer start(LaunchRequest request) {
+    if (!(request.container().image() instanceof ImageRef.Builtin builtin)) {
+      throw new IllegalArgumentException("not a builtin image: " + request.container().image());
+    }
+    StageProvider provider = registry.provider(builtin.name());
+    BuiltinContainer container = new BuiltinContainer(request, provider);
+    container.start();
+    return container;
+  }
+}
