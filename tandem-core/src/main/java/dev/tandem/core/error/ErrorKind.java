@@ -8,6 +8,8 @@ package dev.tandem.core.error;
 public enum ErrorKind {
   /** The request is invalid: the caller must change it. */
   VALIDATION(400),
+  /** No operation is served at the request's method and path. */
+  UNKNOWN_OPERATION(404),
   /** The request body is larger than the configured limit. */
   PAYLOAD_TOO_LARGE(413),
   /** A container (stage) failed, answered an error status or did not answer in time. */

@@ -1,0 +1,92 @@
+package dev.tandem.server;
+
+import dev.tandem.runtime.RuntimeSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the server is configured with; immutable and validated when built. The defaults are
+ * in {@link #defaults()}, in one place.
+ *
+ * @param host the address to listen on ({@code 127.0.0.1})
+ * @param port the port to listen on ({@code 8080}; 0 picks a free one)
+ * @param dataDir where Tandem keeps its state and extracted models ({@code .tandem})
+ * @param maxPayloadBytes the largest request body, and the largest payload between two containers
+ *     (6 MB, SageMaker's 6,291,456 bytes)
+ * @param startupTimeout how long a container has to become healthy (600 s, SageMaker's
+ *     ContainerStartupHealthCheckTimeoutInSeconds default)
+ * @param region the AWS region named in ARNs and messages ({@code us-east-1})
+ * @param accountId the AWS account id named in ARNs and messages ({@code 000000000000})
+ * @param runtime how containers are run, timed and restarted
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    long maxPayloadBytes,
+    Duration startupTimeout,
+    String region,
+    String accountId,
+    RuntimeSettings runtime) {
+
+  public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
+  private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(dataDir, "data-dir");
+    Objects.requireNonNull(startupTimeout, "startup-timeout");
+    Objects.requireNonNull(region, "region");
+    Objects.requireNonNull(runtime, "runtime");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+    }
+    if (maxPayloadBytes < 1) {
+      throw new IllegalArgumentException("max-payload must be positive, was " + maxPayloadBytes);
+    }
+    if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+      throw new IllegalArgumentException("startup-timeout must be positive, was " + startupTimeout);
+    }
+    if (!ACCOUNT.matcher(accountId).matches()) {
+      throw new IllegalArgumentException("account-id must be 12 digits, was '" + accountId + "'");
+    }
+  }
+
+  public static ServerConfig defaults() {
+    return new ServerConfig(
+        "127.0.0.1",
+        8080,
+        Path.of(".tandem"),
+        SAGEMAKER_MAX_PAYLOAD,
+        Duration.ofSeconds(600),
+        "us-east-1",
+        "000000000000",
+        RuntimeSettings.defaults());
+  }
+
+  public ServerConfig withHost(String value) {
+    return new ServerConfig(value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+  }
+
+  public ServerConfig withPort(int value) {
+    return new ServerConfig(host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+  }
+
+  public ServerConfig withDataDir(Path value) {
+    return new ServerConfig(host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+  }
+
+  public ServerConfig withMaxPayloadBytes(long value) {
+    return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime);
+  }
+
+  public ServerConfig withStartupTimeout(Duration value) {
+    return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime);
+  }
+
+  public ServerConfig withRuntime(RuntimeSettings value) {
+    return new ServerConfig(host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.tandem.server;
+
+import dev.tandem.core.engine.PipelineEngine;
+import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.runtime.Runtimes;
+import dev.tandem.runtime.builtin.BuiltinRuntime;
+import dev.tandem.runtime.builtin.StageRegistry;
+import dev.tandem.runtime.contract.ContractClient;
+import dev.tandem.runtime.exec.ExecRuntime;
+import dev.tandem.runtime.http.HttpRuntime;
+import dev.tandem.runtime.model.ArchiveLimits;
+import dev.tandem.runtime.model.ModelDataStore;
+import dev.tandem.server.api.ErrorResponses;
+import dev.tandem.server.api.InvocationsApi;
+import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.http.HttpTransport;
+import dev.tandem.server.http.RequestRouter;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that wires Tandem together: the HTTP server, the APIs, the endpoints and the
+ * runtimes that run their containers. Everything else gets its collaborators through its
+ * constructor.
+ */
+public final class TandemServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TandemServer.class);
+
+  private final ServerConfig config;
+  private final Vertx vertx;
+  private final ContractClient contractClient;
+  private final ExecutorService virtualThreads;
+  private final EndpointRegistry endpoints;
+  private final HttpServer httpServer;
+  private volatile boolean closed;
+
+  private TandemServer(ServerConfig config, ClassLoader stageLoader) {
+    this.config = config;
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
+    }
+    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
+    this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
+    Runtimes runtimes =
+        new Runtimes(
+            new ExecRuntime(contractClient, config.runtime()),
+            new HttpRuntime(contractClient, config.runtime()),
+            new BuiltinRuntime(StageRegistry.discover(stageLoader)));
+    this.endpoints =
+        new EndpointRegistry(
+            runtimes,
+            new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()),
+            config.startupTimeout());
+    ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
+    InvocationsApi invocations =
+        new InvocationsApi(
+            endpoints,
+            new PipelineEngine(config.maxPayloadBytes()),
+            errors,
+            virtualThreads,
+            config.maxPayloadBytes(),
+            config.accountId());
+    this.httpServer =
+        vertx
+            .createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
+            .requestHandler(new RequestRouter(invocations, errors));
+  }
+
+  /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
+  public static TandemServer start(ServerConfig config) {
+    return start(config, TandemServer.class.getClassLoader());
+  }
+
+  /**
+   * Starts a server whose {@code builtin:} stages are found on {@code stageLoader}'s class path.
+   */
+  public static TandemServer start(ServerConfig config, ClassLoader stageLoader) {
+    TandemServer server = new TandemServer(config, stageLoader);
+    try {
+      server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      server.close();
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalStateException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
+    }
+    LOG.info("Tandem listening on http://{}:{} (data dir {})", config.host(), server.port(), config.dataDir());
+    return server;
+  }
+
+  public int port() {
+    return httpServer.actualPort();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Deploys {@code model} as an endpoint named after it, with one instance. */
+  public Endpoint deploy(PipelineDefinition model) {
+    return endpoints.deploy(model.modelName(), model, 1);
+  }
+
+  public EndpointRegistry endpoints() {
+    return endpoints;
+  }
+
+  /** Stops taking requests, then stops every container and waits for them to exit. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("Tandem stopping");
+    await(httpServer.close());
+    endpoints.close();
+    virtualThreads.shutdown();
+    contractClient.close();
+    await(vertx.close());
+    LOG.info("Tandem stopped");
+  }
+
+  private static void await(io.vertx.core.Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("shutdown step did not finish cleanly: {}", e.toString());
+    }
+  }
+
+  private static ThreadFactory virtualThreadFactory() {
+    return Thread.ofVirtual()
+        .name("tandem-request-", 0)
+        .uncaughtExceptionHandler((thread, error) -> LOG.error("Uncaught failure in {}", thread.getName(), error))
+        .factory();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.tandem.server.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.TandemException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes errors in AWS's rest-json shape — {@code x-amzn-ErrorType} and a JSON body with {@code
+ * message} plus the error shape's members — so the AWS SDKs raise the modelled exception. The one
+ * place where the runtime API maps an {@link ErrorKind} to its code; a failure that is not a
+ * {@link TandemException} becomes {@code InternalFailure} and its details stay in the server log.
+ */
+public final class ErrorResponses {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String logArnPrefix;
+
+  /**
+   * @param region the AWS region named in log stream ARNs
+   * @param accountId the account named in log stream ARNs
+   */
+  public ErrorResponses(String region, String accountId) {
+    this.logArnPrefix = "arn:aws:logs:" + region + ":" + accountId + ":log-group:/aws/sagemaker/Endpoints/";
+  }
+
+  static String runtimeCode(ErrorKind kind) {
+    return switch (kind) {
+      case VALIDATION, PAYLOAD_TOO_LARGE -> "ValidationError";
+      case UNKNOWN_OPERATION -> "UnknownOperationException";
+      case MODEL_ERROR -> "ModelError";
+      case MODEL_NOT_READY -> "ModelNotReadyException";
+      case INTERNAL_FAILURE -> "InternalFailure";
+      case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+    };
+  }
+
+  /**
+   * Answers {@code error}.
+   *
+   * @param logStream where the failing container logs ({@code endpoint}, variant/instance/host),
+   *     for ModelError's {@code LogStreamArn}; null when unknown
+   */
+  public void write(
+      HttpServerResponse response, String requestId, Throwable error, @Nullable String logStream) {
+    TandemException failure;
+    if (error instanceof TandemException known) {
+      failure = known;
+    } else {
+      LOG.error("Request {} failed", requestId, error);
+      failure =
+          new TandemException(
+              ErrorKind.INTERNAL_FAILURE,
+              "An internal error occurred while serving request " + requestId + ".");
+    }
+    ObjectNode body = JSON.createObjectNode();
+    body.put("message", failure.getMessage());
+    if (failure instanceof ModelErrorException model) {
+      if (model.originalStatusCode() != null) {
+        body.put("OriginalStatusCode", model.originalStatusCode());
+      }
+      if (model.originalMessage() != null) {
+        body.put("OriginalMessage", model.originalMessage());
+      }
+      if (logStream != null) {
+        body.put("LogStreamArn", logArnPrefix + logStream);
+      }
+    }
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an ObjectNode always serializes", e);
+    }
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response
+        .setStatusCode(failure.kind().httpStatus())
+        .putHeader("x-amzn-ErrorType", runtimeCode(failure.kind()))
+        .putHeader("x-amzn-RequestId", requestId)
+        .putHeader("Content-Type", "application/json")
+        .end(Buffer.buffer(bytes));
+  }
+}

@@ -1,0 +1,176 @@
+package dev.tandem.server.api;
+
+import dev.tandem.core.engine.InvocationResult;
+import dev.tandem.core.engine.PipelineEngine;
+import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.PayloadTooLargeException;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.stage.Payload;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.core.stage.StageResponse;
+import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.http.BodyReader;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * SageMaker's InvokeEndpoint: {@code POST /endpoints/{EndpointName}/invocations}
+ * ({@code api/sagemaker-runtime.json}). Reads the body on the event loop, runs the pipeline on a
+ * virtual thread, and answers with the last container's body, content type and custom attributes,
+ * the variant that served, and per-container timing.
+ */
+public final class InvocationsApi {
+  static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+  static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
+  static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";
+  static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
+  static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
+  static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
+  private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
+  private static final int MAX_HEADER = 1024;
+
+  private final EndpointRegistry endpoints;
+  private final PipelineEngine engine;
+  private final ErrorResponses errors;
+  private final Executor virtualThreads;
+  private final long maxPayloadBytes;
+  private final String accountId;
+
+  public InvocationsApi(
+      EndpointRegistry endpoints,
+      PipelineEngine engine,
+      ErrorResponses errors,
+      Executor virtualThreads,
+      long maxPayloadBytes,
+      String accountId) {
+    this.endpoints = endpoints;
+    this.engine = engine;
+    this.errors = errors;
+    this.virtualThreads = virtualThreads;
+    this.maxPayloadBytes = maxPayloadBytes;
+    this.accountId = accountId;
+  }
+
+  public void handle(HttpServerRequest request, String endpointName) {
+    long start = System.nanoTime();
+    String requestId = UUID.randomUUID().toString();
+    BodyReader.read(request, maxPayloadBytes)
+        .onComplete(
+            read -> {
+              if (read.failed()) {
+                refuse(request, requestId, read.cause());
+              } else {
+                virtualThreads.execute(
+                    () -> invoke(request, endpointName, read.result(), requestId, start));
+              }
+            });
+  }
+
+  private void refuse(HttpServerRequest request, String requestId, Throwable cause) {
+    HttpServerResponse response = request.response();
+    if (cause instanceof PayloadTooLargeException) {
+      // The rest of the body is not read: close the connection once the error is out.
+      response.putHeader("Connection", "close");
+      response.endHandler(done -> request.connection().close());
+    }
+    errors.write(response, requestId, cause, null);
+  }
+
+  private void invoke(
+      HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
+    HttpServerResponse response = request.response();
+    Endpoint endpoint = null;
+    Instance instance = null;
+    try {
+      StageRequest stageRequest = readRequest(request, body);
+      endpoint = findEndpoint(endpointName, request.getHeader(TARGET_VARIANT));
+      instance = endpoint.acquire();
+      InvocationResult result =
+          engine.invoke(
+              endpoint.model().mode(),
+              instance.stages(),
+              stageRequest,
+              header(request, TARGET_CONTAINER, 63));
+      respond(response, endpoint, result, requestId, start);
+    } catch (RuntimeException e) {
+      String logStream = null;
+      if (e instanceof ModelErrorException model && endpoint != null && instance != null) {
+        logStream = endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/" + model.container();
+      }
+      errors.write(response, requestId, e, logStream);
+    } finally {
+      if (instance != null) {
+        endpoint.release(instance);
+      }
+    }
+  }
+
+  private StageRequest readRequest(HttpServerRequest request, Buffer body) {
+    header(request, INFERENCE_ID, 64);
+    if (request.getHeader(TARGET_MODEL) != null) {
+      throw new ValidationException(
+          TARGET_MODEL + " names a model of a multi-model endpoint; this endpoint serves one model.");
+    }
+    return new StageRequest(
+        Payload.wrap(body.getBytes()),
+        header(request, "Content-Type", MAX_HEADER),
+        header(request, "Accept", MAX_HEADER),
+        header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
+  }
+
+  private Endpoint findEndpoint(String name, @Nullable String targetVariant) {
+    if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
+      throw new ValidationException(
+          "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
+              + " constraint: Member must satisfy regular expression pattern:"
+              + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
+    }
+    Endpoint endpoint =
+        endpoints
+            .find(name)
+            .orElseThrow(
+                () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
+    if (targetVariant != null && !targetVariant.equals(endpoint.variantName())) {
+      throw new ValidationException(
+          "Target variant " + targetVariant + " does not exist on endpoint " + name
+              + "; its variant is " + endpoint.variantName() + ".");
+    }
+    return endpoint;
+  }
+
+  private static void respond(
+      HttpServerResponse response,
+      Endpoint endpoint,
+      InvocationResult result,
+      String requestId,
+      long start) {
+    StageResponse last = result.response();
+    if (last.contentType() != null) {
+      response.putHeader("Content-Type", last.contentType());
+    }
+    if (last.customAttributes() != null) {
+      response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
+    }
+    response
+        .putHeader(INVOKED_VARIANT, endpoint.variantName())
+        .putHeader("x-amzn-RequestId", requestId)
+        .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
+        .end(Buffer.buffer(last.body().unsafeArray()));
+  }
+
+  private static @Nullable String header(HttpServerRequest request, String name, int maxLength) {
+    String value = request.getHeader(name);
+    if (value != null && value.length() > maxLength) {
+      throw new ValidationException(
+          "Header " + name + " is " + value.length() + " characters long; at most " + maxLength + ".");
+    }
+    return value;
+  }
+}

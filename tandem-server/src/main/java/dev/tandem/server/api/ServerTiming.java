@@ -1,0 +1,31 @@
+package dev.tandem.server.api;
+
+import dev.tandem.core.engine.StageTiming;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code Server-Timing} header of an invocation: one entry per container that ran, with its
+ * hostname and milliseconds, then {@code tandem} for the time Tandem itself added.
+ */
+final class ServerTiming {
+  private ServerTiming() {}
+
+  static String header(List<StageTiming> timings, long totalNanos) {
+    StringBuilder header = new StringBuilder(32 * (timings.size() + 1));
+    long inStages = 0;
+    for (StageTiming timing : timings) {
+      inStages += timing.nanos();
+      entry(header, timing.hostname(), timing.nanos());
+    }
+    entry(header, "tandem", Math.max(0, totalNanos - inStages));
+    return header.toString();
+  }
+
+  private static void entry(StringBuilder header, String name, long nanos) {
+    if (!header.isEmpty()) {
+      header.append(", ");
+    }
+    header.append(name).append(";dur=").append(String.format(Locale.ROOT, "%.3f", nanos / 1e6));
+  }
+}

@@ -1,0 +1,26 @@
+package dev.tandem.server.http;
+
+import io.vertx.core.http.HttpServerOptions;
+
+/**
+ * Socket and protocol settings of Tandem's HTTP server. {@code TCP_NODELAY} is on: with Nagle's
+ * algorithm a sequential keep-alive POST stalls ~44 ms on these machines (DESIGN §9), and a test
+ * guards it.
+ */
+public final class HttpTransport {
+  private HttpTransport() {}
+
+  public static HttpServerOptions serverOptions(String host, int port) {
+    return new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setTcpKeepAlive(true)
+        .setReuseAddress(true)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setMaxInitialLineLength(8192)
+        .setMaxHeaderSize(16 * 1024)
+        .setHandle100ContinueAutomatically(true);
+  }
+}
