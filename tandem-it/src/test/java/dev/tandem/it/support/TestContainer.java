@@ -91,6 +91,7 @@ public final class TestContainer {
       }
       default -> {}
     }
+    System.out.println("invocation of " + input.length + " bytes");
     String trace =
         ">" + env.getOrDefault("TAG", "?") + "(ct=" + contentType + ",accept=" + headers.getFirst("Accept")
             + ",ca=" + headers.getFirst("X-Amzn-SageMaker-Custom-Attributes") + ")";
