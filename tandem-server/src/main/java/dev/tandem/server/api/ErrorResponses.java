@@ -42,6 +42,9 @@ public final class ErrorResponses {
     };
   }
 
+  /** An error answer, ready to write. */
+  record Reply(int status, String code, byte[] body) {}
+
   /**
    * Answers {@code error}.
    *
@@ -50,6 +53,19 @@ public final class ErrorResponses {
    */
   public void write(
       HttpServerResponse response, String requestId, Throwable error, @Nullable String logStream) {
+    Reply reply = reply(requestId, error, logStream);
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response
+        .setStatusCode(reply.status())
+        .putHeader("x-amzn-ErrorType", reply.code())
+        .putHeader("x-amzn-RequestId", requestId)
+        .putHeader("Content-Type", "application/json")
+        .end(Buffer.buffer(reply.body()));
+  }
+
+  Reply reply(String requestId, Throwable error, @Nullable String logStream) {
     TandemException failure;
     if (error instanceof TandemException known) {
       failure = known;
@@ -73,20 +89,10 @@ public final class ErrorResponses {
         body.put("LogStreamArn", logArnPrefix + logStream);
       }
     }
-    byte[] bytes;
     try {
-      bytes = JSON.writeValueAsBytes(body);
+      return new Reply(failure.kind().httpStatus(), runtimeCode(failure.kind()), JSON.writeValueAsBytes(body));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("an ObjectNode always serializes", e);
     }
-    if (response.ended() || response.closed()) {
-      return;
-    }
-    response
-        .setStatusCode(failure.kind().httpStatus())
-        .putHeader("x-amzn-ErrorType", runtimeCode(failure.kind()))
-        .putHeader("x-amzn-RequestId", requestId)
-        .putHeader("Content-Type", "application/json")
-        .end(Buffer.buffer(bytes));
   }
 }
