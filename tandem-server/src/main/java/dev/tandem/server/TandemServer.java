@@ -16,9 +16,11 @@ import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.RequestRouter;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +48,10 @@ public final class TandemServer implements AutoCloseable {
   private final HttpServer httpServer;
   private volatile boolean closed;
 
-  private TandemServer(ServerConfig config, ClassLoader stageLoader) {
+  private TandemServer(
+      ServerConfig config,
+      ClassLoader stageLoader,
+      UnaryOperator<Handler<HttpServerRequest>> routing) {
     this.config = config;
     try {
       Files.createDirectories(config.dataDir());
@@ -77,7 +83,7 @@ public final class TandemServer implements AutoCloseable {
     this.httpServer =
         vertx
             .createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-            .requestHandler(new RequestRouter(invocations, errors));
+            .requestHandler(routing.apply(new RequestRouter(invocations, errors)));
   }
 
   /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
@@ -89,7 +95,19 @@ public final class TandemServer implements AutoCloseable {
    * Starts a server whose {@code builtin:} stages are found on {@code stageLoader}'s class path.
    */
   public static TandemServer start(ServerConfig config, ClassLoader stageLoader) {
-    TandemServer server = new TandemServer(config, stageLoader);
+    return start(config, stageLoader, UnaryOperator.identity());
+  }
+
+  /**
+   * Starts a server for an embedding application: {@code routing} gets Tandem's request handler
+   * and returns the one the server uses, so the application can serve paths of its own next to
+   * Tandem's (the benchmarks serve a plain echo route this way, as their baseline).
+   */
+  public static TandemServer start(
+      ServerConfig config,
+      ClassLoader stageLoader,
+      UnaryOperator<Handler<HttpServerRequest>> routing) {
+    TandemServer server = new TandemServer(config, stageLoader, routing);
     try {
       server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

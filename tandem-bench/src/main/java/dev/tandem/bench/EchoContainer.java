@@ -1,0 +1,42 @@
+package dev.tandem.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+
+/**
+ * The benchmark's container: a contract server that answers each invocation with its body and
+ * content type, as a child process. Built on the JDK's server (with TCP_NODELAY), like the
+ * example containers and many hand-written ones.
+ */
+public final class EchoContainer {
+  public static void main(String[] args) throws IOException {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.createContext(
+        "/ping",
+        exchange -> {
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+        });
+    server.createContext(
+        "/invocations",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          String type = exchange.getRequestHeaders().getFirst("Content-Type");
+          if (type != null) {
+            exchange.getResponseHeaders().set("Content-Type", type);
+          }
+          exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+  }
+}

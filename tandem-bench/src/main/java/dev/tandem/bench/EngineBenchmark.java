@@ -1,0 +1,71 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.engine.InvocationResult;
+import dev.tandem.core.engine.PipelineEngine;
+import dev.tandem.core.engine.PipelineStage;
+import dev.tandem.core.model.ExecutionMode;
+import dev.tandem.core.stage.Payload;
+import dev.tandem.core.stage.Stage;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.core.stage.StageResponse;
+import dev.tandem.stages.identity.IdentityStageProvider;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The engine's own cost per invocation of three in-process stages — hand-off of content types,
+ * payload checks, timing — against calling the same three stages in a plain loop.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class EngineBenchmark {
+  private PipelineEngine engine;
+  private List<PipelineStage> stages;
+  private Stage[] plain;
+  private StageRequest request;
+
+  @Setup
+  public void setUp() throws Exception {
+    IdentityStageProvider provider = new IdentityStageProvider();
+    plain = new Stage[3];
+    for (int i = 0; i < plain.length; i++) {
+      plain[i] = provider.create(new dev.tandem.core.stage.StageContext("s" + i, Path.of("."), Map.of()));
+    }
+    stages = List.of(new PipelineStage("s0", plain[0]), new PipelineStage("s1", plain[1]), new PipelineStage("s2", plain[2]));
+    engine = new PipelineEngine(6_291_456);
+    request = new StageRequest(Payload.utf8("5.1,3.5,1.4,0.2"), "text/csv", "application/json", null);
+  }
+
+  /** Baseline: the three stages called directly, each with the previous one's answer. */
+  @Benchmark
+  public StageResponse directCalls() {
+    StageResponse response = null;
+    StageRequest next = request;
+    for (Stage stage : plain) {
+      response = stage.invoke(next);
+      next = new StageRequest(response.body(), response.contentType(), null, null);
+    }
+    return response;
+  }
+
+  @Benchmark
+  public InvocationResult engineSerial() {
+    return engine.invoke(ExecutionMode.SERIAL, stages, request, null);
+  }
+}
