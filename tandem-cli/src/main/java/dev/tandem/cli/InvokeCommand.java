@@ -99,7 +99,11 @@ final class InvokeCommand implements Callable<Integer> {
     }
     if (verbose) {
       err.println("HTTP " + response.statusCode());
-      response.headers().map().forEach((name, values) -> values.forEach(v -> err.println(name + ": " + v)));
+      response.headers().map().forEach((name, values) -> {
+        if (!name.startsWith(":")) {
+          values.forEach(v -> err.println(name + ": " + v));
+        }
+      });
       err.flush();
     }
     if (response.statusCode() / 100 != 2) {

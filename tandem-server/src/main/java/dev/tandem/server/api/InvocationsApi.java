@@ -15,7 +15,6 @@ import dev.tandem.server.http.BodyReader;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -60,7 +59,7 @@ public final class InvocationsApi {
 
   public void handle(HttpServerRequest request, String endpointName) {
     long start = System.nanoTime();
-    String requestId = UUID.randomUUID().toString();
+    String requestId = RequestIds.next();
     BodyReader.read(request, maxPayloadBytes)
         .onComplete(
             read -> {

@@ -7,7 +7,7 @@ import dev.tandem.server.api.InvocationsApi;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.UUID;
+import dev.tandem.server.api.RequestIds;
 
 /**
  * Where every HTTP request enters Tandem: dispatches by method and path to the API that serves
@@ -43,7 +43,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     }
     errors.write(
         request.response(),
-        UUID.randomUUID().toString(),
+        RequestIds.next(),
         new TandemException(
             ErrorKind.UNKNOWN_OPERATION,
             "No operation at " + method + " " + path + ". InvokeEndpoint is POST "
