@@ -1,5 +1,6 @@
 package dev.tandem.bench;
 
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.engine.PipelineStage;
@@ -47,7 +48,11 @@ public class EngineBenchmark {
     for (int i = 0; i < plain.length; i++) {
       plain[i] = provider.create(new dev.tandem.core.stage.StageContext("s" + i, Path.of("."), Map.of()));
     }
-    stages = List.of(new PipelineStage("s0", plain[0]), new PipelineStage("s1", plain[1]), new PipelineStage("s2", plain[2]));
+    stages =
+        List.of(
+            new PipelineStage("s0", AsyncStage.of(plain[0], Runnable::run)),
+            new PipelineStage("s1", AsyncStage.of(plain[1], Runnable::run)),
+            new PipelineStage("s2", AsyncStage.of(plain[2], Runnable::run)));
     engine = new PipelineEngine(6_291_456);
     request = new StageRequest(Payload.utf8("5.1,3.5,1.4,0.2"), "text/csv", "application/json", null);
   }
@@ -66,6 +71,6 @@ public class EngineBenchmark {
 
   @Benchmark
   public InvocationResult engineSerial() {
-    return engine.invoke(ExecutionMode.SERIAL, stages, request, null);
+    return engine.invokeAndWait(ExecutionMode.SERIAL, stages, request, null);
   }
 }

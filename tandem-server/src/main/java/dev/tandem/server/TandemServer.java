@@ -65,7 +65,7 @@ public final class TandemServer implements AutoCloseable {
         new Runtimes(
             new ExecRuntime(contractClient, config.runtime()),
             new HttpRuntime(contractClient, config.runtime()),
-            new BuiltinRuntime(StageRegistry.discover(stageLoader)));
+            new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
     this.endpoints =
         new EndpointRegistry(
             runtimes,
@@ -77,7 +77,6 @@ public final class TandemServer implements AutoCloseable {
             endpoints,
             new PipelineEngine(config.maxPayloadBytes()),
             errors,
-            virtualThreads,
             config.maxPayloadBytes(),
             config.accountId());
     this.httpServer =

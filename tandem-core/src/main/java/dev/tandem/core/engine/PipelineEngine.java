@@ -9,6 +9,10 @@ import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Direct: only the stage the request names runs.
  *
- * <p>The engine knows nothing of HTTP or processes; it is stateless and thread-safe.
+ * <p>The engine is asynchronous: each stage starts when the previous one's answer arrives, on the
+ * thread that delivers it, and no thread waits in between. It knows nothing of HTTP or
+ * processes; it is stateless and thread-safe.
  */
 public final class PipelineEngine {
   /** How much of a failing stage's answer goes into {@code OriginalMessage}. */
@@ -48,110 +54,170 @@ public final class PipelineEngine {
    *
    * @param targetContainer the {@code X-Amzn-SageMaker-Target-Container-Hostname} of the request,
    *     required in Direct mode and refused in Serial mode
-   * @throws ValidationException when the target container rule is broken
-   * @throws ModelErrorException when a stage fails
+   * @return completes with the result, or exceptionally with a {@link ValidationException} when
+   *     the target container rule is broken or a {@link ModelErrorException} when a stage fails
    */
-  public InvocationResult invoke(
+  public CompletableFuture<InvocationResult> invoke(
       ExecutionMode mode,
       List<PipelineStage> stages,
       StageRequest request,
       @Nullable String targetContainer) {
+    Invocation invocation;
+    try {
+      invocation = plan(mode, stages, request, targetContainer);
+    } catch (ValidationException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    invocation.run(0, invocation.first);
+    return invocation.result;
+  }
+
+  /** Runs an invocation and waits for it, for callers that may block; errors are thrown. */
+  public InvocationResult invokeAndWait(
+      ExecutionMode mode,
+      List<PipelineStage> stages,
+      StageRequest request,
+      @Nullable String targetContainer) {
+    try {
+      return invoke(mode, stages, request, targetContainer).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(e);
+    }
+  }
+
+  private Invocation plan(
+      ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String target) {
     return switch (mode) {
       case SERIAL -> {
-        if (targetContainer != null) {
+        if (target != null) {
           throw new ValidationException(
-              "The request names target container '" + targetContainer
-                  + "', but the model runs its containers in Serial mode; only Direct mode"
-                  + " endpoints take X-Amzn-SageMaker-Target-Container-Hostname.");
+              "The request names target container '" + target + "', but the model runs its"
+                  + " containers in Serial mode; only Direct mode endpoints take"
+                  + " X-Amzn-SageMaker-Target-Container-Hostname.");
         }
-        yield serial(stages, request);
+        StageRequest first =
+            new StageRequest(
+                request.body(),
+                request.contentType(),
+                stages.size() == 1 ? request.accept() : null,
+                request.customAttributes());
+        yield new Invocation(stages, request, first);
       }
-      case DIRECT -> direct(stages, request, targetContainer);
+      case DIRECT -> {
+        if (target == null) {
+          throw new ValidationException(
+              "The model runs in Direct mode: name the container to invoke with"
+                  + " X-Amzn-SageMaker-Target-Container-Hostname (one of " + hostnames(stages) + ").");
+        }
+        PipelineStage chosen =
+            stages.stream()
+                .filter(stage -> stage.hostname().equals(target))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new ValidationException(
+                            "Target container hostname '" + target + "' is not a container of this"
+                                + " model (" + hostnames(stages) + ")."));
+        yield new Invocation(List.of(chosen), request, request);
+      }
     };
   }
 
-  private InvocationResult serial(List<PipelineStage> stages, StageRequest request) {
-    List<StageTiming> timings = new ArrayList<>(stages.size());
-    int last = stages.size() - 1;
-    StageRequest next =
-        new StageRequest(
-            request.body(),
-            request.contentType(),
-            last == 0 ? request.accept() : null,
-            request.customAttributes());
-    StageResponse response = null;
-    for (int i = 0; i <= last; i++) {
-      PipelineStage stage = stages.get(i);
-      response = run(stage, next, timings);
-      if (i < last) {
-        PipelineStage following = stages.get(i + 1);
-        if (response.body().size() > maxPayloadBytes) {
-          throw payloadTooLarge(stage, following, response.body().size());
-        }
-        next =
-            new StageRequest(
-                response.body(),
-                response.contentType(),
-                i + 1 == last ? request.accept() : null,
-                request.customAttributes());
-      }
+  /** One run through a chain of stages; each step is started by the previous one's completion. */
+  private final class Invocation {
+    final List<PipelineStage> stages;
+    final StageRequest client;
+    final StageRequest first;
+    final List<StageTiming> timings;
+    final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+
+    Invocation(List<PipelineStage> stages, StageRequest client, StageRequest first) {
+      this.stages = stages;
+      this.client = client;
+      this.first = first;
+      this.timings = new ArrayList<>(stages.size());
     }
-    return new InvocationResult(response, timings);
+
+    void run(int index, StageRequest request) {
+      PipelineStage stage = stages.get(index);
+      long start = System.nanoTime();
+      CompletionStage<StageResponse> call;
+      try {
+        call = stage.stage().invoke(request);
+      } catch (RuntimeException e) {
+        call = CompletableFuture.failedFuture(e);
+      }
+      call.whenComplete(
+          (response, error) -> {
+            // Each step runs after the previous one completed, so the list needs no lock.
+            timings.add(new StageTiming(stage.hostname(), System.nanoTime() - start));
+            if (error != null) {
+              result.completeExceptionally(failure(stage, unwrap(error)));
+            } else if (index == stages.size() - 1) {
+              result.complete(new InvocationResult(response, timings));
+            } else {
+              next(index, stage, response);
+            }
+          });
+    }
+
+    private void next(int index, PipelineStage stage, StageResponse response) {
+      PipelineStage following = stages.get(index + 1);
+      if (response.body().size() > maxPayloadBytes) {
+        result.completeExceptionally(payloadTooLarge(stage, following, response.body().size()));
+        return;
+      }
+      boolean last = index + 1 == stages.size() - 1;
+      run(
+          index + 1,
+          new StageRequest(
+              response.body(),
+              response.contentType(),
+              last ? client.accept() : null,
+              client.customAttributes()));
+    }
   }
 
-  private InvocationResult direct(
-      List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
-    if (targetContainer == null) {
-      throw new ValidationException(
-          "The model runs in Direct mode: name the container to invoke with"
-              + " X-Amzn-SageMaker-Target-Container-Hostname (one of " + hostnames(stages) + ").");
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
     }
-    for (PipelineStage stage : stages) {
-      if (stage.hostname().equals(targetContainer)) {
-        List<StageTiming> timings = new ArrayList<>(1);
-        StageResponse response = run(stage, request, timings);
-        return new InvocationResult(response, timings);
-      }
-    }
-    throw new ValidationException(
-        "Target container hostname '" + targetContainer + "' is not a container of this model ("
-            + hostnames(stages) + ").");
+    return cause;
   }
 
-  private static StageResponse run(
-      PipelineStage stage, StageRequest request, List<StageTiming> timings) {
-    long start = System.nanoTime();
-    try {
-      return stage.stage().invoke(request);
-    } catch (StageException e) {
-      throw errorStatus(stage, e.status(), String.valueOf(e.getMessage()), e);
-    } catch (StageTimeoutException e) {
-      throw new ModelErrorException(
-          stage.hostname(),
-          null,
-          null,
-          "Your invocation timed out while waiting for a response from container "
-              + stage.hostname() + " (no answer within " + e.timeout().toSeconds()
-              + " seconds). Review the latency of each container, resolve the issue, and try"
-              + " again.",
-          e);
-    } catch (StageUnreachableException e) {
-      throw new ModelErrorException(
-          stage.hostname(),
-          null,
-          null,
-          "Could not reach container " + stage.hostname() + ": " + e.getMessage() + ".",
-          e);
-    } catch (TandemException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      // A stage that fails without saying how is a server error of that stage, as a crashing
-      // container would be.
-      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw errorStatus(stage, 500, message, e);
-    } finally {
-      timings.add(new StageTiming(stage.hostname(), System.nanoTime() - start));
-    }
+  /** The client's view of a stage's failure: a ModelError naming the stage. */
+  private static RuntimeException failure(PipelineStage stage, Throwable error) {
+    return switch (error) {
+      case StageException e -> errorStatus(stage, e.status(), String.valueOf(e.getMessage()), e);
+      case StageTimeoutException e ->
+          new ModelErrorException(
+              stage.hostname(),
+              null,
+              null,
+              "Your invocation timed out while waiting for a response from container "
+                  + stage.hostname() + " (no answer within " + e.timeout().toSeconds()
+                  + " seconds). Review the latency of each container, resolve the issue, and try"
+                  + " again.",
+              e);
+      case StageUnreachableException e ->
+          new ModelErrorException(
+              stage.hostname(),
+              null,
+              null,
+              "Could not reach container " + stage.hostname() + ": " + e.getMessage() + ".",
+              e);
+      case TandemException e -> e;
+      default -> {
+        // A stage that fails without saying how is a server error of that stage, as a crashing
+        // container would be.
+        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        yield errorStatus(stage, 500, message, error);
+      }
+    };
   }
 
   private static ModelErrorException errorStatus(

@@ -1,10 +1,9 @@
 package dev.tandem.core.engine;
 
-import dev.tandem.core.stage.Stage;
 import java.util.Objects;
 
 /** A stage as one instance of a pipeline holds it: the container's hostname and what runs it. */
-public record PipelineStage(String hostname, Stage stage) {
+public record PipelineStage(String hostname, AsyncStage stage) {
 
   public PipelineStage {
     Objects.requireNonNull(hostname, "hostname");

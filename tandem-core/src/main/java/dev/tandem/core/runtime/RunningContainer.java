@@ -1,6 +1,6 @@
 package dev.tandem.core.runtime;
 
-import dev.tandem.core.stage.Stage;
+import dev.tandem.core.engine.AsyncStage;
 import java.util.List;
 
 /** One started container of one instance, kept running by its runtime until closed. */
@@ -9,7 +9,7 @@ public interface RunningContainer extends AutoCloseable {
   String hostname();
 
   /** Invokes the container; valid while it is healthy. */
-  Stage stage();
+  AsyncStage stage();
 
   ContainerStatus status();
 

@@ -20,9 +20,14 @@ class PipelineEngineTest {
   private final PipelineEngine engine = new PipelineEngine(100);
   private final List<String> calls = new ArrayList<>();
 
+  /** An in-process stage as the engine sees it, run on the calling thread. */
+  private static PipelineStage stage(String name, Stage stage) {
+    return new PipelineStage(name, AsyncStage.of(stage, Runnable::run));
+  }
+
   /** A stage that records what it got and answers its input plus its name, in its own type. */
   private PipelineStage recording(String name, String responseType) {
-    return new PipelineStage(
+    return stage(
         name,
         request -> {
           calls.add(name + ": ct=" + request.contentType() + " accept=" + request.accept() + " ca=" + request.customAttributes());
@@ -37,7 +42,7 @@ class PipelineEngineTest {
   @Test
   void serialPassesEachResponseOnWithItsContentTypeAndAcceptOnlyToTheLast() {
     InvocationResult result =
-        engine.invoke(
+        engine.invokeAndWait(
             ExecutionMode.SERIAL,
             List.of(recording("a", "application/x-a"), recording("b", "application/x-b"), recording("c", "application/json")),
             request("in"),
@@ -57,7 +62,7 @@ class PipelineEngineTest {
 
   @Test
   void singleStageGetsTheClientsAccept() {
-    engine.invoke(ExecutionMode.SERIAL, List.of(recording("only", "text/plain")), request("x"), null);
+    engine.invokeAndWait(ExecutionMode.SERIAL, List.of(recording("only", "text/plain")), request("x"), null);
 
     assertThat(calls).containsExactly("only: ct=text/csv accept=application/json ca=session=1");
   }
@@ -65,10 +70,10 @@ class PipelineEngineTest {
   @Test
   void failingStageStopsTheChainWithAModelErrorNamingIt() {
     PipelineStage failing =
-        new PipelineStage("post", r -> { throw new StageException(503, "overloaded"); });
+        stage("post", r -> { throw new StageException(503, "overloaded"); });
 
     assertThatThrownBy(
-            () -> engine.invoke(ExecutionMode.SERIAL, List.of(recording("a", "t"), failing, recording("c", "t")), request("x"), null))
+            () -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(recording("a", "t"), failing, recording("c", "t")), request("x"), null))
         .isInstanceOfSatisfying(
             ModelErrorException.class,
             e -> {
@@ -82,9 +87,9 @@ class PipelineEngineTest {
 
   @Test
   void unexpectedExceptionInAStageIsAServerErrorOfThatStage() {
-    PipelineStage broken = new PipelineStage("builtin", r -> { throw new IllegalArgumentException("bad shape [1, 3]"); });
+    PipelineStage broken = stage("builtin", r -> { throw new IllegalArgumentException("bad shape [1, 3]"); });
 
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.SERIAL, List.of(broken), request("x"), null))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(broken), request("x"), null))
         .isInstanceOfSatisfying(
             ModelErrorException.class,
             e -> {
@@ -96,9 +101,9 @@ class PipelineEngineTest {
 
   @Test
   void timeoutIsAModelErrorNamingTheContainer() {
-    PipelineStage slow = new PipelineStage("slow", r -> { throw new StageTimeoutException(Duration.ofSeconds(60)); });
+    PipelineStage slow = stage("slow", r -> { throw new StageTimeoutException(Duration.ofSeconds(60)); });
 
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.SERIAL, List.of(slow), request("x"), null))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(slow), request("x"), null))
         .isInstanceOf(ModelErrorException.class)
         .hasMessageStartingWith("Your invocation timed out while waiting for a response from container slow (no answer within 60 seconds)");
   }
@@ -106,9 +111,9 @@ class PipelineEngineTest {
   @Test
   void longErrorBodiesAreTruncated() {
     String huge = "e".repeat(10_000);
-    PipelineStage failing = new PipelineStage("f", r -> { throw new StageException(500, huge); });
+    PipelineStage failing = stage("f", r -> { throw new StageException(500, huge); });
 
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.SERIAL, List.of(failing), request("x"), null))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(failing), request("x"), null))
         .isInstanceOfSatisfying(
             ModelErrorException.class,
             e -> {
@@ -119,9 +124,9 @@ class PipelineEngineTest {
 
   @Test
   void payloadBetweenStagesOverTheLimitNamesBothStages() {
-    PipelineStage big = new PipelineStage("big", r -> StageResponse.of(Payload.wrap(new byte[101]), "x"));
+    PipelineStage big = stage("big", r -> StageResponse.of(Payload.wrap(new byte[101]), "x"));
 
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.SERIAL, List.of(big, recording("next", "t")), request("x"), null))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(big, recording("next", "t")), request("x"), null))
         .isInstanceOf(ModelErrorException.class)
         .hasMessage(
             "Received response from big with status code 200. However, the request payload from big to next"
@@ -131,15 +136,15 @@ class PipelineEngineTest {
 
   @Test
   void lastStageMayAnswerMoreThanTheLimitBetweenStages() {
-    PipelineStage big = new PipelineStage("big", r -> StageResponse.of(Payload.wrap(new byte[101]), "x"));
+    PipelineStage big = stage("big", r -> StageResponse.of(Payload.wrap(new byte[101]), "x"));
 
-    assertThat(engine.invoke(ExecutionMode.SERIAL, List.of(big), request("x"), null).response().body().size()).isEqualTo(101);
+    assertThat(engine.invokeAndWait(ExecutionMode.SERIAL, List.of(big), request("x"), null).response().body().size()).isEqualTo(101);
   }
 
   @Test
   void directRunsOnlyTheTarget() {
     InvocationResult result =
-        engine.invoke(ExecutionMode.DIRECT, List.of(recording("a", "t"), recording("b", "t")), request("x"), "b");
+        engine.invokeAndWait(ExecutionMode.DIRECT, List.of(recording("a", "t"), recording("b", "t")), request("x"), "b");
 
     assertThat(result.response().body().asUtf8()).isEqualTo("x>b");
     assertThat(calls).containsExactly("b: ct=text/csv accept=application/json ca=session=1");
@@ -149,17 +154,17 @@ class PipelineEngineTest {
   void directWithoutTargetOrWithAnUnknownOneIsAValidationError() {
     List<PipelineStage> stages = List.of(recording("a", "t"), recording("b", "t"));
 
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.DIRECT, stages, request("x"), null))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.DIRECT, stages, request("x"), null))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("one of a, b");
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.DIRECT, stages, request("x"), "z"))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.DIRECT, stages, request("x"), "z"))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("'z' is not a container of this model");
   }
 
   @Test
   void serialWithATargetIsAValidationError() {
-    assertThatThrownBy(() -> engine.invoke(ExecutionMode.SERIAL, List.of(recording("a", "t")), request("x"), "a"))
+    assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(recording("a", "t")), request("x"), "a"))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("Serial mode");
   }
@@ -169,5 +174,50 @@ class PipelineEngineTest {
     assertThatThrownBy(() -> new StageException(200, "fine")).isInstanceOf(IllegalArgumentException.class);
     Stage stage = r -> { throw StageException.badInput("no"); };
     assertThatThrownBy(() -> stage.invoke(request("x"))).isInstanceOfSatisfying(StageException.class, e -> assertThat(e.status()).isEqualTo(400));
+  }
+
+  @Test
+  void stagesThatAnswerLaterOnOtherThreadsRunInOrder() {
+    java.util.concurrent.Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+    AsyncStage slowUpper =
+        request -> java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> StageResponse.of(Payload.utf8(request.body().asUtf8().toUpperCase(java.util.Locale.ROOT)), "text/plain"), later);
+
+    var pending =
+        engine.invoke(
+            ExecutionMode.SERIAL,
+            List.of(new PipelineStage("up", slowUpper), recording("after", "t")),
+            request("abc"),
+            null);
+
+    assertThat(pending).isNotDone();
+    InvocationResult result = pending.join();
+    assertThat(result.response().body().asUtf8()).isEqualTo("ABC>after");
+    assertThat(result.timings().get(0).duration()).isGreaterThanOrEqualTo(Duration.ofMillis(15));
+    assertThat(calls).containsExactly("after: ct=text/plain accept=application/json ca=session=1");
+  }
+
+  @Test
+  void blockingStagesRunOnTheGivenExecutorAndNonBlockingOnesInline() {
+    List<String> threads = new ArrayList<>();
+    java.util.concurrent.Executor named = task -> Thread.ofPlatform().name("blocking-pool").start(task);
+    Stage blocking = r -> { threads.add(Thread.currentThread().getName()); return StageResponse.of(r.body(), null); };
+    Stage inline = new Stage() {
+      @Override
+      public StageResponse invoke(StageRequest r) {
+        threads.add(Thread.currentThread().getName());
+        return StageResponse.of(r.body(), null);
+      }
+
+      @Override
+      public boolean nonBlocking() {
+        return true;
+      }
+    };
+
+    AsyncStage.of(blocking, named).invoke(request("x")).toCompletableFuture().join();
+    AsyncStage.of(inline, named).invoke(request("x")).toCompletableFuture().join();
+
+    assertThat(threads).containsExactly("blocking-pool", Thread.currentThread().getName());
   }
 }

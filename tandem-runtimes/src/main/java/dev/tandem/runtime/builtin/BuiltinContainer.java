@@ -1,5 +1,6 @@
 package dev.tandem.runtime.builtin;
 
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
@@ -12,6 +13,9 @@ import dev.tandem.core.stage.StageResponse;
 import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.StatusCell;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,12 +29,15 @@ final class BuiltinContainer implements RunningContainer {
   private final ContainerLog log;
   private final StatusCell status;
   private final Thread loader;
-  private final Stage facade = this::invoke;
+  private final Executor blockingExecutor;
+  private final AsyncStage facade = this::invoke;
   private volatile @Nullable Stage stage;
+  private volatile @Nullable AsyncStage invoker;
 
-  BuiltinContainer(LaunchRequest request, StageProvider provider) {
+  BuiltinContainer(LaunchRequest request, StageProvider provider, Executor blockingExecutor) {
     this.request = request;
     this.provider = provider;
+    this.blockingExecutor = blockingExecutor;
     this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
     this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
     this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
@@ -47,6 +54,7 @@ final class BuiltinContainer implements RunningContainer {
               new StageContext(
                   request.hostname(), request.modelDir(), request.container().environment()));
       stage = created;
+      invoker = AsyncStage.of(created, blockingExecutor);
       log.event("loaded builtin:" + provider.name());
       status.set(ContainerStatus.healthy(0));
     } catch (Exception | LinkageError e) {
@@ -62,14 +70,15 @@ final class BuiltinContainer implements RunningContainer {
   }
 
   @Override
-  public Stage stage() {
+  public AsyncStage stage() {
     return facade;
   }
 
-  private StageResponse invoke(StageRequest stageRequest) {
-    Stage loaded = stage;
+  private CompletionStage<StageResponse> invoke(StageRequest stageRequest) {
+    AsyncStage loaded = invoker;
     if (loaded == null) {
-      throw new IllegalStateException("builtin:" + provider.name() + " is not loaded");
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
     }
     return loaded.invoke(stageRequest);
   }

@@ -5,13 +5,20 @@ import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.core.stage.StageProvider;
+import java.util.concurrent.Executor;
 
 /** Runs {@code builtin:NAME} containers: in-process stages, no process and no network hop. */
 public final class BuiltinRuntime implements ContainerRuntime {
   private final StageRegistry registry;
+  private final Executor blockingExecutor;
 
-  public BuiltinRuntime(StageRegistry registry) {
+  /**
+   * @param blockingExecutor where stages that may block run (those that declare themselves
+   *     non-blocking run on the I/O thread)
+   */
+  public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor) {
     this.registry = registry;
+    this.blockingExecutor = blockingExecutor;
   }
 
   @Override
@@ -20,7 +27,7 @@ public final class BuiltinRuntime implements ContainerRuntime {
       throw new IllegalArgumentException("not a builtin image: " + request.container().image());
     }
     StageProvider provider = registry.provider(builtin.name());
-    BuiltinContainer container = new BuiltinContainer(request, provider);
+    BuiltinContainer container = new BuiltinContainer(request, provider, blockingExecutor);
     container.start();
     return container;
   }

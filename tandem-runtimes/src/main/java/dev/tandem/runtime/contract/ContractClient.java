@@ -55,21 +55,26 @@ public final class ContractClient implements AutoCloseable {
   public int ping(ContractTarget target, Duration timeout) {
     RequestOptions options = request(target, HttpMethod.GET, target.pingPath(), timeout);
     try {
-      Exchange exchange = exchange(options, null, timeout);
-      return exchange.status();
-    } catch (StageTimeoutException | StageUnreachableException e) {
+      return exchange(options, null, timeout).get().status();
+    } catch (ExecutionException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return -1;
     }
   }
 
   /**
-   * Sends {@code POST /invocations} with the request's body and contract headers.
+   * Sends {@code POST /invocations} with the request's body and contract headers. Does not block:
+   * the answer completes the returned future on an I/O thread.
    *
-   * @throws StageException when the container answers a status other than 2xx
-   * @throws StageTimeoutException when it does not answer within {@code timeout}
-   * @throws StageUnreachableException when it cannot be reached
+   * @return completes with the container's answer, or exceptionally with a {@link
+   *     StageException} when it answers a status other than 2xx, a {@link StageTimeoutException}
+   *     when it does not answer within {@code timeout}, a {@link StageUnreachableException} when
+   *     it cannot be reached
    */
-  public StageResponse invoke(ContractTarget target, StageRequest request, Duration timeout) {
+  public CompletableFuture<StageResponse> invoke(
+      ContractTarget target, StageRequest request, Duration timeout) {
     RequestOptions options = request(target, HttpMethod.POST, target.invocationsPath(), timeout);
     if (request.contentType() != null) {
       options.putHeader("Content-Type", request.contentType());
@@ -80,7 +85,11 @@ public final class ContractClient implements AutoCloseable {
     if (request.customAttributes() != null) {
       options.putHeader(CUSTOM_ATTRIBUTES, request.customAttributes());
     }
-    Exchange exchange = exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout);
+    return exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout)
+        .thenApply(ContractClient::toResponse);
+  }
+
+  private static StageResponse toResponse(Exchange exchange) {
     Payload body = Payload.wrap(exchange.body().getBytes());
     if (exchange.status() < 200 || exchange.status() > 299) {
       int status = exchange.status() < 400 || exchange.status() > 599 ? 502 : exchange.status();
@@ -103,7 +112,13 @@ public final class ContractClient implements AutoCloseable {
   private record Exchange(
       int status, @Nullable String contentType, @Nullable String customAttributes, Buffer body) {}
 
-  private Exchange exchange(RequestOptions options, @Nullable Buffer body, Duration timeout) {
+  /**
+   * One request and its whole answer. Fails with {@link StageTimeoutException} once {@code
+   * timeout} passes — Vert.x's idle timeout covers a silent connection, the future's own deadline
+   * covers a wait for a pooled connection or an answer that trickles in — and with {@link
+   * StageUnreachableException} when the container cannot be reached.
+   */
+  private CompletableFuture<Exchange> exchange(RequestOptions options, @Nullable Buffer body, Duration timeout) {
     AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
     // The response is read inside the send callback: chained after it instead, from a thread
     // that is not the connection's event loop, the body can arrive before its handler is set,
@@ -127,23 +142,27 @@ public final class ContractClient implements AutoCloseable {
                                           answer.getHeader(CUSTOM_ATTRIBUTES),
                                           bytes)));
                 });
-    CompletableFuture<Exchange> result = future.toCompletionStage().toCompletableFuture();
-    try {
-      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      abandon(sent.get());
-      throw new StageTimeoutException(timeout);
-    } catch (InterruptedException e) {
-      abandon(sent.get());
-      Thread.currentThread().interrupt();
-      throw new StageUnreachableException("interrupted while waiting for " + options.getURI(), e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (isTimeout(cause)) {
-        throw new StageTimeoutException(timeout);
-      }
-      throw new StageUnreachableException(describe(cause), cause);
-    }
+    CompletableFuture<Exchange> result = new CompletableFuture<>();
+    future.onComplete(
+        done -> {
+          if (done.succeeded()) {
+            result.complete(done.result());
+          } else if (isTimeout(done.cause())) {
+            result.completeExceptionally(new StageTimeoutException(timeout));
+          } else {
+            result.completeExceptionally(new StageUnreachableException(describe(done.cause()), done.cause()));
+          }
+        });
+    return result
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            error -> {
+              if (error instanceof TimeoutException) {
+                abandon(sent.get());
+                return CompletableFuture.failedFuture(new StageTimeoutException(timeout));
+              }
+              return CompletableFuture.failedFuture(error);
+            });
   }
 
   /** Vert.x reports an idle timeout with its own exception types; all carry "Timeout" in their name. */

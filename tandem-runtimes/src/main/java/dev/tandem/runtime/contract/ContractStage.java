@@ -1,12 +1,13 @@
 package dev.tandem.runtime.contract;
 
-import dev.tandem.core.stage.Stage;
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 
 /** A container reached over HTTP, seen by the engine as a stage. */
-public final class ContractStage implements Stage {
+public final class ContractStage implements AsyncStage {
   private final ContractClient client;
   private final ContractTarget target;
   private final Duration timeout;
@@ -18,7 +19,7 @@ public final class ContractStage implements Stage {
   }
 
   @Override
-  public StageResponse invoke(StageRequest request) {
+  public CompletionStage<StageResponse> invoke(StageRequest request) {
     return client.invoke(target, request, timeout);
   }
 

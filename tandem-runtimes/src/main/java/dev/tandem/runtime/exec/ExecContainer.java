@@ -4,7 +4,7 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.core.stage.Stage;
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.StatusCell;
@@ -84,7 +84,7 @@ final class ExecContainer implements RunningContainer {
   }
 
   @Override
-  public Stage stage() {
+  public AsyncStage stage() {
     return stage;
   }
 

@@ -65,7 +65,11 @@ public final class ErrorResponses {
         .end(Buffer.buffer(reply.body()));
   }
 
-  Reply reply(String requestId, Throwable error, @Nullable String logStream) {
+  Reply reply(String requestId, Throwable thrown, @Nullable String logStream) {
+    Throwable error = thrown;
+    while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
+      error = error.getCause();
+    }
     TandemException failure;
     if (error instanceof TandemException known) {
       failure = known;

@@ -15,15 +15,15 @@ import dev.tandem.server.http.BodyReader;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
  * SageMaker's InvokeEndpoint: {@code POST /endpoints/{EndpointName}/invocations}
- * ({@code api/sagemaker-runtime.json}). Reads the body on the event loop, runs the pipeline on a
- * virtual thread, and answers with the last container's body, content type and custom attributes,
- * the variant that served, and per-container timing.
+ * ({@code api/sagemaker-runtime.json}). Reads the body on the event loop, starts the pipeline
+ * there, and answers — from whichever thread completes the last stage — with the last container's
+ * body, content type and custom attributes, the variant that served, and per-container timing. No
+ * thread waits on a container.
  */
 public final class InvocationsApi {
   static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
@@ -38,7 +38,6 @@ public final class InvocationsApi {
   private final EndpointRegistry endpoints;
   private final PipelineEngine engine;
   private final ErrorResponses errors;
-  private final Executor virtualThreads;
   private final long maxPayloadBytes;
   private final String accountId;
 
@@ -46,13 +45,11 @@ public final class InvocationsApi {
       EndpointRegistry endpoints,
       PipelineEngine engine,
       ErrorResponses errors,
-      Executor virtualThreads,
       long maxPayloadBytes,
       String accountId) {
     this.endpoints = endpoints;
     this.engine = engine;
     this.errors = errors;
-    this.virtualThreads = virtualThreads;
     this.maxPayloadBytes = maxPayloadBytes;
     this.accountId = accountId;
   }
@@ -66,8 +63,7 @@ public final class InvocationsApi {
               if (read.failed()) {
                 refuse(request, requestId, read.cause());
               } else {
-                virtualThreads.execute(
-                    () -> invoke(request, endpointName, read.result(), requestId, start));
+                invoke(request, endpointName, read.result(), requestId, start);
               }
             });
   }
@@ -85,30 +81,36 @@ public final class InvocationsApi {
   private void invoke(
       HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
     HttpServerResponse response = request.response();
-    Endpoint endpoint = null;
-    Instance instance = null;
+    Endpoint endpoint;
+    Instance instance;
+    StageRequest stageRequest;
+    String target;
     try {
-      StageRequest stageRequest = readRequest(request, body);
+      stageRequest = readRequest(request, body);
+      target = header(request, TARGET_CONTAINER, 63);
       endpoint = findEndpoint(endpointName, request.getHeader(TARGET_VARIANT));
       instance = endpoint.acquire();
-      InvocationResult result =
-          engine.invoke(
-              endpoint.model().mode(),
-              instance.stages(),
-              stageRequest,
-              header(request, TARGET_CONTAINER, 63));
-      respond(response, endpoint, result, requestId, start);
     } catch (RuntimeException e) {
-      String logStream = null;
-      if (e instanceof ModelErrorException model && endpoint != null && instance != null) {
-        logStream = endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/" + model.container();
-      }
-      errors.write(response, requestId, e, logStream);
-    } finally {
-      if (instance != null) {
-        endpoint.release(instance);
-      }
+      errors.write(response, requestId, e, null);
+      return;
     }
+    engine
+        .invoke(endpoint.model().mode(), instance.stages(), stageRequest, target)
+        .whenComplete(
+            (result, error) -> {
+              endpoint.release(instance);
+              if (error == null) {
+                respond(response, endpoint, result, requestId, start);
+              } else {
+                errors.write(response, requestId, error, logStream(endpoint, instance, error));
+              }
+            });
+  }
+
+  private static @Nullable String logStream(Endpoint endpoint, Instance instance, Throwable error) {
+    return error instanceof ModelErrorException model
+        ? endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/" + model.container()
+        : null;
   }
 
   private StageRequest readRequest(HttpServerRequest request, Buffer body) {

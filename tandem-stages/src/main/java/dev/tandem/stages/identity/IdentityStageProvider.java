@@ -19,10 +19,18 @@ public final class IdentityStageProvider implements StageProvider {
 
   @Override
   public Stage create(StageContext context) {
-    return IdentityStageProvider::echo;
+    return new Identity();
   }
 
-  private static StageResponse echo(StageRequest request) {
-    return StageResponse.of(request.body(), request.contentType());
+  private static final class Identity implements Stage {
+    @Override
+    public StageResponse invoke(StageRequest request) {
+      return StageResponse.of(request.body(), request.contentType());
+    }
+
+    @Override
+    public boolean nonBlocking() {
+      return true;
+    }
   }
 }

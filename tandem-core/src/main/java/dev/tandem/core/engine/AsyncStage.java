@@ -1,0 +1,40 @@
+package dev.tandem.core.engine;
+
+import dev.tandem.core.stage.Stage;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.core.stage.StageResponse;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * How the engine calls one stage: asynchronously, so that a request waiting on containers holds
+ * no thread. Containers reached over HTTP answer on the I/O threads; in-process {@link Stage}s are
+ * adapted by {@link #of}.
+ */
+@FunctionalInterface
+public interface AsyncStage {
+
+  /**
+   * Starts the stage on {@code request}; the returned stage completes with its response, or
+   * exceptionally as {@link Stage#invoke} would throw.
+   */
+  CompletionStage<StageResponse> invoke(StageRequest request);
+
+  /**
+   * Adapts an in-process stage: one that declares itself {@linkplain Stage#nonBlocking()
+   * non-blocking} runs on the calling thread, any other on {@code blockingExecutor}.
+   */
+  static AsyncStage of(Stage stage, Executor blockingExecutor) {
+    if (stage.nonBlocking()) {
+      return request -> {
+        try {
+          return CompletableFuture.completedFuture(stage.invoke(request));
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      };
+    }
+    return request -> CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
+  }
+}
