@@ -57,6 +57,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long a container has to answer /ping with 200 after it starts (default: ${DEFAULT-VALUE}).")
   Duration startupTimeout;
 
+  @Option(names = "--stage-path", paramLabel = "JAR|DIR",
+      description = "Jars (or folders of jars) holding in-process stages of your own, found as builtin:NAME through META-INF/services/dev.tandem.core.stage.StageProvider. Repeatable.")
+  List<Path> stagePath = new ArrayList<>();
+
   @Option(names = "--stop-grace", defaultValue = "30s",
       description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
   Duration stopGrace;
@@ -84,7 +88,14 @@ final class ServeCommand implements Callable<Integer> {
             .withStartupTimeout(startupTimeout)
             .withRuntime(
                 defaults.runtime().withInvocationTimeout(invocationTimeout).withStopGracePeriod(stopGrace));
-    TandemServer server = TandemServer.start(config);
+    ClassLoader stages;
+    try {
+      stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    TandemServer server = TandemServer.start(config, stages);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -3,6 +3,7 @@ package dev.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.ShoutStageProvider;
 import dev.tandem.it.support.TandemFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -113,6 +114,61 @@ class CommandLineIT {
     assertThat(serve.stderr())
         .contains("Containers[1].Environmnet is not a known member")
         .contains("Containers[2].Image must be a string, got the number 42");
+  }
+
+  @Test
+  void usersOwnStageIsFoundInAJarOnTheStagePath() throws Exception {
+    Path jar = workDir.resolve("shout-stage.jar");
+    packStage(jar, ShoutStageProvider.class);
+    Path pipeline = workDir.resolve("shout.json");
+    Files.writeString(
+        pipeline,
+        """
+        {"ModelName": "shout", "PrimaryContainer": {"Image": "builtin:shout", "Environment": {"SUFFIX": "!!"}}}
+        """);
+
+    try (CliProcess serve =
+        CliProcess.start(
+            List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(),
+                "--stage-path", jar.toString(), pipeline.toString()))) {
+      String url =
+          serve.awaitStderr(Pattern.compile("Endpoint shout: POST (http://127\\.0\\.0\\.1:\\d+)/"), Duration.ofSeconds(60)).group(1);
+      CliProcess ok = CliProcess.run(List.of("invoke", "shout", "--url", url, "--content-type", "text/plain", "--body", "hello"));
+      CliProcess refused = CliProcess.run(List.of("invoke", "shout", "--url", url, "--content-type", "application/json", "--body", "{}"));
+
+      assertThat(ok.awaitExit(Duration.ofSeconds(5))).as(ok.stderr()).isZero();
+      assertThat(ok.stdout()).isEqualTo("HELLO!!");
+      assertThat(refused.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+      assertThat(refused.stderr()).contains("Received client error (400) from primary with message \"shout reads text, got application/json\"");
+      assertThat(serve.stderr()).contains("In-process stages: builtin:identity, builtin:shout");
+    }
+  }
+
+  @Test
+  void withoutTheStagePathTheUsersStageIsUnknown() throws Exception {
+    Path pipeline = workDir.resolve("shout.json");
+    Files.writeString(pipeline, """
+        {"ModelName": "shout", "PrimaryContainer": {"Image": "builtin:shout"}}
+        """);
+
+    CliProcess serve = CliProcess.run(List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString()));
+
+    assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
+    assertThat(serve.stderr()).contains("builtin:shout is not a known stage; available: identity");
+  }
+
+  /** Packs one class and its service registration into a jar, as a user's build would. */
+  private static void packStage(Path jar, Class<?> provider) throws Exception {
+    String entry = provider.getName().replace('.', '/') + ".class";
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+        var classBytes = provider.getClassLoader().getResourceAsStream(entry)) {
+      out.putNextEntry(new java.util.jar.JarEntry(entry));
+      classBytes.transferTo(out);
+      out.closeEntry();
+      out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/dev.tandem.core.stage.StageProvider"));
+      out.write((provider.getName() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
   }
 
   @Test

@@ -30,6 +30,7 @@ public final class StageRegistry {
             provider.name(), earlier.getClass().getName(), provider.getClass().getName());
       }
     }
+    LOG.info("In-process stages: {}", found.isEmpty() ? "none" : "builtin:" + String.join(", builtin:", found.keySet()));
     return new StageRegistry(found);
   }
 
