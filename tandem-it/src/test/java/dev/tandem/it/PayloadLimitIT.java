@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.it.support.TandemFixture;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -104,6 +105,41 @@ class PayloadLimitIT {
       InputStream in = socket.getInputStream();
       String head = new String(in.readNBytes(200), StandardCharsets.US_ASCII);
       assertThat(head).startsWith("HTTP/1.1 413").containsIgnoringCase("x-amzn-ErrorType: ValidationError");
+    }
+  }
+
+  @Test
+  void connectionStaysUsableAfterARefusedBody() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", tandem.server().port())) {
+      socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
+      OutputStream out = socket.getOutputStream();
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      out.write(("POST /endpoints/echo/invocations HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + (LIMIT + 1) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[LIMIT + 1]);
+      out.flush();
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+      skipResponse(in);
+
+      out.write("POST /endpoints/echo/invocations HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nok"
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+    }
+  }
+
+  /** Reads the headers and the Content-Length body of one response. */
+  private static void skipResponse(java.io.BufferedReader in) throws IOException {
+    int length = 0;
+    String line;
+    while (!(line = in.readLine()).isEmpty()) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    for (int i = 0; i < length; i++) {
+      in.read();
     }
   }
 

@@ -3,7 +3,6 @@ package dev.tandem.server.api;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.error.ModelErrorException;
-import dev.tandem.core.error.PayloadTooLargeException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
@@ -69,13 +68,7 @@ public final class InvocationsApi {
   }
 
   private void refuse(HttpServerRequest request, String requestId, Throwable cause) {
-    HttpServerResponse response = request.response();
-    if (cause instanceof PayloadTooLargeException) {
-      // The rest of the body is not read: close the connection once the error is out.
-      response.putHeader("Connection", "close");
-      response.endHandler(done -> request.connection().close());
-    }
-    errors.write(response, requestId, cause, null);
+    errors.write(request.response(), requestId, cause, null);
   }
 
   private void invoke(

@@ -8,24 +8,37 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * Reads a request body up to a limit. A body whose declared {@code Content-Length} is over the
- * limit is refused before a byte of it is read; a chunked body is refused as soon as it passes the
- * limit. Either way the caller answers at once and closes the connection, so nothing hangs and
- * nothing over the limit is buffered.
+ * Reads a request body up to a limit. A body over the limit fails the read at once — before a
+ * byte is read when its {@code Content-Length} says so, as soon as it passes the limit when it is
+ * chunked — so the caller can answer at once and nothing over the limit is buffered.
+ *
+ * <p>The rest of a refused body is still read and thrown away, up to a bound, so that a client
+ * still sending it gets to read the answer instead of a broken pipe, and the connection stays
+ * usable. A body past that bound closes the connection.
  */
 public final class BodyReader {
+  /** How much of a refused body is read and discarded before the connection is closed instead. */
+  static final long MIN_DRAIN_BYTES = 16L * 1024 * 1024;
+
   private BodyReader() {}
 
   public static Future<Buffer> read(HttpServerRequest request, long limit) {
+    long drainLimit = Math.max(limit, MIN_DRAIN_BYTES);
     String declared = request.getHeader("Content-Length");
     long length = -1;
     if (declared != null) {
       try {
         length = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
+        request.connection().close();
         return Future.failedFuture(new ValidationException("Content-Length '" + declared + "' is not a number."));
       }
       if (length > limit) {
+        if (length > drainLimit) {
+          request.response().endHandler(done -> request.connection().close());
+        } else {
+          discard(request, drainLimit, 0);
+        }
         return Future.failedFuture(new PayloadTooLargeException(limit));
       }
     }
@@ -33,12 +46,9 @@ public final class BodyReader {
     Buffer body = Buffer.buffer(length > 0 ? (int) length : 256);
     request.handler(
         chunk -> {
-          if (promise.future().isComplete()) {
-            return;
-          }
           if (body.length() + (long) chunk.length() > limit) {
             promise.tryFail(new PayloadTooLargeException(limit));
-            request.pause();
+            discard(request, drainLimit, body.length() + (long) chunk.length());
             return;
           }
           body.appendBuffer(chunk);
@@ -46,5 +56,18 @@ public final class BodyReader {
     request.endHandler(done -> promise.tryComplete(body));
     request.exceptionHandler(promise::tryFail);
     return promise.future();
+  }
+
+  /** Reads and drops the rest of a refused body; closes the connection past {@code drainLimit}. */
+  private static void discard(HttpServerRequest request, long drainLimit, long alreadyRead) {
+    long[] seen = {alreadyRead};
+    request.handler(
+        chunk -> {
+          seen[0] += chunk.length();
+          if (seen[0] > drainLimit) {
+            request.connection().close();
+          }
+        });
+    request.endHandler(done -> {});
   }
 }
