@@ -13,30 +13,26 @@ import java.util.concurrent.Executors;
  * example containers and many hand-written ones.
  */
 public final class EchoContainer {
-  public static void main(String[] args) throws IOException {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
-    server.setExecutor(Executors.newFixedThreadPool(4));
-    server.createContext(
-        "/ping",
-        exchange -> {
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
+    public static void main(String[] args) throws IOException {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/ping", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
         });
-    server.createContext(
-        "/invocations",
-        exchange -> {
-          byte[] body = exchange.getRequestBody().readAllBytes();
-          String type = exchange.getRequestHeaders().getFirst("Content-Type");
-          if (type != null) {
-            exchange.getResponseHeaders().set("Content-Type", type);
-          }
-          exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
+        server.createContext("/invocations", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type != null) {
+                exchange.getResponseHeaders().set("Content-Type", type);
+            }
+            exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
         });
-    server.start();
-  }
+        server.start();
+    }
 }

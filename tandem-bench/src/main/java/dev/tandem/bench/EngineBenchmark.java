@@ -36,41 +36,38 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class EngineBenchmark {
-  private PipelineEngine engine;
-  private List<PipelineStage> stages;
-  private Stage[] plain;
-  private StageRequest request;
+    private PipelineEngine engine;
+    private List<PipelineStage> stages;
+    private Stage[] plain;
+    private StageRequest request;
 
-  @Setup
-  public void setUp() throws Exception {
-    IdentityStageProvider provider = new IdentityStageProvider();
-    plain = new Stage[3];
-    for (int i = 0; i < plain.length; i++) {
-      plain[i] = provider.create(new dev.tandem.core.stage.StageContext("s" + i, Path.of("."), Map.of()));
+    @Setup
+    public void setUp() throws Exception {
+        IdentityStageProvider provider = new IdentityStageProvider();
+        plain = new Stage[3];
+        for (int i = 0; i < plain.length; i++) {
+            plain[i] = provider.create(new dev.tandem.core.stage.StageContext("s" + i, Path.of("."), Map.of()));
+        }
+        stages = List.of(
+                new PipelineStage("s0", AsyncStage.of(plain[0], Runnable::run)),
+                new PipelineStage("s1", AsyncStage.of(plain[1], Runnable::run)),
+                new PipelineStage("s2", AsyncStage.of(plain[2], Runnable::run)));
+        engine = new PipelineEngine(6_291_456);
+        request = new StageRequest(Payload.utf8("5.1,3.5,1.4,0.2"), "text/csv", "application/json", null);
     }
-    stages =
-        List.of(
-            new PipelineStage("s0", AsyncStage.of(plain[0], Runnable::run)),
-            new PipelineStage("s1", AsyncStage.of(plain[1], Runnable::run)),
-            new PipelineStage("s2", AsyncStage.of(plain[2], Runnable::run)));
-    engine = new PipelineEngine(6_291_456);
-    request = new StageRequest(Payload.utf8("5.1,3.5,1.4,0.2"), "text/csv", "application/json", null);
-  }
 
-  /** Baseline: the three stages called directly, each with the previous one's answer. */
-  @Benchmark
-  public StageResponse directCalls() {
-    StageResponse response = null;
-    StageRequest next = request;
-    for (Stage stage : plain) {
-      response = stage.invoke(next);
-      next = new StageRequest(response.body(), response.contentType(), null, null);
+    /** Baseline: the three stages called directly, each with the previous one's answer. */
+    @Benchmark
+    public StageResponse directCalls() {
+        StageResponse response = plain[0].invoke(request);
+        for (int i = 1; i < plain.length; i++) {
+            response = plain[i].invoke(new StageRequest(response.body(), response.contentType(), null, null));
+        }
+        return response;
     }
-    return response;
-  }
 
-  @Benchmark
-  public InvocationResult engineSerial() {
-    return engine.invokeAndWait(ExecutionMode.SERIAL, stages, request, null);
-  }
+    @Benchmark
+    public InvocationResult engineSerial() {
+        return engine.invokeAndWait(ExecutionMode.SERIAL, stages, request, null);
+    }
 }

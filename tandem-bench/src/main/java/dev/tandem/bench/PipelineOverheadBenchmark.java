@@ -46,184 +46,225 @@ import java.util.function.Supplier;
  * {@code --in-flight N} (closed loop, default 16), {@code --payload N} (bytes, default 512).
  */
 public final class PipelineOverheadBenchmark {
-  private static final int CONTAINERS = 3;
+    private static final int CONTAINERS = 3;
 
-  public static void main(String[] args) throws Exception {
-    int seconds = option(args, "--seconds", 10);
-    int rate = option(args, "--rate", 200);
-    int inFlight = option(args, "--in-flight", 16);
-    int payloadBytes = option(args, "--payload", 512);
-    Duration measure = Duration.ofSeconds(seconds);
-    byte[] payload = "x".repeat(payloadBytes).getBytes(StandardCharsets.UTF_8);
+    public static void main(String[] args) throws Exception {
+        int seconds = option(args, "--seconds", 10);
+        int rate = option(args, "--rate", 200);
+        int inFlight = option(args, "--in-flight", 16);
+        int payloadBytes = option(args, "--payload", 512);
+        Duration measure = Duration.ofSeconds(seconds);
+        byte[] payload = "x".repeat(payloadBytes).getBytes(StandardCharsets.UTF_8);
 
-    List<Process> containers = new ArrayList<>();
-    List<Integer> ports = new ArrayList<>();
-    Path dataDir = Files.createTempDirectory("tandem-bench");
-    Vertx clientVertx = Vertx.vertx();
-    TandemServer tandem = null;
-    try {
-      for (int i = 0; i < CONTAINERS; i++) {
-        int port = freePort();
-        ports.add(port);
-        containers.add(startContainer(port));
-      }
-      for (int port : ports) {
-        awaitPing(port);
-      }
-      tandem =
-          TandemServer.start(
-              ServerConfig.defaults().withPort(0).withDataDir(dataDir),
-              PipelineOverheadBenchmark.class.getClassLoader(),
-              PipelineOverheadBenchmark::withEchoRoute);
-      deploy(tandem, dataDir, """
+        List<Process> containers = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        Path dataDir = Files.createTempDirectory("tandem-bench");
+        Vertx clientVertx = Vertx.vertx();
+        TandemServer tandem = null;
+        try {
+            for (int i = 0; i < CONTAINERS; i++) {
+                int port = freePort();
+                ports.add(port);
+                containers.add(startContainer(port));
+            }
+            for (int port : ports) {
+                awaitPing(port);
+            }
+            tandem = TandemServer.start(
+                    ServerConfig.defaults().withPort(0).withDataDir(dataDir),
+                    PipelineOverheadBenchmark.class.getClassLoader(),
+                    PipelineOverheadBenchmark::withEchoRoute);
+            deploy(
+                    tandem,
+                    dataDir,
+                    """
           {"ModelName": "chain", "Containers": [
             {"ContainerHostname": "c1", "Image": "http://127.0.0.1:%d"},
             {"ContainerHostname": "c2", "Image": "http://127.0.0.1:%d"},
             {"ContainerHostname": "c3", "Image": "http://127.0.0.1:%d"}]}
-          """.formatted(ports.get(0), ports.get(1), ports.get(2)));
-      deploy(tandem, dataDir, """
+          """
+                            .formatted(ports.get(0), ports.get(1), ports.get(2)));
+            deploy(
+                    tandem,
+                    dataDir,
+                    """
           {"ModelName": "identity", "Containers": [
             {"ContainerHostname": "s1", "Image": "builtin:identity"},
             {"ContainerHostname": "s2", "Image": "builtin:identity"},
             {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
           """);
 
-      HttpClientAgent client =
-          clientVertx.createHttpClient(ContractClient.clientOptions(), new PoolOptions().setHttp1MaxSize(inFlight * CONTAINERS));
-      int tandemPort = tandem.port();
-      Supplier<Future<?>> direct = () -> chain(client, ports, 0, Buffer.buffer(payload));
-      Supplier<Future<?>> viaTandem = () -> post(client, tandemPort, "/endpoints/chain/invocations", Buffer.buffer(payload));
-      Supplier<Future<?>> plainRoute = () -> post(client, tandemPort, "/echo", Buffer.buffer(payload));
-      Supplier<Future<?>> inProcess = () -> post(client, tandemPort, "/endpoints/identity/invocations", Buffer.buffer(payload));
+            HttpClientAgent client = clientVertx.createHttpClient(
+                    ContractClient.clientOptions(), new PoolOptions().setHttp1MaxSize(inFlight * CONTAINERS));
+            int tandemPort = tandem.port();
+            Supplier<Future<?>> direct = () -> chain(client, ports, 0, Buffer.buffer(payload));
+            Supplier<Future<?>> viaTandem =
+                    () -> post(client, tandemPort, "/endpoints/chain/invocations", Buffer.buffer(payload));
+            Supplier<Future<?>> plainRoute = () -> post(client, tandemPort, "/echo", Buffer.buffer(payload));
+            Supplier<Future<?>> inProcess =
+                    () -> post(client, tandemPort, "/endpoints/identity/invocations", Buffer.buffer(payload));
 
-      System.out.printf(Locale.ROOT, "warming up (%d s per scenario) ...%n", Math.max(3, seconds / 2));
-      for (Supplier<Future<?>> scenario : List.of(direct, viaTandem, plainRoute, inProcess)) {
-        LoadGenerator.closedLoop(scenario, inFlight, Duration.ofSeconds(Math.max(3, seconds / 2)));
-      }
+            System.out.printf(Locale.ROOT, "warming up (%d s per scenario) ...%n", Math.max(3, seconds / 2));
+            for (Supplier<Future<?>> scenario : List.of(direct, viaTandem, plainRoute, inProcess)) {
+                LoadGenerator.closedLoop(scenario, inFlight, Duration.ofSeconds(Math.max(3, seconds / 2)));
+            }
 
-      LoadGenerator.Latency directLatency = LoadGenerator.openLoop(direct, rate, measure);
-      LoadGenerator.Latency tandemLatency = LoadGenerator.openLoop(viaTandem, rate, measure);
-      LoadGenerator.Latency plainLatency = LoadGenerator.openLoop(plainRoute, rate, measure);
-      LoadGenerator.Latency inProcessLatency = LoadGenerator.openLoop(inProcess, rate, measure);
-      LoadGenerator.Throughput directRate = LoadGenerator.closedLoop(direct, inFlight, measure);
-      LoadGenerator.Throughput tandemRate = LoadGenerator.closedLoop(viaTandem, inFlight, measure);
-      LoadGenerator.Throughput plainRate = LoadGenerator.closedLoop(plainRoute, inFlight, measure);
-      LoadGenerator.Throughput inProcessRate = LoadGenerator.closedLoop(inProcess, inFlight, measure);
+            LoadGenerator.Latency directLatency = LoadGenerator.openLoop(direct, rate, measure);
+            LoadGenerator.Latency tandemLatency = LoadGenerator.openLoop(viaTandem, rate, measure);
+            LoadGenerator.Latency plainLatency = LoadGenerator.openLoop(plainRoute, rate, measure);
+            LoadGenerator.Latency inProcessLatency = LoadGenerator.openLoop(inProcess, rate, measure);
+            LoadGenerator.Throughput directRate = LoadGenerator.closedLoop(direct, inFlight, measure);
+            LoadGenerator.Throughput tandemRate = LoadGenerator.closedLoop(viaTandem, inFlight, measure);
+            LoadGenerator.Throughput plainRate = LoadGenerator.closedLoop(plainRoute, inFlight, measure);
+            LoadGenerator.Throughput inProcessRate = LoadGenerator.closedLoop(inProcess, inFlight, measure);
 
-      System.out.printf(Locale.ROOT,
-          "%nPipeline overhead — %d-byte payload; latency: open loop at %d req/s for %d s (µs, CO-corrected);"
-              + " throughput: closed loop, %d in flight, %d s%n%n", payloadBytes, rate, seconds, inFlight, seconds);
-      System.out.printf(Locale.ROOT, "%-44s %9s %9s %9s %11s %7s%n", "scenario", "p50", "p99", "p99.9", "req/s", "errors");
-      row("(a) client -> 3 containers directly", directLatency, directRate);
-      row("(b) client -> Tandem -> 3 containers", tandemLatency, tandemRate);
-      row("(c0) plain echo route, same server", plainLatency, plainRate);
-      row("(c) Tandem, 3 in-process identity stages", inProcessLatency, inProcessRate);
-      System.out.printf(Locale.ROOT, "%nratios (b)/(a): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: p50 within 1.4x)%n",
-          tandemLatency.p50() / directLatency.p50(), tandemLatency.p99() / directLatency.p99(), tandemRate.perSecond() / directRate.perSecond());
-      System.out.printf(Locale.ROOT, "ratios (c)/(c0): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: throughput at least 0.8x)%n",
-          inProcessLatency.p50() / plainLatency.p50(), inProcessLatency.p99() / plainLatency.p99(), inProcessRate.perSecond() / plainRate.perSecond());
-    } finally {
-      if (tandem != null) {
-        tandem.close();
-      }
-      clientVertx.close().toCompletionStage().toCompletableFuture().get();
-      containers.forEach(Process::destroy);
-    }
-  }
-
-  /** Serves {@code POST /echo} on the event loop, the cheapest route the server can have. */
-  private static io.vertx.core.Handler<HttpServerRequest> withEchoRoute(io.vertx.core.Handler<HttpServerRequest> tandem) {
-    return request -> {
-      if (request.path().equals("/echo")) {
-        request.body().onSuccess(body -> request.response().putHeader("Content-Type", "application/octet-stream").end(body));
-      } else {
-        tandem.handle(request);
-      }
-    };
-  }
-
-  private static Future<?> chain(HttpClientAgent client, List<Integer> ports, int index, Buffer body) {
-    if (index == ports.size()) {
-      return Future.succeededFuture(body);
-    }
-    return post(client, ports.get(index), "/invocations", body).compose(answer -> chain(client, ports, index + 1, answer));
-  }
-
-  private static Future<Buffer> post(HttpClientAgent client, int port, String path, Buffer body) {
-    RequestOptions options =
-        new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI(path).setIdleTimeout(10_000)
-            .putHeader("Content-Type", "application/octet-stream");
-    return client
-        .request(options)
-        // Read the response inside the send callback: Vert.x's client races otherwise when the
-        // request starts off its event loop (see ContractClient).
-        .compose(request -> request.send(body).compose(response -> ok(response).compose(r -> r.body())));
-  }
-
-  private static Future<HttpClientResponse> ok(HttpClientResponse response) {
-    return response.statusCode() == 200
-        ? Future.succeededFuture(response)
-        : response.body().compose(b -> Future.failedFuture("HTTP " + response.statusCode() + ": " + b));
-  }
-
-  private static void row(String name, LoadGenerator.Latency latency, LoadGenerator.Throughput throughput) {
-    System.out.printf(Locale.ROOT, "%-44s %9.0f %9.0f %9.0f %11.0f %7d%n",
-        name, latency.p50(), latency.p99(), latency.p999(), throughput.perSecond(), latency.errors() + throughput.errors());
-  }
-
-  private static void deploy(TandemServer tandem, Path dir, String json) throws InterruptedException {
-    var endpoint = tandem.deploy(new PipelineParser().parse(json.getBytes(StandardCharsets.UTF_8), dir));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!endpoint.isInService()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(endpoint.name() + " not in service after 60 s");
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  private static Process startContainer(int port) throws IOException {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            ProcessHandle.current().info().command().orElse("java"),
-            "-XX:+UseSerialGC", "-Xmx128m",
-            "-cp", System.getProperty("java.class.path"),
-            EchoContainer.class.getName());
-    builder.environment().put("SAGEMAKER_BIND_TO_PORT", Integer.toString(port));
-    return builder.inheritIO().start();
-  }
-
-  private static void awaitPing(int port) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      try {
-        HttpResponse<Void> response =
-            client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping")).build(), HttpResponse.BodyHandlers.discarding());
-        if (response.statusCode() == 200) {
-          return;
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nPipeline overhead — %d-byte payload; latency: open loop at %d req/s for %d s (µs, CO-corrected);"
+                            + " throughput: closed loop, %d in flight, %d s%n%n",
+                    payloadBytes,
+                    rate,
+                    seconds,
+                    inFlight,
+                    seconds);
+            System.out.printf(
+                    Locale.ROOT, "%-44s %9s %9s %9s %11s %7s%n", "scenario", "p50", "p99", "p99.9", "req/s", "errors");
+            row("(a) client -> 3 containers directly", directLatency, directRate);
+            row("(b) client -> Tandem -> 3 containers", tandemLatency, tandemRate);
+            row("(c0) plain echo route, same server", plainLatency, plainRate);
+            row("(c) Tandem, 3 in-process identity stages", inProcessLatency, inProcessRate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nratios (b)/(a): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: p50 within 1.4x)%n",
+                    tandemLatency.p50() / directLatency.p50(),
+                    tandemLatency.p99() / directLatency.p99(),
+                    tandemRate.perSecond() / directRate.perSecond());
+            System.out.printf(
+                    Locale.ROOT,
+                    "ratios (c)/(c0): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: throughput at least 0.8x)%n",
+                    inProcessLatency.p50() / plainLatency.p50(),
+                    inProcessLatency.p99() / plainLatency.p99(),
+                    inProcessRate.perSecond() / plainRate.perSecond());
+        } finally {
+            if (tandem != null) {
+                tandem.close();
+            }
+            clientVertx.close().toCompletionStage().toCompletableFuture().get();
+            containers.forEach(Process::destroy);
         }
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
+    }
+
+    /** Serves {@code POST /echo} on the event loop, the cheapest route the server can have. */
+    private static io.vertx.core.Handler<HttpServerRequest> withEchoRoute(
+            io.vertx.core.Handler<HttpServerRequest> tandem) {
+        return request -> {
+            if (request.path().equals("/echo")) {
+                request.body().onSuccess(body -> request.response()
+                        .putHeader("Content-Type", "application/octet-stream")
+                        .end(body));
+            } else {
+                tandem.handle(request);
+            }
+        };
+    }
+
+    private static Future<?> chain(HttpClientAgent client, List<Integer> ports, int index, Buffer body) {
+        if (index == ports.size()) {
+            return Future.succeededFuture(body);
         }
-      }
-      Thread.sleep(50);
+        return post(client, ports.get(index), "/invocations", body)
+                .compose(answer -> chain(client, ports, index + 1, answer));
     }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    private static Future<Buffer> post(HttpClientAgent client, int port, String path, Buffer body) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost("127.0.0.1")
+                .setPort(port)
+                .setURI(path)
+                .setIdleTimeout(10_000)
+                .putHeader("Content-Type", "application/octet-stream");
+        return client.request(options)
+                // Read the response inside the send callback: Vert.x's client races otherwise when the
+                // request starts off its event loop (see ContractClient).
+                .compose(request ->
+                        request.send(body).compose(response -> ok(response).compose(r -> r.body())));
     }
-  }
 
-  private static int option(String[] args, String name, int fallback) {
-    for (int i = 0; i < args.length - 1; i++) {
-      if (args[i].equals(name)) {
-        return Integer.parseInt(args[i + 1]);
-      }
+    private static Future<HttpClientResponse> ok(HttpClientResponse response) {
+        return response.statusCode() == 200
+                ? Future.succeededFuture(response)
+                : response.body().compose(b -> Future.failedFuture("HTTP " + response.statusCode() + ": " + b));
     }
-    return fallback;
-  }
+
+    private static void row(String name, LoadGenerator.Latency latency, LoadGenerator.Throughput throughput) {
+        System.out.printf(
+                Locale.ROOT,
+                "%-44s %9.0f %9.0f %9.0f %11.0f %7d%n",
+                name,
+                latency.p50(),
+                latency.p99(),
+                latency.p999(),
+                throughput.perSecond(),
+                latency.errors() + throughput.errors());
+    }
+
+    private static void deploy(TandemServer tandem, Path dir, String json) throws InterruptedException {
+        var endpoint = tandem.deploy(new PipelineParser().parse(json.getBytes(StandardCharsets.UTF_8), dir));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!endpoint.isInService()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(endpoint.name() + " not in service after 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static Process startContainer(int port) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-XX:+UseSerialGC",
+                "-Xmx128m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                EchoContainer.class.getName());
+        builder.environment().put("SAGEMAKER_BIND_TO_PORT", Integer.toString(port));
+        return builder.inheritIO().start();
+    }
+
+    private static void awaitPing(int port) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                HttpResponse<Void> response = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int option(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
 }

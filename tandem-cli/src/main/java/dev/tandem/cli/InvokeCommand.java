@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,131 +26,150 @@ import picocli.CommandLine.Spec;
 
 /** {@code tandem invoke}: calls an endpoint as InvokeEndpoint does and prints the answer. */
 @Command(
-    name = "invoke",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Invoke an endpoint (SageMaker's InvokeEndpoint) and print the response body.",
-      "Errors are printed with their SageMaker error code, and the exit status is 1."
-    })
+        name = "invoke",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Invoke an endpoint (SageMaker's InvokeEndpoint) and print the response body.",
+            "Errors are printed with their SageMaker error code, and the exit status is 1."
+        })
 final class InvokeCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "ENDPOINT", description = "The endpoint's name.")
-  String endpoint;
+    @Parameters(index = "0", paramLabel = "ENDPOINT", description = "The endpoint's name.")
+    String endpoint;
 
-  @Option(names = "--url", defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
-      description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
-  URI url;
+    @Option(
+            names = "--url",
+            defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
+            description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
+    URI url;
 
-  @Option(names = "--content-type", description = "Content-Type of the body, e.g. text/csv.")
-  String contentType;
+    @Option(names = "--content-type", description = "Content-Type of the body, e.g. text/csv.")
+    @Nullable
+    String contentType;
 
-  @Option(names = "--accept", description = "Accept: the format wanted from the last container.")
-  String accept;
+    @Option(names = "--accept", description = "Accept: the format wanted from the last container.")
+    @Nullable
+    String accept;
 
-  @Option(names = "--custom-attributes", description = "X-Amzn-SageMaker-Custom-Attributes, passed to every container.")
-  String customAttributes;
+    @Option(
+            names = "--custom-attributes",
+            description = "X-Amzn-SageMaker-Custom-Attributes, passed to every container.")
+    @Nullable
+    String customAttributes;
 
-  @Option(names = "--target-container", description = "The container to run, on a Direct-mode endpoint.")
-  String targetContainer;
+    @Option(names = "--target-container", description = "The container to run, on a Direct-mode endpoint.")
+    @Nullable
+    String targetContainer;
 
-  @Option(names = "--target-variant", description = "The production variant to invoke.")
-  String targetVariant;
+    @Option(names = "--target-variant", description = "The production variant to invoke.")
+    @Nullable
+    String targetVariant;
 
-  @Option(names = {"-v", "--verbose"}, description = "Print the status and response headers (Server-Timing among them) to stderr.")
-  boolean verbose;
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Print the status and response headers (Server-Timing among them) to stderr.")
+    boolean verbose;
 
-  @Option(names = "--timeout", defaultValue = "5m", description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
+    @Option(
+            names = "--timeout",
+            defaultValue = "5m",
+            description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Input input;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
 
-  static final class Input {
-    @Option(names = "--body", paramLabel = "TEXT", description = "The request body, as text.")
-    String body;
+    static final class Input {
+        @Option(names = "--body", paramLabel = "TEXT", description = "The request body, as text.")
+        @Nullable
+        String body;
 
-    @Option(names = "--file", paramLabel = "FILE", description = "A file holding the request body; - for standard input.")
-    Path file;
-  }
-
-  @Override
-  public Integer call() throws IOException, InterruptedException {
-    PrintWriter err = spec.commandLine().getErr();
-    byte[] body = requestBody();
-    String target = url.toString().replaceAll("/+$", "")
-        + "/endpoints/" + URLEncoder.encode(endpoint, StandardCharsets.UTF_8) + "/invocations";
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(target))
-            .timeout(timeout)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    header(request, "Content-Type", contentType);
-    header(request, "Accept", accept);
-    header(request, "X-Amzn-SageMaker-Custom-Attributes", customAttributes);
-    header(request, "X-Amzn-SageMaker-Target-Container-Hostname", targetContainer);
-    header(request, "X-Amzn-SageMaker-Target-Variant", targetVariant);
-    HttpResponse<byte[]> response;
-    try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (ConnectException e) {
-      err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
-      return 1;
+        @Option(
+                names = "--file",
+                paramLabel = "FILE",
+                description = "A file holding the request body; - for standard input.")
+        @Nullable
+        Path file;
     }
-    if (verbose) {
-      err.println("HTTP " + response.statusCode());
-      response.headers().map().forEach((name, values) -> {
-        if (!name.startsWith(":")) {
-          values.forEach(v -> err.println(name + ": " + v));
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        byte[] body = requestBody();
+        String target = url.toString().replaceAll("/+$", "") + "/endpoints/"
+                + URLEncoder.encode(endpoint, StandardCharsets.UTF_8) + "/invocations";
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target))
+                .timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        header(request, "Content-Type", contentType);
+        header(request, "Accept", accept);
+        header(request, "X-Amzn-SageMaker-Custom-Attributes", customAttributes);
+        header(request, "X-Amzn-SageMaker-Target-Container-Hostname", targetContainer);
+        header(request, "X-Amzn-SageMaker-Target-Variant", targetVariant);
+        HttpResponse<byte[]> response;
+        try (HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException e) {
+            err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
+            return 1;
         }
-      });
-      err.flush();
+        if (verbose) {
+            err.println("HTTP " + response.statusCode());
+            response.headers().map().forEach((name, values) -> {
+                if (!name.startsWith(":")) {
+                    values.forEach(v -> err.println(name + ": " + v));
+                }
+            });
+            err.flush();
+        }
+        if (response.statusCode() / 100 != 2) {
+            printError(err, response);
+            return 1;
+        }
+        PrintStream out = System.out;
+        out.write(response.body());
+        out.flush();
+        return 0;
     }
-    if (response.statusCode() / 100 != 2) {
-      printError(err, response);
-      return 1;
-    }
-    PrintStream out = System.out;
-    out.write(response.body());
-    if (System.console() != null && response.body().length > 0 && response.body()[response.body().length - 1] != '\n') {
-      out.println();
-    }
-    out.flush();
-    return 0;
-  }
 
-  private byte[] requestBody() throws IOException {
-    if (input.body != null) {
-      return input.body.getBytes(StandardCharsets.UTF_8);
+    private byte[] requestBody() throws IOException {
+        String text = input.body;
+        if (text != null) {
+            return text.getBytes(StandardCharsets.UTF_8);
+        }
+        Path file = java.util.Objects.requireNonNull(input.file, "picocli requires --body or --file");
+        return file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
     }
-    if (input.file.toString().equals("-")) {
-      return System.in.readAllBytes();
-    }
-    return Files.readAllBytes(input.file);
-  }
 
-  private static void header(HttpRequest.Builder request, String name, String value) {
-    if (value != null) {
-      request.header(name, value);
+    private static void header(HttpRequest.Builder request, String name, @Nullable String value) {
+        if (value != null) {
+            request.header(name, value);
+        }
     }
-  }
 
-  private static void printError(PrintWriter err, HttpResponse<byte[]> response) {
-    String code = response.headers().firstValue("x-amzn-ErrorType").orElse("HTTP " + response.statusCode());
-    String text = new String(response.body(), StandardCharsets.UTF_8);
-    try {
-      JsonNode error = JSON.readTree(text);
-      err.println(code + " (" + response.statusCode() + "): " + error.path("message").asText(text));
-      if (error.has("OriginalStatusCode")) {
-        err.println("  original status: " + error.get("OriginalStatusCode").asInt());
-      }
-      if (error.has("OriginalMessage")) {
-        err.println("  original message: " + error.get("OriginalMessage").asText());
-      }
-    } catch (IOException e) {
-      err.println(code + ": " + text);
+    private static void printError(PrintWriter err, HttpResponse<byte[]> response) {
+        String code = response.headers().firstValue("x-amzn-ErrorType").orElse("HTTP " + response.statusCode());
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        try {
+            JsonNode error = JSON.readTree(text);
+            err.println(code + " (" + response.statusCode() + "): "
+                    + error.path("message").asText(text));
+            if (error.has("OriginalStatusCode")) {
+                err.println(
+                        "  original status: " + error.get("OriginalStatusCode").asInt());
+            }
+            if (error.has("OriginalMessage")) {
+                err.println(
+                        "  original message: " + error.get("OriginalMessage").asText());
+            }
+        } catch (IOException e) {
+            err.println(code + ": " + text);
+        }
+        err.flush();
     }
-    err.flush();
-  }
 }

@@ -13,119 +13,141 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code tandem serve}: runs the server, with an endpoint for each pipeline file given. */
 @Command(
-    name = "serve",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Start the Tandem server.",
-      "Each PIPELINE file (a SageMaker CreateModel request body) becomes an endpoint named after"
-          + " its ModelName, with one instance, invokable at"
-          + " POST /endpoints/{ModelName}/invocations. Stop with Ctrl-C or SIGTERM: every"
-          + " container is stopped with it."
-    })
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start the Tandem server.",
+            "Each PIPELINE file (a SageMaker CreateModel request body) becomes an endpoint named after"
+                    + " its ModelName, with one instance, invokable at"
+                    + " POST /endpoints/{ModelName}/invocations. Stop with Ctrl-C or SIGTERM: every"
+                    + " container is stopped with it."
+        })
 final class ServeCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-  @Parameters(paramLabel = "PIPELINE", arity = "0..*", description = "Pipeline files to serve.")
-  List<Path> pipelines = new ArrayList<>();
+    @Parameters(paramLabel = "PIPELINE", arity = "0..*", description = "Pipeline files to serve.")
+    List<Path> pipelines = new ArrayList<>();
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-  String host;
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port;
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
 
-  @Option(names = "--data-dir", defaultValue = ".tandem", description = "Where Tandem keeps state and extracted models (default: ${DEFAULT-VALUE}).")
-  Path dataDir;
+    @Option(
+            names = "--data-dir",
+            defaultValue = ".tandem",
+            description = "Where Tandem keeps state and extracted models (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
 
-  @Option(names = "--max-payload", defaultValue = "6MB", converter = SizeConverter.class,
-      description = "Largest request body, and largest payload between two containers (default: ${DEFAULT-VALUE} = 6,291,456 bytes).")
-  long maxPayload;
+    @Option(
+            names = "--max-payload",
+            defaultValue = "6MB",
+            converter = SizeConverter.class,
+            description =
+                    "Largest request body, and largest payload between two containers (default: ${DEFAULT-VALUE} = 6,291,456 bytes).")
+    long maxPayload;
 
-  @Option(names = "--invocation-timeout", defaultValue = "60s",
-      description = "How long each container has to answer /invocations (default: ${DEFAULT-VALUE}).")
-  Duration invocationTimeout;
+    @Option(
+            names = "--invocation-timeout",
+            defaultValue = "60s",
+            description = "How long each container has to answer /invocations (default: ${DEFAULT-VALUE}).")
+    Duration invocationTimeout;
 
-  @Option(names = "--startup-timeout", defaultValue = "600s",
-      description = "How long a container has to answer /ping with 200 after it starts (default: ${DEFAULT-VALUE}).")
-  Duration startupTimeout;
+    @Option(
+            names = "--startup-timeout",
+            defaultValue = "600s",
+            description =
+                    "How long a container has to answer /ping with 200 after it starts (default: ${DEFAULT-VALUE}).")
+    Duration startupTimeout;
 
-  @Option(names = "--stage-path", paramLabel = "JAR|DIR",
-      description = "Jars (or folders of jars) holding in-process stages of your own, found as builtin:NAME through META-INF/services/dev.tandem.core.stage.StageProvider. Repeatable.")
-  List<Path> stagePath = new ArrayList<>();
+    @Option(
+            names = "--stage-path",
+            paramLabel = "JAR|DIR",
+            description =
+                    "Jars (or folders of jars) holding in-process stages of your own, found as builtin:NAME through META-INF/services/dev.tandem.core.stage.StageProvider. Repeatable.")
+    List<Path> stagePath = new ArrayList<>();
 
-  @Option(names = "--stop-grace", defaultValue = "30s",
-      description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
-  Duration stopGrace;
+    @Option(
+            names = "--stop-grace",
+            defaultValue = "30s",
+            description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
+    Duration stopGrace;
 
-  @Override
-  public Integer call() throws InterruptedException {
-    PrintWriter err = spec.commandLine().getErr();
-    PipelineParser parser = new PipelineParser();
-    List<PipelineDefinition> models = new ArrayList<>();
-    for (Path file : pipelines) {
-      try {
-        models.add(parser.parse(file));
-      } catch (TandemException e) {
-        err.println("error: " + e.getMessage());
-        return 2;
-      }
-    }
-    ServerConfig defaults = ServerConfig.defaults();
-    ServerConfig config =
-        defaults
-            .withHost(host)
-            .withPort(port)
-            .withDataDir(dataDir)
-            .withMaxPayloadBytes(maxPayload)
-            .withStartupTimeout(startupTimeout)
-            .withRuntime(
-                defaults.runtime().withInvocationTimeout(invocationTimeout).withStopGracePeriod(stopGrace));
-    ClassLoader stages;
-    try {
-      stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
-    } catch (IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
-    }
-    TandemServer server = TandemServer.start(config, stages);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                },
-                "tandem-shutdown"));
-    try {
-      for (PipelineDefinition model : models) {
-        server.deploy(model);
-        err.printf(
-            "Endpoint %s: POST http://%s:%d/endpoints/%s/invocations%n",
-            model.modelName(), host, server.port(), model.modelName());
-      }
-    } catch (TandemException e) {
-      err.println("error: " + e.getMessage());
-      server.close();
-      return 2;
-    }
-    err.flush();
-    stopped.await();
-    return 0;
-  }
-
-  static final class SizeConverter implements picocli.CommandLine.ITypeConverter<Long> {
     @Override
-    public Long convert(String value) {
-      return Units.bytes(value);
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        PipelineParser parser = new PipelineParser();
+        List<PipelineDefinition> models = new ArrayList<>();
+        for (Path file : pipelines) {
+            try {
+                models.add(parser.parse(file));
+            } catch (TandemException e) {
+                err.println("error: " + e.getMessage());
+                return 2;
+            }
+        }
+        ServerConfig defaults = ServerConfig.defaults();
+        ServerConfig config = defaults.withHost(host)
+                .withPort(port)
+                .withDataDir(dataDir)
+                .withMaxPayloadBytes(maxPayload)
+                .withStartupTimeout(startupTimeout)
+                .withRuntime(defaults.runtime()
+                        .withInvocationTimeout(invocationTimeout)
+                        .withStopGracePeriod(stopGrace));
+        ClassLoader stages;
+        try {
+            stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        TandemServer server = TandemServer.start(config, stages);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                        },
+                        "tandem-shutdown"));
+        try {
+            for (PipelineDefinition model : models) {
+                server.deploy(model);
+                err.printf(
+                        "Endpoint %s: POST http://%s:%d/endpoints/%s/invocations%n",
+                        model.modelName(), host, server.port(), model.modelName());
+            }
+        } catch (TandemException e) {
+            err.println("error: " + e.getMessage());
+            server.close();
+            return 2;
+        }
+        err.flush();
+        stopped.await();
+        return 0;
     }
-  }
+
+    static final class SizeConverter implements picocli.CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return Units.bytes(value);
+        }
+    }
 }

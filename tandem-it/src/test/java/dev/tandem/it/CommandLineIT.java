@@ -24,178 +24,209 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tandem invoke}, Ctrl-C — with the real example containers as child processes.
  */
 class CommandLineIT {
-  private static final Pattern ENDPOINT_LINE =
-      Pattern.compile("Endpoint iris: POST (http://127\\.0\\.0\\.1:\\d+)/endpoints/iris/invocations");
-  private static final List<String> LABELS = List.of("setosa", "versicolor", "virginica");
+    private static final Pattern ENDPOINT_LINE =
+            Pattern.compile("Endpoint iris: POST (http://127\\.0\\.0\\.1:\\d+)/endpoints/iris/invocations");
+    private static final List<String> LABELS = List.of("setosa", "versicolor", "virginica");
 
-  @TempDir Path workDir;
+    @TempDir
+    Path workDir;
 
-  @Test
-  void irisExampleClassifiesTheIrisDataAndStopsCleanlyOnSigterm() throws Exception {
-    try (CliProcess serve =
-        CliProcess.start(
-            List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), "examples/iris/pipeline.json"))) {
-      String url = serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
-      awaitServing(url);
+    @Test
+    void irisExampleClassifiesTheIrisDataAndStopsCleanlyOnSigterm() throws Exception {
+        try (CliProcess serve = CliProcess.start(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                workDir.resolve("data").toString(),
+                "examples/iris/pipeline.json"))) {
+            String url =
+                    serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
+            awaitServing(url);
 
-      Path rows = workDir.resolve("rows.csv");
-      List<Integer> truth = new ArrayList<>();
-      StringBuilder csv = new StringBuilder();
-      for (String line : Files.readAllLines(CliProcess.repositoryRoot().resolve("examples/iris/data/iris.csv")).subList(1, 151)) {
-        int last = line.lastIndexOf(',');
-        csv.append(line, 0, last).append('\n');
-        truth.add(Integer.parseInt(line.substring(last + 1).strip()));
-      }
-      Files.writeString(rows, csv);
+            Path rows = workDir.resolve("rows.csv");
+            List<Integer> truth = new ArrayList<>();
+            StringBuilder csv = new StringBuilder();
+            for (String line : Files.readAllLines(CliProcess.repositoryRoot().resolve("examples/iris/data/iris.csv"))
+                    .subList(1, 151)) {
+                int last = line.lastIndexOf(',');
+                csv.append(line, 0, last).append('\n');
+                truth.add(Integer.parseInt(line.substring(last + 1).strip()));
+            }
+            Files.writeString(rows, csv);
 
-      CliProcess invoke =
-          CliProcess.run(List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--file", rows.toString(), "-v"));
+            CliProcess invoke = CliProcess.run(List.of(
+                    "invoke", "iris", "--url", url, "--content-type", "text/csv", "--file", rows.toString(), "-v"));
 
-      assertThat(invoke.awaitExit(Duration.ofSeconds(5))).as(invoke.stderr()).isZero();
-      assertThat(invoke.stderr()).contains("server-timing: preprocess;dur=").contains("model;dur=").contains("postprocess;dur=");
-      Matcher labels = Pattern.compile("\"label\":\"(\\w+)\"").matcher(invoke.stdout());
-      int correct = 0;
-      int total = 0;
-      while (labels.find()) {
-        correct += LABELS.indexOf(labels.group(1)) == truth.get(total) ? 1 : 0;
-        total++;
-      }
-      assertThat(total).isEqualTo(150);
-      assertThat(correct / 150.0).as("accuracy on iris").isGreaterThan(0.95);
+            assertThat(invoke.awaitExit(Duration.ofSeconds(5)))
+                    .as(invoke.stderr())
+                    .isZero();
+            assertThat(invoke.stderr())
+                    .contains("server-timing: preprocess;dur=")
+                    .contains("model;dur=")
+                    .contains("postprocess;dur=");
+            Matcher labels = Pattern.compile("\"label\":\"(\\w+)\"").matcher(invoke.stdout());
+            int correct = 0;
+            int total = 0;
+            while (labels.find()) {
+                correct += LABELS.indexOf(labels.group(1)) == truth.get(total) ? 1 : 0;
+                total++;
+            }
+            assertThat(total).isEqualTo(150);
+            assertThat(correct / 150.0).as("accuracy on iris").isGreaterThan(0.95);
 
-      List<ProcessHandle> containers = serve.process().descendants().toList();
-      assertThat(containers).hasSizeGreaterThanOrEqualTo(3);
-      // SIGTERM, as Ctrl-C or a service manager sends. (Process.destroy() would also close our end
-      // of its output pipes, and we want to read what it says while stopping.)
-      serve.process().toHandle().destroy();
-      int exit = serve.awaitExit(Duration.ofSeconds(60));
-      assertThat(exit).as("exit status; stderr: %s", serve.stderr()).isEqualTo(143);
-      assertThat(containers).noneMatch(ProcessHandle::isAlive);
-      assertThat(serve.stderr()).contains("Tandem stopped");
+            List<ProcessHandle> containers = serve.process().descendants().toList();
+            assertThat(containers).hasSizeGreaterThanOrEqualTo(3);
+            // SIGTERM, as Ctrl-C or a service manager sends. (Process.destroy() would also close our end
+            // of its output pipes, and we want to read what it says while stopping.)
+            serve.process().toHandle().destroy();
+            int exit = serve.awaitExit(Duration.ofSeconds(60));
+            assertThat(exit).as("exit status; stderr: %s", serve.stderr()).isEqualTo(143);
+            assertThat(containers).noneMatch(ProcessHandle::isAlive);
+            assertThat(serve.stderr()).contains("Tandem stopped");
+        }
     }
-  }
 
-  @Test
-  void invokeReportsTheErrorWithItsCodeAndFailsWithStatusOne() throws Exception {
-    try (CliProcess serve =
-        CliProcess.start(
-            List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), "examples/iris/pipeline.json"))) {
-      String url = serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
-      awaitServing(url);
+    @Test
+    void invokeReportsTheErrorWithItsCodeAndFailsWithStatusOne() throws Exception {
+        try (CliProcess serve = CliProcess.start(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                workDir.resolve("data").toString(),
+                "examples/iris/pipeline.json"))) {
+            String url =
+                    serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
+            awaitServing(url);
 
-      CliProcess unknown = CliProcess.run(List.of("invoke", "nosuch", "--url", url, "--body", "1,2,3,4"));
-      CliProcess badRow =
-          CliProcess.run(List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "1,2,3"));
+            CliProcess unknown = CliProcess.run(List.of("invoke", "nosuch", "--url", url, "--body", "1,2,3,4"));
+            CliProcess badRow = CliProcess.run(
+                    List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "1,2,3"));
 
-      assertThat(unknown.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
-      assertThat(unknown.stderr()).contains("ValidationError (400): Endpoint nosuch of account 000000000000 not found.");
-      assertThat(badRow.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
-      assertThat(badRow.stderr())
-          .contains("ModelError (424): Received client error (400) from preprocess")
-          .contains("original message: row 1 has 3 columns; expected 4");
+            assertThat(unknown.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+            assertThat(unknown.stderr())
+                    .contains("ValidationError (400): Endpoint nosuch of account 000000000000 not found.");
+            assertThat(badRow.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+            assertThat(badRow.stderr())
+                    .contains("ModelError (424): Received client error (400) from preprocess")
+                    .contains("original message: row 1 has 3 columns; expected 4");
+        }
     }
-  }
 
-  @Test
-  void serveRefusesAnInvalidPipelineNamingEveryProblem() throws Exception {
-    Path pipeline = workDir.resolve("bad.json");
-    Files.writeString(
-        pipeline,
-        """
+    @Test
+    void serveRefusesAnInvalidPipelineNamingEveryProblem() throws Exception {
+        Path pipeline = workDir.resolve("bad.json");
+        Files.writeString(
+                pipeline,
+                """
         {"ModelName": "bad", "Containers": [
           {"ContainerHostname": "a", "Image": "exec:x", "Environmnet": {}},
           {"ContainerHostname": "a", "Image": 42}
         ]}
         """);
 
-    CliProcess serve = CliProcess.run(List.of("serve", "--port", "0", pipeline.toString()));
+        CliProcess serve = CliProcess.run(List.of("serve", "--port", "0", pipeline.toString()));
 
-    assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
-    assertThat(serve.stderr())
-        .contains("Containers[1].Environmnet is not a known member")
-        .contains("Containers[2].Image must be a string, got the number 42");
-  }
+        assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
+        assertThat(serve.stderr())
+                .contains("Containers[1].Environmnet is not a known member")
+                .contains("Containers[2].Image must be a string, got the number 42");
+    }
 
-  @Test
-  void usersOwnStageIsFoundInAJarOnTheStagePath() throws Exception {
-    Path jar = workDir.resolve("shout-stage.jar");
-    packStage(jar, ShoutStageProvider.class);
-    Path pipeline = workDir.resolve("shout.json");
-    Files.writeString(
-        pipeline,
-        """
+    @Test
+    void usersOwnStageIsFoundInAJarOnTheStagePath() throws Exception {
+        Path jar = workDir.resolve("shout-stage.jar");
+        packStage(jar, ShoutStageProvider.class);
+        Path pipeline = workDir.resolve("shout.json");
+        Files.writeString(
+                pipeline,
+                """
         {"ModelName": "shout", "PrimaryContainer": {"Image": "builtin:shout", "Environment": {"SUFFIX": "!!"}}}
         """);
 
-    try (CliProcess serve =
-        CliProcess.start(
-            List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(),
-                "--stage-path", jar.toString(), pipeline.toString()))) {
-      String url =
-          serve.awaitStderr(Pattern.compile("Endpoint shout: POST (http://127\\.0\\.0\\.1:\\d+)/"), Duration.ofSeconds(60)).group(1);
-      CliProcess ok = CliProcess.run(List.of("invoke", "shout", "--url", url, "--content-type", "text/plain", "--body", "hello"));
-      CliProcess refused = CliProcess.run(List.of("invoke", "shout", "--url", url, "--content-type", "application/json", "--body", "{}"));
+        try (CliProcess serve = CliProcess.start(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                workDir.resolve("data").toString(),
+                "--stage-path",
+                jar.toString(),
+                pipeline.toString()))) {
+            String url = serve.awaitStderr(
+                            Pattern.compile("Endpoint shout: POST (http://127\\.0\\.0\\.1:\\d+)/"),
+                            Duration.ofSeconds(60))
+                    .group(1);
+            CliProcess ok = CliProcess.run(
+                    List.of("invoke", "shout", "--url", url, "--content-type", "text/plain", "--body", "hello"));
+            CliProcess refused = CliProcess.run(
+                    List.of("invoke", "shout", "--url", url, "--content-type", "application/json", "--body", "{}"));
 
-      assertThat(ok.awaitExit(Duration.ofSeconds(5))).as(ok.stderr()).isZero();
-      assertThat(ok.stdout()).isEqualTo("HELLO!!");
-      assertThat(refused.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
-      assertThat(refused.stderr()).contains("Received client error (400) from primary with message \"shout reads text, got application/json\"");
-      assertThat(serve.stderr()).contains("In-process stages: builtin:identity, builtin:shout");
+            assertThat(ok.awaitExit(Duration.ofSeconds(5))).as(ok.stderr()).isZero();
+            assertThat(ok.stdout()).isEqualTo("HELLO!!");
+            assertThat(refused.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+            assertThat(refused.stderr())
+                    .contains(
+                            "Received client error (400) from primary with message \"shout reads text, got application/json\"");
+            assertThat(serve.stderr()).contains("In-process stages: builtin:identity, builtin:shout");
+        }
     }
-  }
 
-  @Test
-  void withoutTheStagePathTheUsersStageIsUnknown() throws Exception {
-    Path pipeline = workDir.resolve("shout.json");
-    Files.writeString(pipeline, """
+    @Test
+    void withoutTheStagePathTheUsersStageIsUnknown() throws Exception {
+        Path pipeline = workDir.resolve("shout.json");
+        Files.writeString(
+                pipeline,
+                """
         {"ModelName": "shout", "PrimaryContainer": {"Image": "builtin:shout"}}
         """);
 
-    CliProcess serve = CliProcess.run(List.of("serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString()));
+        CliProcess serve = CliProcess.run(List.of(
+                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString()));
 
-    assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
-    assertThat(serve.stderr()).contains("builtin:shout is not a known stage; available: identity");
-  }
-
-  /** Packs one class and its service registration into a jar, as a user's build would. */
-  private static void packStage(Path jar, Class<?> provider) throws Exception {
-    String entry = provider.getName().replace('.', '/') + ".class";
-    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
-        var classBytes = provider.getClassLoader().getResourceAsStream(entry)) {
-      out.putNextEntry(new java.util.jar.JarEntry(entry));
-      classBytes.transferTo(out);
-      out.closeEntry();
-      out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/dev.tandem.core.stage.StageProvider"));
-      out.write((provider.getName() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      out.closeEntry();
+        assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
+        assertThat(serve.stderr()).contains("builtin:shout is not a known stage; available: identity");
     }
-  }
 
-  @Test
-  void helpExplainsTheCommands() {
-    CliProcess help = CliProcess.run(List.of("serve", "--help"));
-
-    assertThat(help.awaitExit(Duration.ofSeconds(5))).isZero();
-    assertThat(help.stdout()).contains("--port").contains("--data-dir").contains("PIPELINE");
-  }
-
-  private static void awaitServing(String url) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (true) {
-      HttpResponse<String> response =
-          client.send(
-              HttpRequest.newBuilder(URI.create(url + "/endpoints/iris/invocations"))
-                  .header("Content-Type", "text/csv")
-                  .POST(HttpRequest.BodyPublishers.ofString("5.1,3.5,1.4,0.2"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() == 200) {
-        return;
-      }
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
-      assertThat(System.nanoTime()).as("iris in service").isLessThan(deadline);
-      TandemFixture.sleep(Duration.ofMillis(100));
+    /** Packs one class and its service registration into a jar, as a user's build would. */
+    private static void packStage(Path jar, Class<?> provider) throws Exception {
+        String entry = provider.getName().replace('.', '/') + ".class";
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+                var classBytes = provider.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            classBytes.transferTo(out);
+            out.closeEntry();
+            out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/dev.tandem.core.stage.StageProvider"));
+            out.write((provider.getName() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
     }
-  }
+
+    @Test
+    void helpExplainsTheCommands() {
+        CliProcess help = CliProcess.run(List.of("serve", "--help"));
+
+        assertThat(help.awaitExit(Duration.ofSeconds(5))).isZero();
+        assertThat(help.stdout()).contains("--port").contains("--data-dir").contains("PIPELINE");
+    }
+
+    private static void awaitServing(String url) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create(url + "/endpoints/iris/invocations"))
+                            .header("Content-Type", "text/csv")
+                            .POST(HttpRequest.BodyPublishers.ofString("5.1,3.5,1.4,0.2"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return;
+            }
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+            assertThat(System.nanoTime()).as("iris in service").isLessThan(deadline);
+            TandemFixture.sleep(Duration.ofMillis(100));
+        }
+    }
 }

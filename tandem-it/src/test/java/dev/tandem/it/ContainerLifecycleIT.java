@@ -21,110 +21,113 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ModelNotReadyExcep
 
 /** Containers that hang, crash, never become healthy, and the server stopping them all. */
 class ContainerLifecycleIT {
-  @TempDir Path workDir;
+    @TempDir
+    Path workDir;
 
-  @Test
-  void containerThatDoesNotAnswerInTimeIsAModelError() {
-    try (TandemFixture tandem =
-        TandemFixture.start(
-            workDir, c -> c.withRuntime(c.runtime().withInvocationTimeout(Duration.ofSeconds(1))))) {
-      tandem.deployAndAwait(
-          """
+    @Test
+    void containerThatDoesNotAnswerInTimeIsAModelError() {
+        try (TandemFixture tandem = TandemFixture.start(
+                workDir, c -> c.withRuntime(c.runtime().withInvocationTimeout(Duration.ofSeconds(1))))) {
+            tandem.deployAndAwait(
+                    """
           {"ModelName": "stuck", "Containers": [
             {"ContainerHostname": "fine", "Image": "exec:test-container"},
             {"ContainerHostname": "sleepy", "Image": "exec:test-container", "Environment": {"BEHAVIOUR": "hang"}}
           ]}
           """);
 
-      long start = System.nanoTime();
-      assertThatThrownBy(() -> invoke(tandem, "stuck"))
-          .isInstanceOfSatisfying(
-              ModelErrorException.class,
-              e ->
-                  assertThat(e.awsErrorDetails().errorMessage())
-                      .startsWith("Your invocation timed out while waiting for a response from container sleepy"));
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> invoke(tandem, "stuck"))
+                    .isInstanceOfSatisfying(ModelErrorException.class, e -> assertThat(
+                                    e.awsErrorDetails().errorMessage())
+                            .startsWith(
+                                    "Your invocation timed out while waiting for a response from container sleepy"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        }
     }
-  }
 
-  @Test
-  void crashedContainerIsRestartedAndTheEndpointIsUnavailableUntilItIsHealthy() {
-    // A one-second backoff leaves a window in which the endpoint must refuse at once.
-    try (TandemFixture tandem =
-        TandemFixture.start(
-            workDir,
-            c -> c.withRuntime(c.runtime().withRestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))))) {
-      Endpoint endpoint =
-          tandem.deployAndAwait(
-              """
+    @Test
+    void crashedContainerIsRestartedAndTheEndpointIsUnavailableUntilItIsHealthy() {
+        // A one-second backoff leaves a window in which the endpoint must refuse at once.
+        try (TandemFixture tandem = TandemFixture.start(
+                workDir,
+                c -> c.withRuntime(c.runtime().withRestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))))) {
+            Endpoint endpoint = tandem.deployAndAwait(
+                    """
               {"ModelName": "fragile", "PrimaryContainer": {"Image": "exec:test-container",
                 "Environment": {"BEHAVIOUR": "crash-once", "CRASH_MARKER": "%s", "TAG": "fragile"}}}
               """
-                  .formatted(workDir.resolve("crashed-once")));
+                            .formatted(workDir.resolve("crashed-once")));
 
-      assertThatThrownBy(() -> invoke(tandem, "fragile")).isInstanceOf(ModelErrorException.class);
+            assertThatThrownBy(() -> invoke(tandem, "fragile")).isInstanceOf(ModelErrorException.class);
 
-      Set<Integer> statuses = new HashSet<>();
-      HttpResponse<String> response;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      do {
-        response = tandem.invoke("fragile", "again");
-        statuses.add(response.statusCode());
-        if (response.statusCode() == 503) {
-          assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("ServiceUnavailable");
-          assertThat(response.body()).contains("container primary");
+            Set<Integer> statuses = new HashSet<>();
+            HttpResponse<String> response;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            do {
+                response = tandem.invoke("fragile", "again");
+                statuses.add(response.statusCode());
+                if (response.statusCode() == 503) {
+                    assertThat(response.headers().firstValue("x-amzn-ErrorType"))
+                            .contains("ServiceUnavailable");
+                    assertThat(response.body()).contains("container primary");
+                }
+                TandemFixture.sleep(Duration.ofMillis(20));
+            } while (response.statusCode() != 200 && System.nanoTime() < deadline);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("again>fragile(ct=null,accept=null,ca=null)");
+            assertThat(statuses).contains(503).isSubsetOf(200, 503);
+            RunningContainer container =
+                    endpoint.instances().get(0).containers().get(0);
+            assertThat(container.status().restarts()).isEqualTo(1);
+            assertThat(container.recentLogs()).anyMatch(line -> line.contains("exited with code 3"));
         }
-        TandemFixture.sleep(Duration.ofMillis(20));
-      } while (response.statusCode() != 200 && System.nanoTime() < deadline);
-
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.body()).isEqualTo("again>fragile(ct=null,accept=null,ca=null)");
-      assertThat(statuses).contains(503).isSubsetOf(200, 503);
-      RunningContainer container = endpoint.instances().get(0).containers().get(0);
-      assertThat(container.status().restarts()).isEqualTo(1);
-      assertThat(container.recentLogs()).anyMatch(line -> line.contains("exited with code 3"));
     }
-  }
 
-  @Test
-  void endpointWhoseContainersAreNotHealthyYetAnswersModelNotReadyAtOnce() {
-    try (TandemFixture tandem = TandemFixture.start(workDir)) {
-      tandem.deploy(
-          """
+    @Test
+    void endpointWhoseContainersAreNotHealthyYetAnswersModelNotReadyAtOnce() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            tandem.deploy(
+                    """
           {"ModelName": "warming", "PrimaryContainer": {"Image": "exec:test-container",
             "Environment": {"BEHAVIOUR": "never-healthy"}}}
           """);
 
-      long start = System.nanoTime();
-      assertThatThrownBy(() -> invoke(tandem, "warming"))
-          .isInstanceOfSatisfying(
-              ModelNotReadyException.class,
-              e -> {
-                assertThat(e.statusCode()).isEqualTo(429);
-                assertThat(e.awsErrorDetails().errorMessage()).contains("Endpoint warming is starting");
-              });
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> invoke(tandem, "warming"))
+                    .isInstanceOfSatisfying(ModelNotReadyException.class, e -> {
+                        assertThat(e.statusCode()).isEqualTo(429);
+                        assertThat(e.awsErrorDetails().errorMessage()).contains("Endpoint warming is starting");
+                    });
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
     }
-  }
 
-  @Test
-  void closingTheServerStopsEveryContainerProcess() {
-    List<ProcessHandle> children;
-    try (TandemFixture tandem = TandemFixture.start(workDir)) {
-      tandem.deployAndAwait(
-          """
+    @Test
+    void closingTheServerStopsEveryContainerProcess() {
+        List<ProcessHandle> children;
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            tandem.deployAndAwait(
+                    """
           {"ModelName": "three", "Containers": [
             {"Image": "exec:test-container"}, {"Image": "exec:test-container"}, {"Image": "exec:test-container"}
           ]}
           """);
-      children = ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("TestContainer")).toList();
-      assertThat(children).hasSize(3);
+            children = ProcessHandle.current()
+                    .children()
+                    .filter(p -> p.info().commandLine().orElse("").contains("TestContainer"))
+                    .toList();
+            assertThat(children).hasSize(3);
+        }
+        assertThat(children).noneMatch(ProcessHandle::isAlive);
     }
-    assertThat(children).noneMatch(ProcessHandle::isAlive);
-  }
 
-  private static void invoke(TandemFixture tandem, String endpoint) {
-    tandem.sdk().invokeEndpoint(
-        InvokeEndpointRequest.builder().endpointName(endpoint).body(SdkBytes.fromUtf8String("x")).build());
-  }
+    private static void invoke(TandemFixture tandem, String endpoint) {
+        tandem.sdk()
+                .invokeEndpoint(InvokeEndpointRequest.builder()
+                        .endpointName(endpoint)
+                        .body(SdkBytes.fromUtf8String("x"))
+                        .build());
+    }
 }

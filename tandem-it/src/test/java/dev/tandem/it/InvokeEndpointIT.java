@@ -21,14 +21,16 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorExc
  * AWS SDK for Java v2 and over plain HTTP: the data flow of DESIGN §3 and its errors.
  */
 class InvokeEndpointIT {
-  @TempDir static Path workDir;
-  static TandemFixture tandem;
+    @TempDir
+    static Path workDir;
 
-  @BeforeAll
-  static void start() {
-    tandem = TandemFixture.start(workDir);
-    tandem.deployAndAwait(
-        """
+    static TandemFixture tandem;
+
+    @BeforeAll
+    static void start() {
+        tandem = TandemFixture.start(workDir);
+        tandem.deployAndAwait(
+                """
         {"ModelName": "chain", "Containers": [
           {"ContainerHostname": "first", "Image": "exec:test-container",
            "Environment": {"TAG": "first", "RESPONSE_CONTENT_TYPE": "application/x-first"}},
@@ -39,8 +41,8 @@ class InvokeEndpointIT {
                            "RESPONSE_CUSTOM_ATTRIBUTES": "from-third=1"}}
         ]}
         """);
-    tandem.deployAndAwait(
-        """
+        tandem.deployAndAwait(
+                """
         {"ModelName": "broken", "Containers": [
           {"ContainerHostname": "pre", "Image": "exec:test-container", "Environment": {"TAG": "pre"}},
           {"ContainerHostname": "post", "Image": "exec:test-container",
@@ -48,161 +50,150 @@ class InvokeEndpointIT {
           {"ContainerHostname": "never", "Image": "exec:test-container", "Environment": {"TAG": "never"}}
         ]}
         """);
-    tandem.deployAndAwait(
-        """
+        tandem.deployAndAwait(
+                """
         {"ModelName": "single", "PrimaryContainer":
           {"Image": "exec:test-container", "Environment": {"TAG": "single"}}}
         """);
-    tandem.deployAndAwait(
-        """
+        tandem.deployAndAwait(
+                """
         {"ModelName": "picky", "PrimaryContainer":
           {"Image": "exec:test-container",
            "Environment": {"BEHAVIOUR": "fail", "FAIL_STATUS": "415", "FAIL_MESSAGE": "send text/csv"}}}
         """);
-  }
+    }
 
-  @AfterAll
-  static void stop() {
-    tandem.close();
-  }
+    @AfterAll
+    static void stop() {
+        tandem.close();
+    }
 
-  @Test
-  void eachContainerGetsThePreviousResponseAndOnlyTheLastGetsAccept() {
-    InvokeEndpointResponse response =
-        tandem.sdk().invokeEndpoint(
-            InvokeEndpointRequest.builder()
-                .endpointName("chain")
-                .contentType("text/csv")
-                .accept("application/json")
-                .customAttributes("trace=abc")
-                .body(SdkBytes.fromUtf8String("1,2,3"))
-                .build());
-
-    assertThat(response.body().asUtf8String())
-        .isEqualTo(
-            "1,2,3"
-                + ">first(ct=text/csv,accept=null,ca=trace=abc)"
-                + ">second(ct=application/x-first,accept=null,ca=trace=abc)"
-                + ">third(ct=application/x-second,accept=application/json,ca=trace=abc)");
-    assertThat(response.contentType()).isEqualTo("application/json");
-    assertThat(response.customAttributes()).isEqualTo("from-third=1");
-    assertThat(response.invokedProductionVariant()).isEqualTo("AllTraffic");
-  }
-
-  @Test
-  void responseCarriesServerTimingForEveryContainerThatRan() {
-    HttpResponse<String> response = tandem.invoke("chain", "x", "Content-Type", "text/plain");
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Server-Timing").orElseThrow())
-        .matches("first;dur=[0-9.]+, second;dur=[0-9.]+, third;dur=[0-9.]+, tandem;dur=[0-9.]+");
-    assertThat(response.headers().firstValue("x-amzn-RequestId")).isPresent();
-  }
-
-  @Test
-  void customAttributesComeBackOnlyWhenTheLastContainerSetsThem() {
-    InvokeEndpointResponse response =
-        tandem.sdk().invokeEndpoint(
-            InvokeEndpointRequest.builder()
-                .endpointName("single")
-                .customAttributes("c000b4f9-df62-4c85-a0bf-7c525f9104a4")
-                .body(SdkBytes.fromUtf8String("x"))
-                .build());
-
-    // The SDK sends its own defaults when the caller gives none: JSON content, any accept.
-    assertThat(response.body().asUtf8String())
-        .isEqualTo("x>single(ct=application/json,accept=*/*,ca=c000b4f9-df62-4c85-a0bf-7c525f9104a4)");
-    assertThat(response.customAttributes()).isNull();
-  }
-
-  @Test
-  void failingContainerStopsTheChainWithModelErrorNamingIt() {
-    assertThatThrownBy(
-            () ->
-                tandem.sdk().invokeEndpoint(
-                    InvokeEndpointRequest.builder()
-                        .endpointName("broken")
+    @Test
+    void eachContainerGetsThePreviousResponseAndOnlyTheLastGetsAccept() {
+        InvokeEndpointResponse response = tandem.sdk()
+                .invokeEndpoint(InvokeEndpointRequest.builder()
+                        .endpointName("chain")
                         .contentType("text/csv")
-                        .body(SdkBytes.fromUtf8String("1,2"))
-                        .build()))
-        .isInstanceOfSatisfying(
-            ModelErrorException.class,
-            e -> {
-              assertThat(e.statusCode()).isEqualTo(424);
-              assertThat(e.originalStatusCode()).isEqualTo(500);
-              assertThat(e.originalMessage()).isEqualTo("kaput: bad tensor");
-              assertThat(e.awsErrorDetails().errorMessage())
-                  .startsWith("Received server error (500) from post with message \"kaput: bad tensor\"");
-              assertThat(e.logStreamArn())
-                  .isEqualTo(
-                      "arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/broken"
-                          + ":log-stream:AllTraffic/" + tandem.server().endpoints().find("broken").orElseThrow()
-                              .instances().get(0).id() + "/post");
-            });
-  }
+                        .accept("application/json")
+                        .customAttributes("trace=abc")
+                        .body(SdkBytes.fromUtf8String("1,2,3"))
+                        .build());
 
-  @Test
-  void clientErrorFromContainerIsReportedAsClientError() {
-    assertThatThrownBy(
-            () ->
-                tandem.sdk().invokeEndpoint(
-                    InvokeEndpointRequest.builder()
-                        .endpointName("picky")
-                        .contentType("application/json")
-                        .body(SdkBytes.fromUtf8String("{}"))
-                        .build()))
-        .isInstanceOfSatisfying(
-            ModelErrorException.class,
-            e -> {
-              assertThat(e.originalStatusCode()).isEqualTo(415);
-              assertThat(e.awsErrorDetails().errorMessage())
-                  .startsWith("Received client error (415) from primary with message \"send text/csv\"");
-            });
-  }
+        assertThat(response.body().asUtf8String())
+                .isEqualTo("1,2,3"
+                        + ">first(ct=text/csv,accept=null,ca=trace=abc)"
+                        + ">second(ct=application/x-first,accept=null,ca=trace=abc)"
+                        + ">third(ct=application/x-second,accept=application/json,ca=trace=abc)");
+        assertThat(response.contentType()).isEqualTo("application/json");
+        assertThat(response.customAttributes()).isEqualTo("from-third=1");
+        assertThat(response.invokedProductionVariant()).isEqualTo("AllTraffic");
+    }
 
-  @Test
-  void unknownEndpointIsAValidationErrorNamingIt() {
-    assertThatThrownBy(
-            () ->
-                tandem.sdk().invokeEndpoint(
-                    InvokeEndpointRequest.builder()
-                        .endpointName("missing")
+    @Test
+    void responseCarriesServerTimingForEveryContainerThatRan() {
+        HttpResponse<String> response = tandem.invoke("chain", "x", "Content-Type", "text/plain");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Server-Timing").orElseThrow())
+                .matches("first;dur=[0-9.]+, second;dur=[0-9.]+, third;dur=[0-9.]+, tandem;dur=[0-9.]+");
+        assertThat(response.headers().firstValue("x-amzn-RequestId")).isPresent();
+    }
+
+    @Test
+    void customAttributesComeBackOnlyWhenTheLastContainerSetsThem() {
+        InvokeEndpointResponse response = tandem.sdk()
+                .invokeEndpoint(InvokeEndpointRequest.builder()
+                        .endpointName("single")
+                        .customAttributes("c000b4f9-df62-4c85-a0bf-7c525f9104a4")
                         .body(SdkBytes.fromUtf8String("x"))
-                        .build()))
-        .isInstanceOfSatisfying(
-            ValidationErrorException.class,
-            e -> {
-              assertThat(e.statusCode()).isEqualTo(400);
-              assertThat(e.awsErrorDetails().errorMessage())
-                  .isEqualTo("Endpoint missing of account 000000000000 not found.");
-            });
-  }
+                        .build());
 
-  @Test
-  void unknownVariantIsAValidationError() {
-    HttpResponse<String> response =
-        tandem.invoke("chain", "x", "X-Amzn-SageMaker-Target-Variant", "Canary");
+        // The SDK sends its own defaults when the caller gives none: JSON content, any accept.
+        assertThat(response.body().asUtf8String())
+                .isEqualTo("x>single(ct=application/json,accept=*/*,ca=c000b4f9-df62-4c85-a0bf-7c525f9104a4)");
+        assertThat(response.customAttributes()).isNull();
+    }
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("ValidationError");
-    assertThat(response.body()).contains("Target variant Canary does not exist on endpoint chain");
-  }
+    @Test
+    void failingContainerStopsTheChainWithModelErrorNamingIt() {
+        assertThatThrownBy(() -> tandem.sdk()
+                        .invokeEndpoint(InvokeEndpointRequest.builder()
+                                .endpointName("broken")
+                                .contentType("text/csv")
+                                .body(SdkBytes.fromUtf8String("1,2"))
+                                .build()))
+                .isInstanceOfSatisfying(ModelErrorException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(424);
+                    assertThat(e.originalStatusCode()).isEqualTo(500);
+                    assertThat(e.originalMessage()).isEqualTo("kaput: bad tensor");
+                    assertThat(e.awsErrorDetails().errorMessage())
+                            .startsWith("Received server error (500) from post with message \"kaput: bad tensor\"");
+                    assertThat(e.logStreamArn())
+                            .isEqualTo("arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/broken"
+                                    + ":log-stream:AllTraffic/"
+                                    + tandem.server()
+                                            .endpoints()
+                                            .find("broken")
+                                            .orElseThrow()
+                                            .instances()
+                                            .get(0)
+                                            .id() + "/post");
+                });
+    }
 
-  @Test
-  void targetContainerOnASerialEndpointIsAValidationError() {
-    HttpResponse<String> response =
-        tandem.invoke("chain", "x", "X-Amzn-SageMaker-Target-Container-Hostname", "second");
+    @Test
+    void clientErrorFromContainerIsReportedAsClientError() {
+        assertThatThrownBy(() -> tandem.sdk()
+                        .invokeEndpoint(InvokeEndpointRequest.builder()
+                                .endpointName("picky")
+                                .contentType("application/json")
+                                .body(SdkBytes.fromUtf8String("{}"))
+                                .build()))
+                .isInstanceOfSatisfying(ModelErrorException.class, e -> {
+                    assertThat(e.originalStatusCode()).isEqualTo(415);
+                    assertThat(e.awsErrorDetails().errorMessage())
+                            .startsWith("Received client error (415) from primary with message \"send text/csv\"");
+                });
+    }
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("ValidationError");
-    assertThat(response.body()).contains("Serial mode");
-  }
+    @Test
+    void unknownEndpointIsAValidationErrorNamingIt() {
+        assertThatThrownBy(() -> tandem.sdk()
+                        .invokeEndpoint(InvokeEndpointRequest.builder()
+                                .endpointName("missing")
+                                .body(SdkBytes.fromUtf8String("x"))
+                                .build()))
+                .isInstanceOfSatisfying(ValidationErrorException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.awsErrorDetails().errorMessage())
+                            .isEqualTo("Endpoint missing of account 000000000000 not found.");
+                });
+    }
 
-  @Test
-  void unknownPathIsAnUnknownOperation() {
-    HttpResponse<String> response = tandem.invoke("chain/extra", "x");
+    @Test
+    void unknownVariantIsAValidationError() {
+        HttpResponse<String> response = tandem.invoke("chain", "x", "X-Amzn-SageMaker-Target-Variant", "Canary");
 
-    assertThat(response.statusCode()).isEqualTo(404);
-    assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("UnknownOperationException");
-  }
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("ValidationError");
+        assertThat(response.body()).contains("Target variant Canary does not exist on endpoint chain");
+    }
+
+    @Test
+    void targetContainerOnASerialEndpointIsAValidationError() {
+        HttpResponse<String> response =
+                tandem.invoke("chain", "x", "X-Amzn-SageMaker-Target-Container-Hostname", "second");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("ValidationError");
+        assertThat(response.body()).contains("Serial mode");
+    }
+
+    @Test
+    void unknownPathIsAnUnknownOperation() {
+        HttpResponse<String> response = tandem.invoke("chain/extra", "x");
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("UnknownOperationException");
+    }
 }

@@ -11,43 +11,43 @@ import org.slf4j.LoggerFactory;
  * hostname, and the most recent lines are kept in memory for diagnosis.
  */
 public final class ContainerLog {
-  private final Logger logger;
-  private final String tag;
-  private final int capacity;
-  private final ArrayDeque<String> lines;
+    private final Logger logger;
+    private final String tag;
+    private final int capacity;
+    private final ArrayDeque<String> lines;
 
-  public ContainerLog(String endpointName, String instanceId, String hostname, int capacity) {
-    this.logger = LoggerFactory.getLogger("tandem.container." + endpointName + "." + hostname);
-    this.tag = "[" + endpointName + "/" + instanceId + "/" + hostname + "] ";
-    this.capacity = capacity;
-    this.lines = new ArrayDeque<>(Math.min(capacity, 256));
-  }
-
-  /** Records one line the container wrote on {@code stream} ("stdout" or "stderr"). */
-  public void append(String stream, String line) {
-    logger.info("{}{}: {}", tag, stream, line);
-    synchronized (lines) {
-      if (lines.size() == capacity) {
-        lines.removeFirst();
-      }
-      lines.addLast(line);
+    public ContainerLog(String endpointName, String instanceId, String hostname, int capacity) {
+        this.logger = LoggerFactory.getLogger("tandem.container." + endpointName + "." + hostname);
+        this.tag = "[" + endpointName + "/" + instanceId + "/" + hostname + "] ";
+        this.capacity = capacity;
+        this.lines = new ArrayDeque<>(Math.min(capacity, 256));
     }
-  }
 
-  /** Records an event of Tandem's about the container (started, exited, restarting). */
-  public void event(String message) {
-    logger.info("{}{}", tag, message);
-    synchronized (lines) {
-      if (lines.size() == capacity) {
-        lines.removeFirst();
-      }
-      lines.addLast("[tandem] " + message);
+    /** Records one line the container wrote on {@code stream} ("stdout" or "stderr"). */
+    public void append(String stream, String line) {
+        logger.info("{}{}: {}", tag, stream, line);
+        synchronized (lines) {
+            if (lines.size() == capacity) {
+                lines.removeFirst();
+            }
+            lines.addLast(line);
+        }
     }
-  }
 
-  public List<String> recent() {
-    synchronized (lines) {
-      return new ArrayList<>(lines);
+    /** Records an event of Tandem's about the container (started, exited, restarting). */
+    public void event(String message) {
+        logger.info("{}{}", tag, message);
+        synchronized (lines) {
+            if (lines.size() == capacity) {
+                lines.removeFirst();
+            }
+            lines.addLast("[tandem] " + message);
+        }
     }
-  }
+
+    public List<String> recent() {
+        synchronized (lines) {
+            return new ArrayList<>(lines);
+        }
+    }
 }

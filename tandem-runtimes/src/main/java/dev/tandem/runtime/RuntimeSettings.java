@@ -21,93 +21,126 @@ import java.util.Objects;
  * @param maxConnectionsPerContainer the size of the connection pool to each container
  */
 public record RuntimeSettings(
-    Duration invocationTimeout,
-    Duration pingTimeout,
-    Duration startupPollInterval,
-    Duration healthCheckInterval,
-    int unhealthyThreshold,
-    Duration restartBackoff,
-    Duration maxRestartBackoff,
-    Duration stopGracePeriod,
-    int firstPort,
-    int lastPort,
-    int maxConnectionsPerContainer) {
+        Duration invocationTimeout,
+        Duration pingTimeout,
+        Duration startupPollInterval,
+        Duration healthCheckInterval,
+        int unhealthyThreshold,
+        Duration restartBackoff,
+        Duration maxRestartBackoff,
+        Duration stopGracePeriod,
+        int firstPort,
+        int lastPort,
+        int maxConnectionsPerContainer) {
 
-  public RuntimeSettings {
-    positive(invocationTimeout, "invocation-timeout");
-    positive(pingTimeout, "ping-timeout");
-    positive(startupPollInterval, "startup-poll-interval");
-    positive(healthCheckInterval, "health-check-interval");
-    positive(restartBackoff, "restart-backoff");
-    positive(maxRestartBackoff, "max-restart-backoff");
-    Objects.requireNonNull(stopGracePeriod, "stop-grace-period");
-    if (unhealthyThreshold < 1) {
-      throw new IllegalArgumentException("unhealthy-threshold must be at least 1, was " + unhealthyThreshold);
+    public RuntimeSettings {
+        positive(invocationTimeout, "invocation-timeout");
+        positive(pingTimeout, "ping-timeout");
+        positive(startupPollInterval, "startup-poll-interval");
+        positive(healthCheckInterval, "health-check-interval");
+        positive(restartBackoff, "restart-backoff");
+        positive(maxRestartBackoff, "max-restart-backoff");
+        Objects.requireNonNull(stopGracePeriod, "stop-grace-period");
+        if (unhealthyThreshold < 1) {
+            throw new IllegalArgumentException("unhealthy-threshold must be at least 1, was " + unhealthyThreshold);
+        }
+        if (firstPort < 1024 || lastPort > 65535 || lastPort - firstPort < 63) {
+            throw new IllegalArgumentException(
+                    "container ports must be a range of at least 64 ports within 1024-65535, was " + firstPort + "-"
+                            + lastPort);
+        }
+        if (maxConnectionsPerContainer < 1) {
+            throw new IllegalArgumentException(
+                    "max-connections-per-container must be at least 1, was " + maxConnectionsPerContainer);
+        }
     }
-    if (firstPort < 1024 || lastPort > 65535 || lastPort - firstPort < 63) {
-      throw new IllegalArgumentException(
-          "container ports must be a range of at least 64 ports within 1024-65535, was "
-              + firstPort + "-" + lastPort);
+
+    public static RuntimeSettings defaults() {
+        return new RuntimeSettings(
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(2),
+                Duration.ofMillis(100),
+                Duration.ofSeconds(5),
+                3,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(30),
+                20_000,
+                32_767,
+                256);
     }
-    if (maxConnectionsPerContainer < 1) {
-      throw new IllegalArgumentException(
-          "max-connections-per-container must be at least 1, was " + maxConnectionsPerContainer);
+
+    public RuntimeSettings withInvocationTimeout(Duration timeout) {
+        return new RuntimeSettings(
+                timeout,
+                pingTimeout,
+                startupPollInterval,
+                healthCheckInterval,
+                unhealthyThreshold,
+                restartBackoff,
+                maxRestartBackoff,
+                stopGracePeriod,
+                firstPort,
+                lastPort,
+                maxConnectionsPerContainer);
     }
-  }
 
-  public static RuntimeSettings defaults() {
-    return new RuntimeSettings(
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(2),
-        Duration.ofMillis(100),
-        Duration.ofSeconds(5),
-        3,
-        Duration.ofSeconds(1),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(30),
-        20_000,
-        32_767,
-        256);
-  }
-
-  public RuntimeSettings withInvocationTimeout(Duration timeout) {
-    return new RuntimeSettings(
-        timeout, pingTimeout, startupPollInterval, healthCheckInterval, unhealthyThreshold,
-        restartBackoff, maxRestartBackoff, stopGracePeriod, firstPort, lastPort,
-        maxConnectionsPerContainer);
-  }
-
-  public RuntimeSettings withHealthChecks(Duration interval, int threshold) {
-    return new RuntimeSettings(
-        invocationTimeout, pingTimeout, startupPollInterval, interval, threshold, restartBackoff,
-        maxRestartBackoff, stopGracePeriod, firstPort, lastPort, maxConnectionsPerContainer);
-  }
-
-  public RuntimeSettings withRestartBackoff(Duration initial, Duration max) {
-    return new RuntimeSettings(
-        invocationTimeout, pingTimeout, startupPollInterval, healthCheckInterval,
-        unhealthyThreshold, initial, max, stopGracePeriod, firstPort, lastPort,
-        maxConnectionsPerContainer);
-  }
-
-  public RuntimeSettings withStopGracePeriod(Duration grace) {
-    return new RuntimeSettings(
-        invocationTimeout, pingTimeout, startupPollInterval, healthCheckInterval,
-        unhealthyThreshold, restartBackoff, maxRestartBackoff, grace, firstPort, lastPort,
-        maxConnectionsPerContainer);
-  }
-
-  /** The delay before the {@code failures}-th restart in a row (1-based): doubling, capped. */
-  public Duration backoffFor(int failures) {
-    int doublings = Math.min(Math.max(failures - 1, 0), 20);
-    Duration delay = restartBackoff.multipliedBy(1L << doublings);
-    return delay.compareTo(maxRestartBackoff) > 0 ? maxRestartBackoff : delay;
-  }
-
-  private static void positive(Duration value, String key) {
-    Objects.requireNonNull(value, key);
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(key + " must be positive, was " + value);
+    public RuntimeSettings withHealthChecks(Duration interval, int threshold) {
+        return new RuntimeSettings(
+                invocationTimeout,
+                pingTimeout,
+                startupPollInterval,
+                interval,
+                threshold,
+                restartBackoff,
+                maxRestartBackoff,
+                stopGracePeriod,
+                firstPort,
+                lastPort,
+                maxConnectionsPerContainer);
     }
-  }
+
+    public RuntimeSettings withRestartBackoff(Duration initial, Duration max) {
+        return new RuntimeSettings(
+                invocationTimeout,
+                pingTimeout,
+                startupPollInterval,
+                healthCheckInterval,
+                unhealthyThreshold,
+                initial,
+                max,
+                stopGracePeriod,
+                firstPort,
+                lastPort,
+                maxConnectionsPerContainer);
+    }
+
+    public RuntimeSettings withStopGracePeriod(Duration grace) {
+        return new RuntimeSettings(
+                invocationTimeout,
+                pingTimeout,
+                startupPollInterval,
+                healthCheckInterval,
+                unhealthyThreshold,
+                restartBackoff,
+                maxRestartBackoff,
+                grace,
+                firstPort,
+                lastPort,
+                maxConnectionsPerContainer);
+    }
+
+    /** The delay before the {@code failures}-th restart in a row (1-based): doubling, capped. */
+    public Duration backoffFor(int failures) {
+        int doublings = Math.min(Math.max(failures - 1, 0), 20);
+        Duration delay = restartBackoff.multipliedBy(1L << doublings);
+        return delay.compareTo(maxRestartBackoff) > 0 ? maxRestartBackoff : delay;
+    }
+
+    private static void positive(Duration value, String key) {
+        Objects.requireNonNull(value, key);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(key + " must be positive, was " + value);
+        }
+    }
 }

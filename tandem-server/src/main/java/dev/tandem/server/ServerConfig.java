@@ -22,71 +22,71 @@ import java.util.regex.Pattern;
  * @param runtime how containers are run, timed and restarted
  */
 public record ServerConfig(
-    String host,
-    int port,
-    Path dataDir,
-    long maxPayloadBytes,
-    Duration startupTimeout,
-    String region,
-    String accountId,
-    RuntimeSettings runtime) {
+        String host,
+        int port,
+        Path dataDir,
+        long maxPayloadBytes,
+        Duration startupTimeout,
+        String region,
+        String accountId,
+        RuntimeSettings runtime) {
 
-  public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
-  private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+    public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
 
-  public ServerConfig {
-    Objects.requireNonNull(host, "host");
-    Objects.requireNonNull(dataDir, "data-dir");
-    Objects.requireNonNull(startupTimeout, "startup-timeout");
-    Objects.requireNonNull(region, "region");
-    Objects.requireNonNull(runtime, "runtime");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "data-dir");
+        Objects.requireNonNull(startupTimeout, "startup-timeout");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(runtime, "runtime");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+        }
+        if (maxPayloadBytes < 1) {
+            throw new IllegalArgumentException("max-payload must be positive, was " + maxPayloadBytes);
+        }
+        if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+            throw new IllegalArgumentException("startup-timeout must be positive, was " + startupTimeout);
+        }
+        if (!ACCOUNT.matcher(accountId).matches()) {
+            throw new IllegalArgumentException("account-id must be 12 digits, was '" + accountId + "'");
+        }
     }
-    if (maxPayloadBytes < 1) {
-      throw new IllegalArgumentException("max-payload must be positive, was " + maxPayloadBytes);
+
+    public static ServerConfig defaults() {
+        return new ServerConfig(
+                "127.0.0.1",
+                8080,
+                Path.of(".tandem"),
+                SAGEMAKER_MAX_PAYLOAD,
+                Duration.ofMinutes(10), // SageMaker: 600 s
+                "us-east-1",
+                "000000000000",
+                RuntimeSettings.defaults());
     }
-    if (startupTimeout.isNegative() || startupTimeout.isZero()) {
-      throw new IllegalArgumentException("startup-timeout must be positive, was " + startupTimeout);
+
+    public ServerConfig withHost(String value) {
+        return new ServerConfig(value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
     }
-    if (!ACCOUNT.matcher(accountId).matches()) {
-      throw new IllegalArgumentException("account-id must be 12 digits, was '" + accountId + "'");
+
+    public ServerConfig withPort(int value) {
+        return new ServerConfig(host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
     }
-  }
 
-  public static ServerConfig defaults() {
-    return new ServerConfig(
-        "127.0.0.1",
-        8080,
-        Path.of(".tandem"),
-        SAGEMAKER_MAX_PAYLOAD,
-        Duration.ofSeconds(600),
-        "us-east-1",
-        "000000000000",
-        RuntimeSettings.defaults());
-  }
+    public ServerConfig withDataDir(Path value) {
+        return new ServerConfig(host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+    }
 
-  public ServerConfig withHost(String value) {
-    return new ServerConfig(value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
-  }
+    public ServerConfig withMaxPayloadBytes(long value) {
+        return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime);
+    }
 
-  public ServerConfig withPort(int value) {
-    return new ServerConfig(host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
-  }
+    public ServerConfig withStartupTimeout(Duration value) {
+        return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime);
+    }
 
-  public ServerConfig withDataDir(Path value) {
-    return new ServerConfig(host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime);
-  }
-
-  public ServerConfig withMaxPayloadBytes(long value) {
-    return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime);
-  }
-
-  public ServerConfig withStartupTimeout(Duration value) {
-    return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime);
-  }
-
-  public ServerConfig withRuntime(RuntimeSettings value) {
-    return new ServerConfig(host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value);
-  }
+    public ServerConfig withRuntime(RuntimeSettings value) {
+        return new ServerConfig(host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value);
+    }
 }

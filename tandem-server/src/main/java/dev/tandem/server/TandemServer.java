@@ -38,144 +38,137 @@ import org.slf4j.LoggerFactory;
  * constructor.
  */
 public final class TandemServer implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(TandemServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TandemServer.class);
 
-  private final ServerConfig config;
-  private final Vertx vertx;
-  private final ContractClient contractClient;
-  private final ExecutorService virtualThreads;
-  private final EndpointRegistry endpoints;
-  private final HttpServer httpServer;
-  private volatile boolean closed;
+    private final ServerConfig config;
+    private final Vertx vertx;
+    private final ContractClient contractClient;
+    private final ExecutorService virtualThreads;
+    private final EndpointRegistry endpoints;
+    private final HttpServer httpServer;
+    private volatile boolean closed;
 
-  private TandemServer(
-      ServerConfig config,
-      ClassLoader stageLoader,
-      UnaryOperator<Handler<HttpServerRequest>> routing) {
-    this.config = config;
-    try {
-      Files.createDirectories(config.dataDir());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
+    private TandemServer(
+            ServerConfig config, ClassLoader stageLoader, UnaryOperator<Handler<HttpServerRequest>> routing) {
+        this.config = config;
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
+        }
+        this.vertx = Vertx.vertx(vertxOptions());
+        this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
+        this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
+        Runtimes runtimes = new Runtimes(
+                new ExecRuntime(contractClient, config.runtime()),
+                new HttpRuntime(contractClient, config.runtime()),
+                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
+        this.endpoints = new EndpointRegistry(
+                runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()), config.startupTimeout());
+        ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
+        InvocationsApi invocations = new InvocationsApi(
+                endpoints,
+                new PipelineEngine(config.maxPayloadBytes()),
+                errors,
+                config.maxPayloadBytes(),
+                config.accountId());
+        this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
+                .requestHandler(routing.apply(new RequestRouter(invocations, errors)));
     }
-    this.vertx = Vertx.vertx(vertxOptions());
-    this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
-    this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
-    Runtimes runtimes =
-        new Runtimes(
-            new ExecRuntime(contractClient, config.runtime()),
-            new HttpRuntime(contractClient, config.runtime()),
-            new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
-    this.endpoints =
-        new EndpointRegistry(
-            runtimes,
-            new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()),
-            config.startupTimeout());
-    ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
-    InvocationsApi invocations =
-        new InvocationsApi(
-            endpoints,
-            new PipelineEngine(config.maxPayloadBytes()),
-            errors,
-            config.maxPayloadBytes(),
-            config.accountId());
-    this.httpServer =
-        vertx
-            .createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-            .requestHandler(routing.apply(new RequestRouter(invocations, errors)));
-  }
 
-  /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
-  public static TandemServer start(ServerConfig config) {
-    return start(config, TandemServer.class.getClassLoader());
-  }
-
-  /**
-   * Starts a server whose {@code builtin:} stages are found on {@code stageLoader}'s class path.
-   */
-  public static TandemServer start(ServerConfig config, ClassLoader stageLoader) {
-    return start(config, stageLoader, UnaryOperator.identity());
-  }
-
-  /**
-   * Starts a server for an embedding application: {@code routing} gets Tandem's request handler
-   * and returns the one the server uses, so the application can serve paths of its own next to
-   * Tandem's (the benchmarks serve a plain echo route this way, as their baseline).
-   */
-  public static TandemServer start(
-      ServerConfig config,
-      ClassLoader stageLoader,
-      UnaryOperator<Handler<HttpServerRequest>> routing) {
-    TandemServer server = new TandemServer(config, stageLoader, routing);
-    try {
-      server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      server.close();
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalStateException(
-          "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
+    /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
+    public static TandemServer start(ServerConfig config) {
+        return start(config, TandemServer.class.getClassLoader());
     }
-    LOG.info(
-        "Tandem listening on http://{}:{} (data dir {}, {} transport)",
-        config.host(), server.port(), config.dataDir(), server.vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
-    return server;
-  }
 
-  public int port() {
-    return httpServer.actualPort();
-  }
-
-  public ServerConfig config() {
-    return config;
-  }
-
-  /** Deploys {@code model} as an endpoint named after it, with one instance. */
-  public Endpoint deploy(PipelineDefinition model) {
-    return endpoints.deploy(model.modelName(), model, 1);
-  }
-
-  public EndpointRegistry endpoints() {
-    return endpoints;
-  }
-
-  /** Stops taking requests, then stops every container and waits for them to exit. */
-  @Override
-  public void close() {
-    if (closed) {
-      return;
+    /**
+     * Starts a server whose {@code builtin:} stages are found on {@code stageLoader}'s class path.
+     */
+    public static TandemServer start(ServerConfig config, ClassLoader stageLoader) {
+        return start(config, stageLoader, UnaryOperator.identity());
     }
-    closed = true;
-    LOG.info("Tandem stopping");
-    await(httpServer.close());
-    endpoints.close();
-    virtualThreads.shutdown();
-    contractClient.close();
-    await(vertx.close());
-    LOG.info("Tandem stopped");
-  }
 
-  private static void await(io.vertx.core.Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("shutdown step did not finish cleanly: {}", e.toString());
+    /**
+     * Starts a server for an embedding application: {@code routing} gets Tandem's request handler
+     * and returns the one the server uses, so the application can serve paths of its own next to
+     * Tandem's (the benchmarks serve a plain echo route this way, as their baseline).
+     */
+    public static TandemServer start(
+            ServerConfig config, ClassLoader stageLoader, UnaryOperator<Handler<HttpServerRequest>> routing) {
+        TandemServer server = new TandemServer(config, stageLoader, routing);
+        try {
+            server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            server.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException(
+                    "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
+        }
+        LOG.info(
+                "Tandem listening on http://{}:{} (data dir {}, {} transport)",
+                config.host(),
+                server.port(),
+                config.dataDir(),
+                server.vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
+        return server;
     }
-  }
 
-  /**
-   * One event loop per core (Vert.x's default is two): the loops only move bytes, and on small
-   * machines extra loops cost context switches. Native epoll where it is available.
-   */
-  private static VertxOptions vertxOptions() {
-    return new VertxOptions()
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
-        .setPreferNativeTransport(true);
-  }
+    public int port() {
+        return httpServer.actualPort();
+    }
 
-  private static ThreadFactory virtualThreadFactory() {
-    return Thread.ofVirtual()
-        .name("tandem-request-", 0)
-        .uncaughtExceptionHandler((thread, error) -> LOG.error("Uncaught failure in {}", thread.getName(), error))
-        .factory();
-  }
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Deploys {@code model} as an endpoint named after it, with one instance. */
+    public Endpoint deploy(PipelineDefinition model) {
+        return endpoints.deploy(model.modelName(), model, 1);
+    }
+
+    public EndpointRegistry endpoints() {
+        return endpoints;
+    }
+
+    /** Stops taking requests, then stops every container and waits for them to exit. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("Tandem stopping");
+        await(httpServer.close());
+        endpoints.close();
+        virtualThreads.shutdown();
+        contractClient.close();
+        await(vertx.close());
+        LOG.info("Tandem stopped");
+    }
+
+    private static void await(io.vertx.core.Future<?> future) {
+        try {
+            future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("shutdown step did not finish cleanly: {}", e.toString());
+        }
+    }
+
+    /**
+     * One event loop per core (Vert.x's default is two): the loops only move bytes, and on small
+     * machines extra loops cost context switches. Native epoll where it is available.
+     */
+    private static VertxOptions vertxOptions() {
+        return new VertxOptions()
+                .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
+                .setPreferNativeTransport(true);
+    }
+
+    private static ThreadFactory virtualThreadFactory() {
+        return Thread.ofVirtual()
+                .name("tandem-request-", 0)
+                .uncaughtExceptionHandler(
+                        (thread, error) -> LOG.error("Uncaught failure in {}", thread.getName(), error))
+                .factory();
+    }
 }

@@ -15,26 +15,26 @@ import java.util.concurrent.Executor;
 @FunctionalInterface
 public interface AsyncStage {
 
-  /**
-   * Starts the stage on {@code request}; the returned stage completes with its response, or
-   * exceptionally as {@link Stage#invoke} would throw.
-   */
-  CompletionStage<StageResponse> invoke(StageRequest request);
+    /**
+     * Starts the stage on {@code request}; the returned stage completes with its response, or
+     * exceptionally as {@link Stage#invoke} would throw.
+     */
+    CompletionStage<StageResponse> invoke(StageRequest request);
 
-  /**
-   * Adapts an in-process stage: one that declares itself {@linkplain Stage#nonBlocking()
-   * non-blocking} runs on the calling thread, any other on {@code blockingExecutor}.
-   */
-  static AsyncStage of(Stage stage, Executor blockingExecutor) {
-    if (stage.nonBlocking()) {
-      return request -> {
-        try {
-          return CompletableFuture.completedFuture(stage.invoke(request));
-        } catch (RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
+    /**
+     * Adapts an in-process stage: one that declares itself {@linkplain Stage#nonBlocking()
+     * non-blocking} runs on the calling thread, any other on {@code blockingExecutor}.
+     */
+    static AsyncStage of(Stage stage, Executor blockingExecutor) {
+        if (stage.nonBlocking()) {
+            return request -> {
+                try {
+                    return CompletableFuture.completedFuture(stage.invoke(request));
+                } catch (RuntimeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            };
         }
-      };
+        return request -> CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
     }
-    return request -> CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
-  }
 }

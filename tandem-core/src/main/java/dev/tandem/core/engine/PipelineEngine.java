@@ -32,223 +32,212 @@ import org.jspecify.annotations.Nullable;
  * processes; it is stateless and thread-safe.
  */
 public final class PipelineEngine {
-  /** How much of a failing stage's answer goes into {@code OriginalMessage}. */
-  static final int ORIGINAL_MESSAGE_CHARS = 4096;
-  /** How much of it goes into the one-line message. */
-  static final int MESSAGE_PREVIEW_CHARS = 512;
+    /** How much of a failing stage's answer goes into {@code OriginalMessage}. */
+    static final int ORIGINAL_MESSAGE_CHARS = 4096;
+    /** How much of it goes into the one-line message. */
+    static final int MESSAGE_PREVIEW_CHARS = 512;
 
-  private final long maxPayloadBytes;
+    private final long maxPayloadBytes;
 
-  /**
-   * @param maxPayloadBytes the largest payload one stage may hand to the next
-   */
-  public PipelineEngine(long maxPayloadBytes) {
-    if (maxPayloadBytes <= 0) {
-      throw new IllegalArgumentException("maxPayloadBytes must be positive, was " + maxPayloadBytes);
-    }
-    this.maxPayloadBytes = maxPayloadBytes;
-  }
-
-  /**
-   * Runs {@code request} through {@code stages}.
-   *
-   * @param targetContainer the {@code X-Amzn-SageMaker-Target-Container-Hostname} of the request,
-   *     required in Direct mode and refused in Serial mode
-   * @return completes with the result, or exceptionally with a {@link ValidationException} when
-   *     the target container rule is broken or a {@link ModelErrorException} when a stage fails
-   */
-  public CompletableFuture<InvocationResult> invoke(
-      ExecutionMode mode,
-      List<PipelineStage> stages,
-      StageRequest request,
-      @Nullable String targetContainer) {
-    Invocation invocation;
-    try {
-      invocation = plan(mode, stages, request, targetContainer);
-    } catch (ValidationException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    invocation.run(0, invocation.first);
-    return invocation.result;
-  }
-
-  /** Runs an invocation and waits for it, for callers that may block; errors are thrown. */
-  public InvocationResult invokeAndWait(
-      ExecutionMode mode,
-      List<PipelineStage> stages,
-      StageRequest request,
-      @Nullable String targetContainer) {
-    try {
-      return invoke(mode, stages, request, targetContainer).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : new CompletionException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CompletionException(e);
-    }
-  }
-
-  private Invocation plan(
-      ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String target) {
-    return switch (mode) {
-      case SERIAL -> {
-        if (target != null) {
-          throw new ValidationException(
-              "The request names target container '" + target + "', but the model runs its"
-                  + " containers in Serial mode; only Direct mode endpoints take"
-                  + " X-Amzn-SageMaker-Target-Container-Hostname.");
+    /**
+     * @param maxPayloadBytes the largest payload one stage may hand to the next
+     */
+    public PipelineEngine(long maxPayloadBytes) {
+        if (maxPayloadBytes <= 0) {
+            throw new IllegalArgumentException("maxPayloadBytes must be positive, was " + maxPayloadBytes);
         }
-        StageRequest first =
-            new StageRequest(
-                request.body(),
-                request.contentType(),
-                stages.size() == 1 ? request.accept() : null,
-                request.customAttributes());
-        yield new Invocation(stages, request, first);
-      }
-      case DIRECT -> {
-        if (target == null) {
-          throw new ValidationException(
-              "The model runs in Direct mode: name the container to invoke with"
-                  + " X-Amzn-SageMaker-Target-Container-Hostname (one of " + hostnames(stages) + ").");
-        }
-        PipelineStage chosen =
-            stages.stream()
-                .filter(stage -> stage.hostname().equals(target))
-                .findFirst()
-                .orElseThrow(
-                    () ->
-                        new ValidationException(
-                            "Target container hostname '" + target + "' is not a container of this"
-                                + " model (" + hostnames(stages) + ")."));
-        yield new Invocation(List.of(chosen), request, request);
-      }
-    };
-  }
-
-  /** One run through a chain of stages; each step is started by the previous one's completion. */
-  private final class Invocation {
-    final List<PipelineStage> stages;
-    final StageRequest client;
-    final StageRequest first;
-    final List<StageTiming> timings;
-    final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
-
-    Invocation(List<PipelineStage> stages, StageRequest client, StageRequest first) {
-      this.stages = stages;
-      this.client = client;
-      this.first = first;
-      this.timings = new ArrayList<>(stages.size());
+        this.maxPayloadBytes = maxPayloadBytes;
     }
 
-    void run(int index, StageRequest request) {
-      PipelineStage stage = stages.get(index);
-      long start = System.nanoTime();
-      CompletionStage<StageResponse> call;
-      try {
-        call = stage.stage().invoke(request);
-      } catch (RuntimeException e) {
-        call = CompletableFuture.failedFuture(e);
-      }
-      call.whenComplete(
-          (response, error) -> {
-            // Each step runs after the previous one completed, so the list needs no lock.
-            timings.add(new StageTiming(stage.hostname(), System.nanoTime() - start));
-            if (error != null) {
-              result.completeExceptionally(failure(stage, unwrap(error)));
-            } else if (index == stages.size() - 1) {
-              result.complete(new InvocationResult(response, timings));
-            } else {
-              next(index, stage, response);
+    /**
+     * Runs {@code request} through {@code stages}.
+     *
+     * @param targetContainer the {@code X-Amzn-SageMaker-Target-Container-Hostname} of the request,
+     *     required in Direct mode and refused in Serial mode
+     * @return completes with the result, or exceptionally with a {@link ValidationException} when
+     *     the target container rule is broken or a {@link ModelErrorException} when a stage fails
+     */
+    public CompletableFuture<InvocationResult> invoke(
+            ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
+        Invocation invocation;
+        try {
+            invocation = plan(mode, stages, request, targetContainer);
+        } catch (ValidationException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        invocation.run(0, invocation.first);
+        return invocation.result;
+    }
+
+    /** Runs an invocation and waits for it, for callers that may block; errors are thrown. */
+    public InvocationResult invokeAndWait(
+            ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
+        try {
+            return invoke(mode, stages, request, targetContainer).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : new CompletionException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+        }
+    }
+
+    private Invocation plan(
+            ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String target) {
+        return switch (mode) {
+            case SERIAL -> {
+                if (target != null) {
+                    throw new ValidationException(
+                            "The request names target container '" + target + "', but the model runs its"
+                                    + " containers in Serial mode; only Direct mode endpoints take"
+                                    + " X-Amzn-SageMaker-Target-Container-Hostname.");
+                }
+                StageRequest first = new StageRequest(
+                        request.body(),
+                        request.contentType(),
+                        stages.size() == 1 ? request.accept() : null,
+                        request.customAttributes());
+                yield new Invocation(stages, request, first);
             }
-          });
+            case DIRECT -> {
+                if (target == null) {
+                    throw new ValidationException("The model runs in Direct mode: name the container to invoke with"
+                            + " X-Amzn-SageMaker-Target-Container-Hostname (one of " + hostnames(stages) + ").");
+                }
+                PipelineStage chosen = stages.stream()
+                        .filter(stage -> stage.hostname().equals(target))
+                        .findFirst()
+                        .orElseThrow(() -> new ValidationException("Target container hostname '" + target
+                                + "' is not a container of this" + " model (" + hostnames(stages) + ")."));
+                yield new Invocation(List.of(chosen), request, request);
+            }
+        };
     }
 
-    private void next(int index, PipelineStage stage, StageResponse response) {
-      PipelineStage following = stages.get(index + 1);
-      if (response.body().size() > maxPayloadBytes) {
-        result.completeExceptionally(payloadTooLarge(stage, following, response.body().size()));
-        return;
-      }
-      boolean last = index + 1 == stages.size() - 1;
-      run(
-          index + 1,
-          new StageRequest(
-              response.body(),
-              response.contentType(),
-              last ? client.accept() : null,
-              client.customAttributes()));
+    /** One run through a chain of stages; each step is started by the previous one's completion. */
+    private final class Invocation {
+        final List<PipelineStage> stages;
+        final StageRequest client;
+        final StageRequest first;
+        final List<StageTiming> timings;
+        final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+
+        Invocation(List<PipelineStage> stages, StageRequest client, StageRequest first) {
+            this.stages = stages;
+            this.client = client;
+            this.first = first;
+            this.timings = new ArrayList<>(stages.size());
+        }
+
+        void run(int index, StageRequest request) {
+            PipelineStage stage = stages.get(index);
+            long start = System.nanoTime();
+            CompletionStage<StageResponse> call;
+            try {
+                call = stage.stage().invoke(request);
+            } catch (RuntimeException e) {
+                call = CompletableFuture.failedFuture(e);
+            }
+            call.whenComplete((response, error) -> {
+                // Each step runs after the previous one completed, so the list needs no lock.
+                timings.add(new StageTiming(stage.hostname(), System.nanoTime() - start));
+                if (error != null) {
+                    result.completeExceptionally(failure(stage, unwrap(error)));
+                } else if (index == stages.size() - 1) {
+                    result.complete(new InvocationResult(response, timings));
+                } else {
+                    next(index, stage, response);
+                }
+            });
+        }
+
+        private void next(int index, PipelineStage stage, StageResponse response) {
+            PipelineStage following = stages.get(index + 1);
+            if (response.body().size() > maxPayloadBytes) {
+                result.completeExceptionally(
+                        payloadTooLarge(stage, following, response.body().size()));
+                return;
+            }
+            boolean last = index + 1 == stages.size() - 1;
+            run(
+                    index + 1,
+                    new StageRequest(
+                            response.body(),
+                            response.contentType(),
+                            last ? client.accept() : null,
+                            client.customAttributes()));
+        }
     }
-  }
 
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
-    return cause;
-  }
 
-  /** The client's view of a stage's failure: a ModelError naming the stage. */
-  private static RuntimeException failure(PipelineStage stage, Throwable error) {
-    return switch (error) {
-      case StageException e -> errorStatus(stage, e.status(), String.valueOf(e.getMessage()), e);
-      case StageTimeoutException e ->
-          new ModelErrorException(
-              stage.hostname(),
-              null,
-              null,
-              "Your invocation timed out while waiting for a response from container "
-                  + stage.hostname() + " (no answer within " + e.timeout().toSeconds()
-                  + " seconds). Review the latency of each container, resolve the issue, and try"
-                  + " again.",
-              e);
-      case StageUnreachableException e ->
-          new ModelErrorException(
-              stage.hostname(),
-              null,
-              null,
-              "Could not reach container " + stage.hostname() + ": " + e.getMessage() + ".",
-              e);
-      case TandemException e -> e;
-      default -> {
-        // A stage that fails without saying how is a server error of that stage, as a crashing
-        // container would be.
-        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
-        yield errorStatus(stage, 500, message, error);
-      }
-    };
-  }
+    /** The client's view of a stage's failure: a ModelError naming the stage. */
+    private static RuntimeException failure(PipelineStage stage, Throwable error) {
+        return switch (error) {
+            case StageException e -> errorStatus(stage, e.status(), String.valueOf(e.getMessage()), e);
+            case StageTimeoutException e ->
+                new ModelErrorException(
+                        stage.hostname(),
+                        null,
+                        null,
+                        "Your invocation timed out while waiting for a response from container "
+                                + stage.hostname() + " (no answer within "
+                                + e.timeout().toSeconds()
+                                + " seconds). Review the latency of each container, resolve the issue, and try"
+                                + " again.",
+                        e);
+            case StageUnreachableException e ->
+                new ModelErrorException(
+                        stage.hostname(),
+                        null,
+                        null,
+                        "Could not reach container " + stage.hostname() + ": " + e.getMessage() + ".",
+                        e);
+            case TandemException e -> e;
+            default -> {
+                // A stage that fails without saying how is a server error of that stage, as a crashing
+                // container would be.
+                String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+                yield errorStatus(stage, 500, message, error);
+            }
+        };
+    }
 
-  private static ModelErrorException errorStatus(
-      PipelineStage stage, int status, String body, Throwable cause) {
-    String kind = status < 500 ? "client" : "server";
-    String preview = truncate(body, MESSAGE_PREVIEW_CHARS);
-    return new ModelErrorException(
-        stage.hostname(),
-        status,
-        truncate(body, ORIGINAL_MESSAGE_CHARS),
-        "Received " + kind + " error (" + status + ") from " + stage.hostname()
-            + " with message \"" + preview + "\". See the container's log for more information.",
-        cause);
-  }
+    private static ModelErrorException errorStatus(PipelineStage stage, int status, String body, Throwable cause) {
+        String kind = status < 500 ? "client" : "server";
+        String preview = truncate(body, MESSAGE_PREVIEW_CHARS);
+        return new ModelErrorException(
+                stage.hostname(),
+                status,
+                truncate(body, ORIGINAL_MESSAGE_CHARS),
+                "Received " + kind + " error (" + status + ") from " + stage.hostname() + " with message \"" + preview
+                        + "\". See the container's log for more information.",
+                cause);
+    }
 
-  private ModelErrorException payloadTooLarge(PipelineStage from, PipelineStage to, int size) {
-    return new ModelErrorException(
-        from.hostname(),
-        200,
-        null,
-        "Received response from " + from.hostname() + " with status code 200. However, the"
-            + " request payload from " + from.hostname() + " to " + to.hostname() + " is " + size
-            + " bytes, which has exceeded the maximum limit of " + maxPayloadBytes + " bytes.",
-        null);
-  }
+    private ModelErrorException payloadTooLarge(PipelineStage from, PipelineStage to, int size) {
+        return new ModelErrorException(
+                from.hostname(),
+                200,
+                null,
+                "Received response from " + from.hostname() + " with status code 200. However, the"
+                        + " request payload from " + from.hostname() + " to " + to.hostname() + " is " + size
+                        + " bytes, which has exceeded the maximum limit of " + maxPayloadBytes + " bytes.",
+                null);
+    }
 
-  private static String truncate(String text, int maxChars) {
-    return text.length() <= maxChars ? text : text.substring(0, maxChars) + "…";
-  }
+    private static String truncate(String text, int maxChars) {
+        return text.length() <= maxChars ? text : text.substring(0, maxChars) + "…";
+    }
 
-  private static String hostnames(List<PipelineStage> stages) {
-    return stages.stream().map(PipelineStage::hostname).collect(Collectors.joining(", "));
-  }
+    private static String hostnames(List<PipelineStage> stages) {
+        return stages.stream().map(PipelineStage::hostname).collect(Collectors.joining(", "));
+    }
 }

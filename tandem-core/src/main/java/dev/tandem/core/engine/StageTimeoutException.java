@@ -7,16 +7,16 @@ import java.time.Duration;
  * {@code ModelError} naming the container.
  */
 public class StageTimeoutException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final Duration timeout;
+    private final Duration timeout;
 
-  public StageTimeoutException(Duration timeout) {
-    super("no response within " + timeout.toMillis() + " ms");
-    this.timeout = timeout;
-  }
+    public StageTimeoutException(Duration timeout) {
+        super("no response within " + timeout.toMillis() + " ms");
+        this.timeout = timeout;
+    }
 
-  public Duration timeout() {
-    return timeout;
-  }
+    public Duration timeout() {
+        return timeout;
+    }
 }

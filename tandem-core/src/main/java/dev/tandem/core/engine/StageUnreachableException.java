@@ -5,9 +5,9 @@ package dev.tandem.core.engine;
  * The engine reports it as a {@code ModelError} naming the container, without an original status.
  */
 public class StageUnreachableException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public StageUnreachableException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public StageUnreachableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

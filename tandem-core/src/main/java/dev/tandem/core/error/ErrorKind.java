@@ -6,28 +6,28 @@ package dev.tandem.core.error;
  * ValidationException}) in exactly one place.
  */
 public enum ErrorKind {
-  /** The request is invalid: the caller must change it. */
-  VALIDATION(400),
-  /** No operation is served at the request's method and path. */
-  UNKNOWN_OPERATION(404),
-  /** The request body is larger than the configured limit. */
-  PAYLOAD_TOO_LARGE(413),
-  /** A container (stage) failed, answered an error status or did not answer in time. */
-  MODEL_ERROR(424),
-  /** The model is still loading; try again shortly. */
-  MODEL_NOT_READY(429),
-  /** Tandem failed; not the caller's fault. */
-  INTERNAL_FAILURE(500),
-  /** Nothing can serve the request now (no healthy instance); try again. */
-  SERVICE_UNAVAILABLE(503);
+    /** The request is invalid: the caller must change it. */
+    VALIDATION(400),
+    /** No operation is served at the request's method and path. */
+    UNKNOWN_OPERATION(404),
+    /** The request body is larger than the configured limit. */
+    PAYLOAD_TOO_LARGE(413),
+    /** A container (stage) failed, answered an error status or did not answer in time. */
+    MODEL_ERROR(424),
+    /** The model is still loading; try again shortly. */
+    MODEL_NOT_READY(429),
+    /** Tandem failed; not the caller's fault. */
+    INTERNAL_FAILURE(500),
+    /** Nothing can serve the request now (no healthy instance); try again. */
+    SERVICE_UNAVAILABLE(503);
 
-  private final int httpStatus;
+    private final int httpStatus;
 
-  ErrorKind(int httpStatus) {
-    this.httpStatus = httpStatus;
-  }
+    ErrorKind(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
 
-  public int httpStatus() {
-    return httpStatus;
-  }
+    public int httpStatus() {
+        return httpStatus;
+    }
 }

@@ -14,11 +14,11 @@ import org.jspecify.annotations.Nullable;
  * @param modelData its {@code ModelDataUrl}; a {@code file:} URL is absolute here
  */
 public record ContainerDefinition(
-    String hostname, ImageRef image, Map<String, String> environment, @Nullable URI modelData) {
+        String hostname, ImageRef image, Map<String, String> environment, @Nullable URI modelData) {
 
-  public ContainerDefinition {
-    Objects.requireNonNull(hostname, "hostname");
-    Objects.requireNonNull(image, "image");
-    environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
-  }
+    public ContainerDefinition {
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(image, "image");
+        environment = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(environment));
+    }
 }

@@ -9,18 +9,17 @@ import java.util.Optional;
  * they run. Immutable; built by {@link PipelineParser}, which guarantees its invariants (1 to 15
  * containers, unique hostnames).
  */
-public record PipelineDefinition(
-    String modelName, ExecutionMode mode, List<ContainerDefinition> containers) {
+public record PipelineDefinition(String modelName, ExecutionMode mode, List<ContainerDefinition> containers) {
 
-  public static final int MAX_CONTAINERS = 15;
+    public static final int MAX_CONTAINERS = 15;
 
-  public PipelineDefinition {
-    Objects.requireNonNull(modelName, "modelName");
-    Objects.requireNonNull(mode, "mode");
-    containers = List.copyOf(containers);
-  }
+    public PipelineDefinition {
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(mode, "mode");
+        containers = List.copyOf(containers);
+    }
 
-  public Optional<ContainerDefinition> container(String hostname) {
-    return containers.stream().filter(c -> c.hostname().equals(hostname)).findFirst();
-  }
+    public Optional<ContainerDefinition> container(String hostname) {
+        return containers.stream().filter(c -> c.hostname().equals(hostname)).findFirst();
+    }
 }

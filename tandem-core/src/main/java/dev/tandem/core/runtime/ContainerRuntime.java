@@ -8,11 +8,11 @@ package dev.tandem.core.runtime;
  */
 public interface ContainerRuntime {
 
-  /**
-   * Starts one container of one instance.
-   *
-   * @throws dev.tandem.core.error.ValidationException when the container cannot be run at all
-   *     (a missing program, an unknown built-in stage); nothing is left running then
-   */
-  RunningContainer start(LaunchRequest request);
+    /**
+     * Starts one container of one instance.
+     *
+     * @throws dev.tandem.core.error.ValidationException when the container cannot be run at all
+     *     (a missing program, an unknown built-in stage); nothing is left running then
+     */
+    RunningContainer start(LaunchRequest request);
 }

@@ -12,27 +12,27 @@ import org.jspecify.annotations.Nullable;
  */
 public record ContainerStatus(Phase phase, @Nullable String reason, int restarts) {
 
-  /** A container's lifecycle. Only {@link #HEALTHY} containers take traffic. */
-  public enum Phase {
-    /** Started; not yet answering {@code /ping} with 200. */
-    STARTING,
-    /** Answering {@code /ping}; takes traffic. */
-    HEALTHY,
-    /** Died or stopped answering /ping; being restarted (or, for a remote server, waited for). */
-    UNHEALTHY,
-    /** Stopped for good: closed, or it cannot be started at all. */
-    STOPPED
-  }
+    /** A container's lifecycle. Only {@link #HEALTHY} containers take traffic. */
+    public enum Phase {
+        /** Started; not yet answering {@code /ping} with 200. */
+        STARTING,
+        /** Answering {@code /ping}; takes traffic. */
+        HEALTHY,
+        /** Died or stopped answering /ping; being restarted (or, for a remote server, waited for). */
+        UNHEALTHY,
+        /** Stopped for good: closed, or it cannot be started at all. */
+        STOPPED
+    }
 
-  public ContainerStatus {
-    Objects.requireNonNull(phase, "phase");
-  }
+    public ContainerStatus {
+        Objects.requireNonNull(phase, "phase");
+    }
 
-  public static ContainerStatus healthy(int restarts) {
-    return new ContainerStatus(Phase.HEALTHY, null, restarts);
-  }
+    public static ContainerStatus healthy(int restarts) {
+        return new ContainerStatus(Phase.HEALTHY, null, restarts);
+    }
 
-  public boolean isHealthy() {
-    return phase == Phase.HEALTHY;
-  }
+    public boolean isHealthy() {
+        return phase == Phase.HEALTHY;
+    }
 }

@@ -17,23 +17,23 @@ import java.util.function.Consumer;
  * @param statusListener told of every change of the container's status, on any thread
  */
 public record LaunchRequest(
-    String endpointName,
-    String instanceId,
-    ContainerDefinition container,
-    Path modelDir,
-    Duration startupTimeout,
-    Consumer<ContainerStatus> statusListener) {
+        String endpointName,
+        String instanceId,
+        ContainerDefinition container,
+        Path modelDir,
+        Duration startupTimeout,
+        Consumer<ContainerStatus> statusListener) {
 
-  public LaunchRequest {
-    Objects.requireNonNull(endpointName, "endpointName");
-    Objects.requireNonNull(instanceId, "instanceId");
-    Objects.requireNonNull(container, "container");
-    Objects.requireNonNull(modelDir, "modelDir");
-    Objects.requireNonNull(startupTimeout, "startupTimeout");
-    Objects.requireNonNull(statusListener, "statusListener");
-  }
+    public LaunchRequest {
+        Objects.requireNonNull(endpointName, "endpointName");
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(container, "container");
+        Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(startupTimeout, "startupTimeout");
+        Objects.requireNonNull(statusListener, "statusListener");
+    }
 
-  public String hostname() {
-    return container.hostname();
-  }
+    public String hostname() {
+        return container.hostname();
+    }
 }

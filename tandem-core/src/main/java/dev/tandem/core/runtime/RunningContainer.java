@@ -6,17 +6,17 @@ import java.util.List;
 /** One started container of one instance, kept running by its runtime until closed. */
 public interface RunningContainer extends AutoCloseable {
 
-  String hostname();
+    String hostname();
 
-  /** Invokes the container; valid while it is healthy. */
-  AsyncStage stage();
+    /** Invokes the container; valid while it is healthy. */
+    AsyncStage stage();
 
-  ContainerStatus status();
+    ContainerStatus status();
 
-  /** The most recent lines the container wrote to stdout and stderr, oldest first. */
-  List<String> recentLogs();
+    /** The most recent lines the container wrote to stdout and stderr, oldest first. */
+    List<String> recentLogs();
 
-  /** Stops the container and releases its resources; waits for it to exit. */
-  @Override
-  void close();
+    /** Stops the container and releases its resources; waits for it to exit. */
+    @Override
+    void close();
 }

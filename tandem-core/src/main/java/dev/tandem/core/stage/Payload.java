@@ -13,71 +13,71 @@ import java.util.Arrays;
  * That contract lets a body cross a whole pipeline without being copied.
  */
 public final class Payload {
-  private static final Payload EMPTY = new Payload(new byte[0]);
+    private static final Payload EMPTY = new Payload(new byte[0]);
 
-  private final byte[] bytes;
+    private final byte[] bytes;
 
-  private Payload(byte[] bytes) {
-    this.bytes = bytes;
-  }
+    private Payload(byte[] bytes) {
+        this.bytes = bytes;
+    }
 
-  /** Wraps {@code bytes} without copying; the caller gives up the right to modify the array. */
-  public static Payload wrap(byte[] bytes) {
-    return bytes.length == 0 ? EMPTY : new Payload(bytes);
-  }
+    /** Wraps {@code bytes} without copying; the caller gives up the right to modify the array. */
+    public static Payload wrap(byte[] bytes) {
+        return bytes.length == 0 ? EMPTY : new Payload(bytes);
+    }
 
-  public static Payload utf8(String text) {
-    return wrap(text.getBytes(StandardCharsets.UTF_8));
-  }
+    public static Payload utf8(String text) {
+        return wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
 
-  public static Payload empty() {
-    return EMPTY;
-  }
+    public static Payload empty() {
+        return EMPTY;
+    }
 
-  public int size() {
-    return bytes.length;
-  }
+    public int size() {
+        return bytes.length;
+    }
 
-  public boolean isEmpty() {
-    return bytes.length == 0;
-  }
+    public boolean isEmpty() {
+        return bytes.length == 0;
+    }
 
-  /** The backing array, for zero-copy hand-off to an output; it must not be modified. */
-  public byte[] unsafeArray() {
-    return bytes;
-  }
+    /** The backing array, for zero-copy hand-off to an output; it must not be modified. */
+    public byte[] unsafeArray() {
+        return bytes;
+    }
 
-  /** A copy of the bytes, safe to modify. */
-  public byte[] toByteArray() {
-    return bytes.clone();
-  }
+    /** A copy of the bytes, safe to modify. */
+    public byte[] toByteArray() {
+        return bytes.clone();
+    }
 
-  public InputStream openStream() {
-    return new ByteArrayInputStream(bytes);
-  }
+    public InputStream openStream() {
+        return new ByteArrayInputStream(bytes);
+    }
 
-  public String asUtf8() {
-    return new String(bytes, StandardCharsets.UTF_8);
-  }
+    public String asUtf8() {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
 
-  /** At most {@code maxChars} characters of the body as text, for error messages and logs. */
-  public String preview(int maxChars) {
-    String text = new String(bytes, 0, Math.min(bytes.length, maxChars * 4), StandardCharsets.UTF_8);
-    return text.length() <= maxChars ? text : text.substring(0, maxChars);
-  }
+    /** At most {@code maxChars} characters of the body as text, for error messages and logs. */
+    public String preview(int maxChars) {
+        String text = new String(bytes, 0, Math.min(bytes.length, maxChars * 4), StandardCharsets.UTF_8);
+        return text.length() <= maxChars ? text : text.substring(0, maxChars);
+    }
 
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof Payload that && Arrays.equals(bytes, that.bytes);
-  }
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Payload that && Arrays.equals(bytes, that.bytes);
+    }
 
-  @Override
-  public int hashCode() {
-    return Arrays.hashCode(bytes);
-  }
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
 
-  @Override
-  public String toString() {
-    return "Payload[" + bytes.length + " bytes]";
-  }
+    @Override
+    public String toString() {
+        return "Payload[" + bytes.length + " bytes]";
+    }
 }

@@ -25,20 +25,20 @@ package dev.tandem.core.stage;
  */
 public interface Stage extends AutoCloseable {
 
-  /** Runs the stage on one request. */
-  StageResponse invoke(StageRequest request);
+    /** Runs the stage on one request. */
+    StageResponse invoke(StageRequest request);
 
-  /**
-   * Whether {@link #invoke} never blocks and returns within microseconds (a pure in-memory
-   * transformation). Tandem then calls it on its I/O thread instead of handing the request to
-   * another thread, which saves that hand-off on every request. Leave it false — the default —
-   * for anything that waits, does I/O, calls native code or may take longer.
-   */
-  default boolean nonBlocking() {
-    return false;
-  }
+    /**
+     * Whether {@link #invoke} never blocks and returns within microseconds (a pure in-memory
+     * transformation). Tandem then calls it on its I/O thread instead of handing the request to
+     * another thread, which saves that hand-off on every request. Leave it false — the default —
+     * for anything that waits, does I/O, calls native code or may take longer.
+     */
+    default boolean nonBlocking() {
+        return false;
+    }
 
-  /** Releases what the stage holds; called once, when its instance stops. */
-  @Override
-  default void close() {}
+    /** Releases what the stage holds; called once, when its instance stops. */
+    @Override
+    default void close() {}
 }

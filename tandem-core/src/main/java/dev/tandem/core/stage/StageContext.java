@@ -14,9 +14,9 @@ import java.util.Objects;
  */
 public record StageContext(String hostname, Path modelDir, Map<String, String> environment) {
 
-  public StageContext {
-    Objects.requireNonNull(hostname, "hostname");
-    Objects.requireNonNull(modelDir, "modelDir");
-    environment = Map.copyOf(environment);
-  }
+    public StageContext {
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(modelDir, "modelDir");
+        environment = Map.copyOf(environment);
+    }
 }

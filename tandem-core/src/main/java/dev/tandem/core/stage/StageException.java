@@ -6,33 +6,33 @@ package dev.tandem.core.stage;
  * as {@code OriginalStatusCode} and this message as {@code OriginalMessage}.
  */
 public class StageException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int status;
+    private final int status;
 
-  public StageException(int status, String message) {
-    super(message);
-    this.status = checkStatus(status);
-  }
-
-  public StageException(int status, String message, Throwable cause) {
-    super(message, cause);
-    this.status = checkStatus(status);
-  }
-
-  private static int checkStatus(int status) {
-    if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("a stage error status is 4xx or 5xx, got " + status);
+    public StageException(int status, String message) {
+        super(message);
+        this.status = checkStatus(status);
     }
-    return status;
-  }
 
-  /** Shorthand for a 400: the input was not what the stage accepts. */
-  public static StageException badInput(String message) {
-    return new StageException(400, message);
-  }
+    public StageException(int status, String message, Throwable cause) {
+        super(message, cause);
+        this.status = checkStatus(status);
+    }
 
-  public int status() {
-    return status;
-  }
+    private static int checkStatus(int status) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("a stage error status is 4xx or 5xx, got " + status);
+        }
+        return status;
+    }
+
+    /** Shorthand for a 400: the input was not what the stage accepts. */
+    public static StageException badInput(String message) {
+        return new StageException(400, message);
+    }
+
+    public int status() {
+        return status;
+    }
 }

@@ -9,14 +9,14 @@ package dev.tandem.core.stage;
  */
 public interface StageProvider {
 
-  /** The name pipelines use after {@code builtin:}; lower-case letters, digits and dashes. */
-  String name();
+    /** The name pipelines use after {@code builtin:}; lower-case letters, digits and dashes. */
+    String name();
 
-  /**
-   * Creates the stage for one instance of a pipeline. Load models here, once, not per request.
-   *
-   * @throws Exception when the stage cannot be built (a missing or invalid model, a bad setting);
-   *     the message should say what is wrong, it is shown to the user as the instance's failure
-   */
-  Stage create(StageContext context) throws Exception;
+    /**
+     * Creates the stage for one instance of a pipeline. Load models here, once, not per request.
+     *
+     * @throws Exception when the stage cannot be built (a missing or invalid model, a bad setting);
+     *     the message should say what is wrong, it is shown to the user as the instance's failure
+     */
+    Stage create(StageContext context) throws Exception;
 }

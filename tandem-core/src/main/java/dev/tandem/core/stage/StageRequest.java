@@ -15,12 +15,9 @@ import org.jspecify.annotations.Nullable;
  *     stage
  */
 public record StageRequest(
-    Payload body,
-    @Nullable String contentType,
-    @Nullable String accept,
-    @Nullable String customAttributes) {
+        Payload body, @Nullable String contentType, @Nullable String accept, @Nullable String customAttributes) {
 
-  public StageRequest {
-    Objects.requireNonNull(body, "body");
-  }
+    public StageRequest {
+        Objects.requireNonNull(body, "body");
+    }
 }

@@ -8,14 +8,13 @@ import org.jspecify.annotations.Nullable;
  * {@code Content-Type}) and optionally custom attributes (returned to the client when this is
  * the last stage).
  */
-public record StageResponse(
-    Payload body, @Nullable String contentType, @Nullable String customAttributes) {
+public record StageResponse(Payload body, @Nullable String contentType, @Nullable String customAttributes) {
 
-  public StageResponse {
-    Objects.requireNonNull(body, "body");
-  }
+    public StageResponse {
+        Objects.requireNonNull(body, "body");
+    }
 
-  public static StageResponse of(Payload body, @Nullable String contentType) {
-    return new StageResponse(body, contentType, null);
-  }
+    public static StageResponse of(Payload body, @Nullable String contentType) {
+        return new StageResponse(body, contentType, null);
+    }
 }

@@ -11,24 +11,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class PipelineParserTest {
-  private static final Path BASE = Path.of("/srv/pipelines");
-  private final PipelineParser parser = new PipelineParser();
+    private static final Path BASE = Path.of("/srv/pipelines");
+    private final PipelineParser parser = new PipelineParser();
 
-  private PipelineDefinition parse(String json) {
-    return parser.parse(json.getBytes(StandardCharsets.UTF_8), BASE);
-  }
+    private PipelineDefinition parse(String json) {
+        return parser.parse(json.getBytes(StandardCharsets.UTF_8), BASE);
+    }
 
-  private void assertRefused(String json, String... fragments) {
-    assertThatThrownBy(() -> parse(json))
-        .isInstanceOf(ValidationException.class)
-        .satisfies(e -> assertThat(e.getMessage()).contains(fragments));
-  }
+    private void assertRefused(String json, String... fragments) {
+        assertThatThrownBy(() -> parse(json))
+                .isInstanceOf(ValidationException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains(fragments));
+    }
 
-  @Test
-  void readsASerialPipelineWithEveryRuntime() {
-    PipelineDefinition model =
-        parse(
-            """
+    @Test
+    void readsASerialPipelineWithEveryRuntime() {
+        PipelineDefinition model = parse(
+                """
             {"ModelName": "churn", "ExecutionRoleArn": "arn:aws:iam::1:role/x",
              "InferenceExecutionConfig": {"Mode": "Serial"},
              "Containers": [
@@ -39,73 +38,85 @@ class PipelineParserTest {
              ]}
             """);
 
-    assertThat(model.modelName()).isEqualTo("churn");
-    assertThat(model.mode()).isEqualTo(ExecutionMode.SERIAL);
-    assertThat(model.containers()).extracting(ContainerDefinition::hostname).containsExactly("pre", "model", "remote", "post");
-    assertThat(model.containers().get(0).image()).isEqualTo(new ImageRef.Exec("exec:containers/pre", BASE.resolve("containers/pre")));
-    assertThat(model.containers().get(0).environment()).containsEntry("SCALE", "0.5");
-    assertThat(model.containers().get(1).image()).isEqualTo(new ImageRef.Builtin("builtin:xgboost", "xgboost"));
-    assertThat(model.containers().get(1).modelData()).isEqualTo(BASE.resolve("models/churn.tar.gz").toUri());
-    assertThat(model.containers().get(2).image()).isInstanceOf(ImageRef.Http.class);
-    assertThat(model.containers().get(3).image()).isEqualTo(new ImageRef.Oci("ghcr.io/acme/post:1.2"));
-  }
+        assertThat(model.modelName()).isEqualTo("churn");
+        assertThat(model.mode()).isEqualTo(ExecutionMode.SERIAL);
+        assertThat(model.containers())
+                .extracting(ContainerDefinition::hostname)
+                .containsExactly("pre", "model", "remote", "post");
+        assertThat(model.containers().get(0).image())
+                .isEqualTo(new ImageRef.Exec("exec:containers/pre", BASE.resolve("containers/pre")));
+        assertThat(model.containers().get(0).environment()).containsEntry("SCALE", "0.5");
+        assertThat(model.containers().get(1).image()).isEqualTo(new ImageRef.Builtin("builtin:xgboost", "xgboost"));
+        assertThat(model.containers().get(1).modelData())
+                .isEqualTo(BASE.resolve("models/churn.tar.gz").toUri());
+        assertThat(model.containers().get(2).image()).isInstanceOf(ImageRef.Http.class);
+        assertThat(model.containers().get(3).image()).isEqualTo(new ImageRef.Oci("ghcr.io/acme/post:1.2"));
+    }
 
-  @Test
-  void defaultsHostnamesByPositionAndModeToSerial() {
-    PipelineDefinition model =
-        parse("""
+    @Test
+    void defaultsHostnamesByPositionAndModeToSerial() {
+        PipelineDefinition model = parse(
+                """
             {"ModelName": "m", "Containers": [{"Image": "exec:a"}, {"Image": "exec:b"}]}
             """);
 
-    assertThat(model.mode()).isEqualTo(ExecutionMode.SERIAL);
-    assertThat(model.containers()).extracting(ContainerDefinition::hostname).containsExactly("container-1", "container-2");
-  }
+        assertThat(model.mode()).isEqualTo(ExecutionMode.SERIAL);
+        assertThat(model.containers())
+                .extracting(ContainerDefinition::hostname)
+                .containsExactly("container-1", "container-2");
+    }
 
-  @Test
-  void acceptsModelContainersAsAnAliasOfContainers() {
-    PipelineDefinition model = parse("""
+    @Test
+    void acceptsModelContainersAsAnAliasOfContainers() {
+        PipelineDefinition model =
+                parse("""
         {"ModelName": "m", "ModelContainers": [{"Image": "exec:a"}]}
         """);
 
-    assertThat(model.containers()).hasSize(1);
-  }
+        assertThat(model.containers()).hasSize(1);
+    }
 
-  @Test
-  void primaryContainerIsNamedPrimary() {
-    PipelineDefinition model = parse("""
+    @Test
+    void primaryContainerIsNamedPrimary() {
+        PipelineDefinition model =
+                parse("""
         {"ModelName": "m", "PrimaryContainer": {"Image": "builtin:identity"}}
         """);
 
-    assertThat(model.containers()).singleElement().extracting(ContainerDefinition::hostname).isEqualTo("primary");
-  }
+        assertThat(model.containers())
+                .singleElement()
+                .extracting(ContainerDefinition::hostname)
+                .isEqualTo("primary");
+    }
 
-  @Test
-  void directModeIsRead() {
-    PipelineDefinition model =
-        parse("""
+    @Test
+    void directModeIsRead() {
+        PipelineDefinition model = parse(
+                """
             {"ModelName": "m", "InferenceExecutionConfig": {"Mode": "Direct"},
              "Containers": [{"ContainerHostname": "a", "Image": "exec:a"}]}
             """);
 
-    assertThat(model.mode()).isEqualTo(ExecutionMode.DIRECT);
-  }
+        assertThat(model.mode()).isEqualTo(ExecutionMode.DIRECT);
+    }
 
-  @Test
-  void fileUrlsMayBeAbsolute() {
-    PipelineDefinition model =
-        parse("""
+    @Test
+    void fileUrlsMayBeAbsolute() {
+        PipelineDefinition model = parse(
+                """
             {"ModelName": "m", "PrimaryContainer": {"Image": "exec:/opt/serve", "ModelDataUrl": "file:///data/model"}}
             """);
 
-    assertThat(model.containers().get(0).modelData()).isEqualTo(Path.of("/data/model").toUri());
-    assertThat(((ImageRef.Exec) model.containers().get(0).image()).path()).isEqualTo(Path.of("/opt/serve"));
-  }
+        assertThat(model.containers().get(0).modelData())
+                .isEqualTo(Path.of("/data/model").toUri());
+        assertThat(((ImageRef.Exec) model.containers().get(0).image()).path()).isEqualTo(Path.of("/opt/serve"));
+    }
 
-  @ParameterizedTest(name = "{0}")
-  @CsvSource(
-      delimiter = '|',
-      textBlock =
-          """
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
           unknown top-level member   | {"ModelName": "m", "Containerz": [], "PrimaryContainer": {"Image": "exec:a"}} | Containerz is not a known member
           unknown container member   | {"ModelName": "m", "Containers": [{"Image": "exec:a", "Imgae": "x"}]} | Containers[1].Imgae is not a known member
           unsupported member         | {"ModelName": "m", "Containers": [{"Image": "exec:a", "ModelPackageName": "p"}]} | Containers[1].ModelPackageName is not supported by Tandem
@@ -133,31 +144,33 @@ class PipelineParserTest {
           malformed json             | {"ModelName": "m", | not valid JSON
           duplicate key              | {"ModelName": "m", "ModelName": "n", "PrimaryContainer": {"Image": "exec:a"}} | Duplicate field 'ModelName'
           """)
-  void refusesInvalidFilesNamingTheMemberAndTheReason(String name, String json, String message) {
-    assertRefused(json, message);
-  }
+    void refusesInvalidFilesNamingTheMemberAndTheReason(String name, String json, String message) {
+        assertRefused(json, message);
+    }
 
-  @Test
-  void refusesMoreThanFifteenContainers() {
-    String sixteen = "{\"Image\": \"exec:a\"},".repeat(15) + "{\"Image\": \"exec:a\"}";
+    @Test
+    void refusesMoreThanFifteenContainers() {
+        String sixteen = "{\"Image\": \"exec:a\"},".repeat(15) + "{\"Image\": \"exec:a\"}";
 
-    assertRefused("{\"ModelName\": \"m\", \"Containers\": [" + sixteen + "]}", "Containers has 16 containers; a model has 1 to 15");
-  }
+        assertRefused(
+                "{\"ModelName\": \"m\", \"Containers\": [" + sixteen + "]}",
+                "Containers has 16 containers; a model has 1 to 15");
+    }
 
-  @Test
-  void reportsEveryProblemAtOnce() {
-    assertRefused(
-        """
+    @Test
+    void reportsEveryProblemAtOnce() {
+        assertRefused(
+                """
         {"ModelName": "m", "Extra": 1, "Containers": [{"Image": 1}, {"Image": "exec:b", "Environment": []}]}
         """,
-        "3 validation errors detected",
-        "Extra is not a known member",
-        "Containers[1].Image must be a string",
-        "Containers[2].Environment must be an object");
-  }
+                "3 validation errors detected",
+                "Extra is not a known member",
+                "Containers[1].Image must be a string",
+                "Containers[2].Environment must be an object");
+    }
 
-  @Test
-  void malformedJsonNamesTheLine() {
-    assertRefused("{\n\"ModelName\": \"m\",\n oops}", "line 3");
-  }
+    @Test
+    void malformedJsonNamesTheLine() {
+        assertRefused("{\n\"ModelName\": \"m\",\n oops}", "line 3");
+    }
 }

@@ -1,11 +1,11 @@
 package dev.tandem.it.support;
 
+import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageContext;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageProvider;
 import dev.tandem.core.stage.StageResponse;
-import dev.tandem.core.stage.Payload;
 import java.util.Locale;
 
 /**
@@ -14,19 +14,20 @@ import java.util.Locale;
  */
 public final class ShoutStageProvider implements StageProvider {
 
-  @Override
-  public String name() {
-    return "shout";
-  }
+    @Override
+    public String name() {
+        return "shout";
+    }
 
-  @Override
-  public Stage create(StageContext context) {
-    String suffix = context.environment().getOrDefault("SUFFIX", "!");
-    return request -> {
-      if (request.contentType() == null || !request.contentType().startsWith("text/")) {
-        throw StageException.badInput("shout reads text, got " + request.contentType());
-      }
-      return StageResponse.of(Payload.utf8(request.body().asUtf8().toUpperCase(Locale.ROOT) + suffix), "text/plain");
-    };
-  }
+    @Override
+    public Stage create(StageContext context) {
+        String suffix = context.environment().getOrDefault("SUFFIX", "!");
+        return request -> {
+            if (request.contentType() == null || !request.contentType().startsWith("text/")) {
+                throw StageException.badInput("shout reads text, got " + request.contentType());
+            }
+            return StageResponse.of(
+                    Payload.utf8(request.body().asUtf8().toUpperCase(Locale.ROOT) + suffix), "text/plain");
+        };
+    }
 }

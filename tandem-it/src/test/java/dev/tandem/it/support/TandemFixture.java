@@ -33,138 +33,143 @@ import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
  * "exec:test-container"}. Runtime timings are shortened so restarts happen in tests' time.
  */
 public final class TandemFixture implements AutoCloseable {
-  public static final String CONTAINER_IMAGE = "exec:test-container";
+    public static final String CONTAINER_IMAGE = "exec:test-container";
 
-  private final Path workDir;
-  private final TandemServer server;
-  private final HttpClient http = HttpClient.newHttpClient();
-  private SageMakerRuntimeClient sdk;
+    private final Path workDir;
+    private final TandemServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private SageMakerRuntimeClient sdk;
 
-  private TandemFixture(Path workDir, TandemServer server) {
-    this.workDir = workDir;
-    this.server = server;
-  }
-
-  public static TandemFixture start(Path workDir) {
-    return start(workDir, UnaryOperator.identity());
-  }
-
-  public static TandemFixture start(Path workDir, UnaryOperator<ServerConfig> customize) {
-    writeContainerScript(workDir.resolve("test-container"));
-    ServerConfig defaults = ServerConfig.defaults();
-    RuntimeSettings fast =
-        defaults
-            .runtime()
-            .withHealthChecks(Duration.ofMillis(200), 2)
-            .withRestartBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
-            .withStopGracePeriod(Duration.ofSeconds(5));
-    ServerConfig config =
-        customize.apply(
-            defaults.withPort(0).withDataDir(workDir.resolve("data")).withStartupTimeout(Duration.ofSeconds(60)).withRuntime(fast));
-    return new TandemFixture(workDir, TandemServer.start(config));
-  }
-
-  /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */
-  private static void writeContainerScript(Path folder) {
-    try {
-      Files.createDirectories(folder);
-      String java = ProcessHandle.current().info().command().orElse("java");
-      String classes = Path.of(TestContainer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-      Path serve = folder.resolve("serve");
-      Files.writeString(
-          serve,
-          "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp '"
-              + classes + "' " + TestContainer.class.getName() + " \"$@\"\n");
-      Files.setPosixFilePermissions(serve, PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private TandemFixture(Path workDir, TandemServer server) {
+        this.workDir = workDir;
+        this.server = server;
     }
-    catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
+
+    public static TandemFixture start(Path workDir) {
+        return start(workDir, UnaryOperator.identity());
     }
-  }
 
-  public TandemServer server() {
-    return server;
-  }
-
-  public Path workDir() {
-    return workDir;
-  }
-
-  public URI baseUrl() {
-    return URI.create("http://127.0.0.1:" + server.port());
-  }
-
-  /** Deploys a pipeline file's JSON (paths relative to the work folder) and waits until it serves. */
-  public Endpoint deployAndAwait(String pipelineJson) {
-    Endpoint endpoint = deploy(pipelineJson);
-    awaitInService(endpoint);
-    return endpoint;
-  }
-
-  public Endpoint deploy(String pipelineJson) {
-    PipelineDefinition model =
-        new PipelineParser().parse(pipelineJson.getBytes(StandardCharsets.UTF_8), workDir);
-    return server.deploy(model);
-  }
-
-  public static void awaitInService(Endpoint endpoint) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!endpoint.isInService()) {
-      assertThat(System.nanoTime()).as("endpoint %s in service within 60 s", endpoint.name()).isLessThan(deadline);
-      sleep(Duration.ofMillis(50));
+    public static TandemFixture start(Path workDir, UnaryOperator<ServerConfig> customize) {
+        writeContainerScript(workDir.resolve("test-container"));
+        ServerConfig defaults = ServerConfig.defaults();
+        RuntimeSettings fast = defaults.runtime()
+                .withHealthChecks(Duration.ofMillis(200), 2)
+                .withRestartBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                .withStopGracePeriod(Duration.ofSeconds(5));
+        ServerConfig config = customize.apply(defaults.withPort(0)
+                .withDataDir(workDir.resolve("data"))
+                .withStartupTimeout(Duration.ofSeconds(60))
+                .withRuntime(fast));
+        return new TandemFixture(workDir, TandemServer.start(config));
     }
-  }
 
-  /** POSTs to InvokeEndpoint over plain HTTP; {@code headers} are name, value pairs. */
-  public HttpResponse<String> invoke(String endpoint, String body, String... headers) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(baseUrl().resolve("/endpoints/" + endpoint + "/invocations"))
-            .timeout(Duration.ofSeconds(90))
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    for (int i = 0; i < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
+    /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */
+    private static void writeContainerScript(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String classes = Path.of(TestContainer.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString();
+            Path serve = folder.resolve("serve");
+            Files.writeString(
+                    serve,
+                    "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp '"
+                            + classes + "' " + TestContainer.class.getName() + " \"$@\"\n");
+            Files.setPosixFilePermissions(serve, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
-    try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
-  /** The AWS SDK for Java v2 client, pointed at this server, without retries. */
-  public synchronized SageMakerRuntimeClient sdk() {
-    if (sdk == null) {
-      sdk =
-          SageMakerRuntimeClient.builder()
-              .endpointOverride(baseUrl())
-              .region(Region.US_EAST_1)
-              .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-              .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(90)).build())
-              .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
-              .build();
+    public TandemServer server() {
+        return server;
     }
-    return sdk;
-  }
 
-  public static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    public Path workDir() {
+        return workDir;
     }
-  }
 
-  @Override
-  public void close() {
-    if (sdk != null) {
-      sdk.close();
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + server.port());
     }
-    server.close();
-  }
+
+    /** Deploys a pipeline file's JSON (paths relative to the work folder) and waits until it serves. */
+    public Endpoint deployAndAwait(String pipelineJson) {
+        Endpoint endpoint = deploy(pipelineJson);
+        awaitInService(endpoint);
+        return endpoint;
+    }
+
+    public Endpoint deploy(String pipelineJson) {
+        PipelineDefinition model = new PipelineParser().parse(pipelineJson.getBytes(StandardCharsets.UTF_8), workDir);
+        return server.deploy(model);
+    }
+
+    public static void awaitInService(Endpoint endpoint) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!endpoint.isInService()) {
+            assertThat(System.nanoTime())
+                    .as("endpoint %s in service within 60 s", endpoint.name())
+                    .isLessThan(deadline);
+            sleep(Duration.ofMillis(50));
+        }
+    }
+
+    /** POSTs to InvokeEndpoint over plain HTTP; {@code headers} are name, value pairs. */
+    public HttpResponse<String> invoke(String endpoint, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        baseUrl().resolve("/endpoints/" + endpoint + "/invocations"))
+                .timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The AWS SDK for Java v2 client, pointed at this server, without retries. */
+    public synchronized SageMakerRuntimeClient sdk() {
+        if (sdk == null) {
+            sdk = SageMakerRuntimeClient.builder()
+                    .endpointOverride(baseUrl())
+                    .region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                    .httpClient(UrlConnectionHttpClient.builder()
+                            .socketTimeout(Duration.ofSeconds(90))
+                            .build())
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                    .build();
+        }
+        return sdk;
+    }
+
+    public static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (sdk != null) {
+            sdk.close();
+        }
+        server.close();
+    }
 }

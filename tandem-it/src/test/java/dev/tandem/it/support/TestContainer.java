@@ -32,88 +32,103 @@ import java.util.concurrent.Executors;
  * </ul>
  */
 public final class TestContainer {
-  public static void main(String[] args) throws IOException {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    Map<String, String> env = System.getenv();
-    int port = Integer.parseInt(env.getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
-    String behaviour = env.getOrDefault("BEHAVIOUR", "echo");
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-    server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext(
-        "/ping",
-        exchange -> reply(exchange, behaviour.equals("never-healthy") ? 500 : 200, null, null, new byte[0]));
-    server.createContext("/invocations", exchange -> invoke(exchange, behaviour, env));
-    server.start();
-    System.out.println("test container " + env.getOrDefault("TAG", "?") + " (" + behaviour + ") on port " + port
-        + ", model dir " + env.get("SM_MODEL_DIR") + ", safe ports " + env.get("SAGEMAKER_SAFE_PORT_RANGE"));
-  }
+    public static void main(String[] args) throws IOException {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        Map<String, String> env = System.getenv();
+        int port = Integer.parseInt(env.getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
+        String behaviour = env.getOrDefault("BEHAVIOUR", "echo");
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext(
+                "/ping",
+                exchange -> reply(exchange, behaviour.equals("never-healthy") ? 500 : 200, null, null, new byte[0]));
+        server.createContext("/invocations", exchange -> invoke(exchange, behaviour, env));
+        server.start();
+        System.out.println("test container " + env.getOrDefault("TAG", "?") + " (" + behaviour + ") on port " + port
+                + ", model dir " + env.get("SM_MODEL_DIR") + ", safe ports " + env.get("SAGEMAKER_SAFE_PORT_RANGE"));
+    }
 
-  private static void invoke(HttpExchange exchange, String behaviour, Map<String, String> env)
-      throws IOException {
-    byte[] input = exchange.getRequestBody().readAllBytes();
-    var headers = exchange.getRequestHeaders();
-    String contentType = headers.getFirst("Content-Type");
-    switch (behaviour) {
-      case "fail" -> {
-        System.err.println("failing on purpose");
-        reply(exchange, Integer.parseInt(env.getOrDefault("FAIL_STATUS", "500")), "text/plain", null,
-            env.getOrDefault("FAIL_MESSAGE", "boom").getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      case "hang" -> {
-        try {
-          Thread.sleep(Long.MAX_VALUE);
-        } catch (InterruptedException e) {
-          return;
+    private static void invoke(HttpExchange exchange, String behaviour, Map<String, String> env) throws IOException {
+        byte[] input = exchange.getRequestBody().readAllBytes();
+        var headers = exchange.getRequestHeaders();
+        String contentType = headers.getFirst("Content-Type");
+        switch (behaviour) {
+            case "fail" -> {
+                System.err.println("failing on purpose");
+                reply(
+                        exchange,
+                        Integer.parseInt(env.getOrDefault("FAIL_STATUS", "500")),
+                        "text/plain",
+                        null,
+                        env.getOrDefault("FAIL_MESSAGE", "boom").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            case "hang" -> {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            case "big" -> {
+                reply(
+                        exchange,
+                        200,
+                        "application/octet-stream",
+                        null,
+                        new byte[Integer.parseInt(env.get("BIG_BYTES"))]);
+                return;
+            }
+            case "env" -> {
+                String modelFiles;
+                try (var files = Files.list(Path.of(env.get("SM_MODEL_DIR")))) {
+                    modelFiles = String.join(
+                            "+",
+                            files.map(f -> f.getFileName().toString()).sorted().toList());
+                }
+                String text = "port=" + env.get("SAGEMAKER_BIND_TO_PORT") + ";safe="
+                        + env.get("SAGEMAKER_SAFE_PORT_RANGE") + ";model=" + env.get("SM_MODEL_DIR") + ";files="
+                        + modelFiles + ";custom=" + env.get("CUSTOM_SETTING");
+                reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            case "crash-once" -> {
+                Path marker = Path.of(env.get("CRASH_MARKER"));
+                if (!Files.exists(marker)) {
+                    Files.createFile(marker);
+                    System.err.println("crashing on purpose");
+                    Runtime.getRuntime().halt(3);
+                }
+            }
+            default -> {}
         }
-      }
-      case "big" -> {
-        reply(exchange, 200, "application/octet-stream", null, new byte[Integer.parseInt(env.get("BIG_BYTES"))]);
-        return;
-      }
-      case "env" -> {
-        String modelFiles;
-        try (var files = Files.list(Path.of(env.get("SM_MODEL_DIR")))) {
-          modelFiles = String.join("+", files.map(f -> f.getFileName().toString()).sorted().toList());
-        }
-        String text = "port=" + env.get("SAGEMAKER_BIND_TO_PORT") + ";safe=" + env.get("SAGEMAKER_SAFE_PORT_RANGE")
-            + ";model=" + env.get("SM_MODEL_DIR") + ";files=" + modelFiles + ";custom=" + env.get("CUSTOM_SETTING");
-        reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      case "crash-once" -> {
-        Path marker = Path.of(env.get("CRASH_MARKER"));
-        if (!Files.exists(marker)) {
-          Files.createFile(marker);
-          System.err.println("crashing on purpose");
-          Runtime.getRuntime().halt(3);
-        }
-      }
-      default -> {}
+        System.out.println("invocation of " + input.length + " bytes");
+        String trace = ">" + env.getOrDefault("TAG", "?") + "(ct=" + contentType + ",accept="
+                + headers.getFirst("Accept") + ",ca=" + headers.getFirst("X-Amzn-SageMaker-Custom-Attributes") + ")";
+        byte[] traceBytes = trace.getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[input.length + traceBytes.length];
+        System.arraycopy(input, 0, body, 0, input.length);
+        System.arraycopy(traceBytes, 0, body, input.length, traceBytes.length);
+        reply(
+                exchange,
+                200,
+                env.getOrDefault("RESPONSE_CONTENT_TYPE", contentType),
+                env.get("RESPONSE_CUSTOM_ATTRIBUTES"),
+                body);
     }
-    System.out.println("invocation of " + input.length + " bytes");
-    String trace =
-        ">" + env.getOrDefault("TAG", "?") + "(ct=" + contentType + ",accept=" + headers.getFirst("Accept")
-            + ",ca=" + headers.getFirst("X-Amzn-SageMaker-Custom-Attributes") + ")";
-    byte[] traceBytes = trace.getBytes(StandardCharsets.UTF_8);
-    byte[] body = new byte[input.length + traceBytes.length];
-    System.arraycopy(input, 0, body, 0, input.length);
-    System.arraycopy(traceBytes, 0, body, input.length, traceBytes.length);
-    reply(exchange, 200, env.getOrDefault("RESPONSE_CONTENT_TYPE", contentType),
-        env.get("RESPONSE_CUSTOM_ATTRIBUTES"), body);
-  }
 
-  private static void reply(HttpExchange exchange, int status, String contentType, String customAttributes, byte[] body)
-      throws IOException {
-    if (contentType != null) {
-      exchange.getResponseHeaders().set("Content-Type", contentType);
+    private static void reply(
+            HttpExchange exchange, int status, String contentType, String customAttributes, byte[] body)
+            throws IOException {
+        if (contentType != null) {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+        }
+        if (customAttributes != null) {
+            exchange.getResponseHeaders().set("X-Amzn-SageMaker-Custom-Attributes", customAttributes);
+        }
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
-    if (customAttributes != null) {
-      exchange.getResponseHeaders().set("X-Amzn-SageMaker-Custom-Attributes", customAttributes);
-    }
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
-  }
 }

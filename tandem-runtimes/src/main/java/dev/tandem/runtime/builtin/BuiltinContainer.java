@@ -24,90 +24,88 @@ import org.jspecify.annotations.Nullable;
  * failure as its reason.
  */
 final class BuiltinContainer implements RunningContainer {
-  private final LaunchRequest request;
-  private final StageProvider provider;
-  private final ContainerLog log;
-  private final StatusCell status;
-  private final Thread loader;
-  private final Executor blockingExecutor;
-  private final AsyncStage facade = this::invoke;
-  private volatile @Nullable Stage stage;
-  private volatile @Nullable AsyncStage invoker;
+    private final LaunchRequest request;
+    private final StageProvider provider;
+    private final ContainerLog log;
+    private final StatusCell status;
+    private final Thread loader;
+    private final Executor blockingExecutor;
+    private final AsyncStage facade = this::invoke;
+    private volatile @Nullable Stage stage;
+    private volatile @Nullable AsyncStage invoker;
 
-  BuiltinContainer(LaunchRequest request, StageProvider provider, Executor blockingExecutor) {
-    this.request = request;
-    this.provider = provider;
-    this.blockingExecutor = blockingExecutor;
-    this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
-    this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
-    this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
-  }
-
-  void start() {
-    loader.start();
-  }
-
-  private void load() {
-    try {
-      Stage created =
-          provider.create(
-              new StageContext(
-                  request.hostname(), request.modelDir(), request.container().environment()));
-      stage = created;
-      invoker = AsyncStage.of(created, blockingExecutor);
-      log.event("loaded builtin:" + provider.name());
-      status.set(ContainerStatus.healthy(0));
-    } catch (Exception | LinkageError e) {
-      String reason = "builtin:" + provider.name() + " failed to load: " + e.getMessage();
-      log.event(reason);
-      status.set(new ContainerStatus(Phase.STOPPED, reason, 0));
+    BuiltinContainer(LaunchRequest request, StageProvider provider, Executor blockingExecutor) {
+        this.request = request;
+        this.provider = provider;
+        this.blockingExecutor = blockingExecutor;
+        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
+        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
+        this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
     }
-  }
 
-  @Override
-  public String hostname() {
-    return request.hostname();
-  }
-
-  @Override
-  public AsyncStage stage() {
-    return facade;
-  }
-
-  private CompletionStage<StageResponse> invoke(StageRequest stageRequest) {
-    AsyncStage loaded = invoker;
-    if (loaded == null) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
+    void start() {
+        loader.start();
     }
-    return loaded.invoke(stageRequest);
-  }
 
-  @Override
-  public ContainerStatus status() {
-    return status.get();
-  }
-
-  @Override
-  public List<String> recentLogs() {
-    return log.recent();
-  }
-
-  @Override
-  public void close() {
-    try {
-      loader.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    private void load() {
+        try {
+            Stage created = provider.create(new StageContext(
+                    request.hostname(), request.modelDir(), request.container().environment()));
+            stage = created;
+            invoker = AsyncStage.of(created, blockingExecutor);
+            log.event("loaded builtin:" + provider.name());
+            status.set(ContainerStatus.healthy(0));
+        } catch (Exception | LinkageError e) {
+            String reason = "builtin:" + provider.name() + " failed to load: " + e.getMessage();
+            log.event(reason);
+            status.set(new ContainerStatus(Phase.STOPPED, reason, 0));
+        }
     }
-    Stage loaded = stage;
-    if (loaded != null) {
-      try {
-        loaded.close();
-      } catch (RuntimeException e) {
-        log.event("close failed: " + e.getMessage());
-      }
+
+    @Override
+    public String hostname() {
+        return request.hostname();
     }
-    status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
-  }
+
+    @Override
+    public AsyncStage stage() {
+        return facade;
+    }
+
+    private CompletionStage<StageResponse> invoke(StageRequest stageRequest) {
+        AsyncStage loaded = invoker;
+        if (loaded == null) {
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
+        }
+        return loaded.invoke(stageRequest);
+    }
+
+    @Override
+    public ContainerStatus status() {
+        return status.get();
+    }
+
+    @Override
+    public List<String> recentLogs() {
+        return log.recent();
+    }
+
+    @Override
+    public void close() {
+        try {
+            loader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Stage loaded = stage;
+        if (loaded != null) {
+            try {
+                loaded.close();
+            } catch (RuntimeException e) {
+                log.event("close failed: " + e.getMessage());
+            }
+        }
+        status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
+    }
 }

@@ -9,26 +9,27 @@ import java.util.concurrent.Executor;
 
 /** Runs {@code builtin:NAME} containers: in-process stages, no process and no network hop. */
 public final class BuiltinRuntime implements ContainerRuntime {
-  private final StageRegistry registry;
-  private final Executor blockingExecutor;
+    private final StageRegistry registry;
+    private final Executor blockingExecutor;
 
-  /**
-   * @param blockingExecutor where stages that may block run (those that declare themselves
-   *     non-blocking run on the I/O thread)
-   */
-  public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor) {
-    this.registry = registry;
-    this.blockingExecutor = blockingExecutor;
-  }
-
-  @Override
-  public RunningContainer start(LaunchRequest request) {
-    if (!(request.container().image() instanceof ImageRef.Builtin builtin)) {
-      throw new IllegalArgumentException("not a builtin image: " + request.container().image());
+    /**
+     * @param blockingExecutor where stages that may block run (those that declare themselves
+     *     non-blocking run on the I/O thread)
+     */
+    public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor) {
+        this.registry = registry;
+        this.blockingExecutor = blockingExecutor;
     }
-    StageProvider provider = registry.provider(builtin.name());
-    BuiltinContainer container = new BuiltinContainer(request, provider, blockingExecutor);
-    container.start();
-    return container;
-  }
+
+    @Override
+    public RunningContainer start(LaunchRequest request) {
+        if (!(request.container().image() instanceof ImageRef.Builtin builtin)) {
+            throw new IllegalArgumentException(
+                    "not a builtin image: " + request.container().image());
+        }
+        StageProvider provider = registry.provider(builtin.name());
+        BuiltinContainer container = new BuiltinContainer(request, provider, blockingExecutor);
+        container.start();
+        return container;
+    }
 }

@@ -32,158 +32,144 @@ import org.jspecify.annotations.Nullable;
  * Vert.x's event loop and the caller parks until it completes or the timeout passes.
  */
 public final class ContractClient implements AutoCloseable {
-  static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
 
-  private final HttpClientAgent client;
+    private final HttpClientAgent client;
 
-  public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
-    this.client = vertx.createHttpClient(clientOptions(), new PoolOptions().setHttp1MaxSize(maxConnectionsPerContainer));
-  }
-
-  /** The client options: public so a test can guard them (Nagle costs ~44 ms per request here). */
-  public static HttpClientOptions clientOptions() {
-    return new HttpClientOptions()
-        .setTcpNoDelay(true)
-        .setKeepAlive(true)
-        .setPipelining(false)
-        .setConnectTimeout(2_000)
-        .setMaxInitialLineLength(8192)
-        .setDecompressionSupported(false);
-  }
-
-  /** Sends {@code GET /ping}; returns its status, or -1 when the container could not be reached. */
-  public int ping(ContractTarget target, Duration timeout) {
-    RequestOptions options = request(target, HttpMethod.GET, target.pingPath(), timeout);
-    try {
-      return exchange(options, null, timeout).get().status();
-    } catch (ExecutionException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
+    public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
+        this.client =
+                vertx.createHttpClient(clientOptions(), new PoolOptions().setHttp1MaxSize(maxConnectionsPerContainer));
     }
-  }
 
-  /**
-   * Sends {@code POST /invocations} with the request's body and contract headers. Does not block:
-   * the answer completes the returned future on an I/O thread.
-   *
-   * @return completes with the container's answer, or exceptionally with a {@link
-   *     StageException} when it answers a status other than 2xx, a {@link StageTimeoutException}
-   *     when it does not answer within {@code timeout}, a {@link StageUnreachableException} when
-   *     it cannot be reached
-   */
-  public CompletableFuture<StageResponse> invoke(
-      ContractTarget target, StageRequest request, Duration timeout) {
-    RequestOptions options = request(target, HttpMethod.POST, target.invocationsPath(), timeout);
-    if (request.contentType() != null) {
-      options.putHeader("Content-Type", request.contentType());
+    /** The client options: public so a test can guard them (Nagle costs ~44 ms per request here). */
+    public static HttpClientOptions clientOptions() {
+        return new HttpClientOptions()
+                .setTcpNoDelay(true)
+                .setKeepAlive(true)
+                .setPipelining(false)
+                .setConnectTimeout(2_000)
+                .setMaxInitialLineLength(8192)
+                .setDecompressionSupported(false);
     }
-    if (request.accept() != null) {
-      options.putHeader("Accept", request.accept());
+
+    /** Sends {@code GET /ping}; returns its status, or -1 when the container could not be reached. */
+    public int ping(ContractTarget target, Duration timeout) {
+        RequestOptions options = request(target, HttpMethod.GET, target.pingPath(), timeout);
+        try {
+            return exchange(options, null, timeout).get().status();
+        } catch (ExecutionException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
-    if (request.customAttributes() != null) {
-      options.putHeader(CUSTOM_ATTRIBUTES, request.customAttributes());
+
+    /**
+     * Sends {@code POST /invocations} with the request's body and contract headers. Does not block:
+     * the answer completes the returned future on an I/O thread.
+     *
+     * @return completes with the container's answer, or exceptionally with a {@link
+     *     StageException} when it answers a status other than 2xx, a {@link StageTimeoutException}
+     *     when it does not answer within {@code timeout}, a {@link StageUnreachableException} when
+     *     it cannot be reached
+     */
+    public CompletableFuture<StageResponse> invoke(ContractTarget target, StageRequest request, Duration timeout) {
+        RequestOptions options = request(target, HttpMethod.POST, target.invocationsPath(), timeout);
+        if (request.contentType() != null) {
+            options.putHeader("Content-Type", request.contentType());
+        }
+        if (request.accept() != null) {
+            options.putHeader("Accept", request.accept());
+        }
+        if (request.customAttributes() != null) {
+            options.putHeader(CUSTOM_ATTRIBUTES, request.customAttributes());
+        }
+        return exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout)
+                .thenApply(ContractClient::toResponse);
     }
-    return exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout)
-        .thenApply(ContractClient::toResponse);
-  }
 
-  private static StageResponse toResponse(Exchange exchange) {
-    Payload body = Payload.wrap(exchange.body().getBytes());
-    if (exchange.status() < 200 || exchange.status() > 299) {
-      int status = exchange.status() < 400 || exchange.status() > 599 ? 502 : exchange.status();
-      throw new StageException(status, body.asUtf8());
+    private static StageResponse toResponse(Exchange exchange) {
+        Payload body = Payload.wrap(exchange.body().getBytes());
+        if (exchange.status() < 200 || exchange.status() > 299) {
+            int status = exchange.status() < 400 || exchange.status() > 599 ? 502 : exchange.status();
+            throw new StageException(status, body.asUtf8());
+        }
+        return new StageResponse(body, exchange.contentType(), exchange.customAttributes());
     }
-    return new StageResponse(body, exchange.contentType(), exchange.customAttributes());
-  }
 
-  private static RequestOptions request(
-      ContractTarget target, HttpMethod method, String path, Duration timeout) {
-    return new RequestOptions()
-        .setMethod(method)
-        .setHost(target.host())
-        .setPort(target.port())
-        .setSsl(target.tls())
-        .setURI(path)
-        .setIdleTimeout(timeout.toMillis());
-  }
+    private static RequestOptions request(ContractTarget target, HttpMethod method, String path, Duration timeout) {
+        return new RequestOptions()
+                .setMethod(method)
+                .setHost(target.host())
+                .setPort(target.port())
+                .setSsl(target.tls())
+                .setURI(path)
+                .setIdleTimeout(timeout.toMillis());
+    }
 
-  private record Exchange(
-      int status, @Nullable String contentType, @Nullable String customAttributes, Buffer body) {}
+    private record Exchange(int status, @Nullable String contentType, @Nullable String customAttributes, Buffer body) {}
 
-  /**
-   * One request and its whole answer. Fails with {@link StageTimeoutException} once {@code
-   * timeout} passes — Vert.x's idle timeout covers a silent connection, the future's own deadline
-   * covers a wait for a pooled connection or an answer that trickles in — and with {@link
-   * StageUnreachableException} when the container cannot be reached.
-   */
-  private CompletableFuture<Exchange> exchange(RequestOptions options, @Nullable Buffer body, Duration timeout) {
-    AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
-    // The response is read inside the send callback: chained after it instead, from a thread
-    // that is not the connection's event loop, the body can arrive before its handler is set,
-    // and the exchange never completes (Vert.x documents this race; a test guards it).
-    Future<Exchange> future =
-        client
-            .request(options)
-            .compose(
-                request -> {
-                  sent.set(request);
-                  Future<HttpClientResponse> response = body == null ? request.send() : request.send(body);
-                  return response.compose(
-                      answer ->
-                          answer
-                              .body()
-                              .map(
-                                  bytes ->
-                                      new Exchange(
-                                          answer.statusCode(),
-                                          answer.getHeader("Content-Type"),
-                                          answer.getHeader(CUSTOM_ATTRIBUTES),
-                                          bytes)));
-                });
-    CompletableFuture<Exchange> result = new CompletableFuture<>();
-    future.onComplete(
-        done -> {
-          if (done.succeeded()) {
-            result.complete(done.result());
-          } else if (isTimeout(done.cause())) {
-            result.completeExceptionally(new StageTimeoutException(timeout));
-          } else {
-            result.completeExceptionally(new StageUnreachableException(describe(done.cause()), done.cause()));
-          }
+    /**
+     * One request and its whole answer. Fails with {@link StageTimeoutException} once {@code
+     * timeout} passes — Vert.x's idle timeout covers a silent connection, the future's own deadline
+     * covers a wait for a pooled connection or an answer that trickles in — and with {@link
+     * StageUnreachableException} when the container cannot be reached.
+     */
+    private CompletableFuture<Exchange> exchange(RequestOptions options, @Nullable Buffer body, Duration timeout) {
+        AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
+        // The response is read inside the send callback: chained after it instead, from a thread
+        // that is not the connection's event loop, the body can arrive before its handler is set,
+        // and the exchange never completes (Vert.x documents this race; a test guards it).
+        Future<Exchange> future = client.request(options).compose(request -> {
+            sent.set(request);
+            Future<HttpClientResponse> response = body == null ? request.send() : request.send(body);
+            return response.compose(answer -> answer.body()
+                    .map(bytes -> new Exchange(
+                            answer.statusCode(),
+                            answer.getHeader("Content-Type"),
+                            answer.getHeader(CUSTOM_ATTRIBUTES),
+                            bytes)));
         });
-    return result
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionallyCompose(
-            error -> {
-              if (error instanceof TimeoutException) {
+        CompletableFuture<Exchange> result = new CompletableFuture<>();
+        future.onComplete(done -> {
+            if (done.succeeded()) {
+                result.complete(done.result());
+            } else if (isTimeout(done.cause())) {
+                result.completeExceptionally(new StageTimeoutException(timeout));
+            } else {
+                result.completeExceptionally(new StageUnreachableException(describe(done.cause()), done.cause()));
+            }
+        });
+        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(error -> {
+            if (error instanceof TimeoutException) {
                 abandon(sent.get());
                 return CompletableFuture.failedFuture(new StageTimeoutException(timeout));
-              }
-              return CompletableFuture.failedFuture(error);
-            });
-  }
-
-  /** Vert.x reports an idle timeout with its own exception types; all carry "Timeout" in their name. */
-  private static boolean isTimeout(Throwable cause) {
-    return cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
-  }
-
-  private static void abandon(@Nullable HttpClientRequest request) {
-    if (request != null) {
-      // A late answer would otherwise be read into a connection the pool hands to someone else.
-      request.reset();
+            }
+            return CompletableFuture.failedFuture(error);
+        });
     }
-  }
 
-  private static String describe(Throwable cause) {
-    String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
-  }
+    /** Vert.x reports an idle timeout with its own exception types; all carry "Timeout" in their name. */
+    private static boolean isTimeout(Throwable cause) {
+        return cause instanceof TimeoutException
+                || cause.getClass().getSimpleName().contains("Timeout");
+    }
 
-  @Override
-  public void close() {
-    client.close();
-  }
+    private static void abandon(@Nullable HttpClientRequest request) {
+        if (request != null) {
+            // A late answer would otherwise be read into a connection the pool hands to someone else.
+            request.reset();
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
 }

@@ -5,39 +5,39 @@ import java.util.function.BooleanSupplier;
 
 /** Pings a container's {@code /ping}: healthy means 200, as in SageMaker. */
 public final class HealthProbe {
-  private final ContractClient client;
-  private final Duration pingTimeout;
-  private final Duration pollInterval;
+    private final ContractClient client;
+    private final Duration pingTimeout;
+    private final Duration pollInterval;
 
-  public HealthProbe(ContractClient client, Duration pingTimeout, Duration pollInterval) {
-    this.client = client;
-    this.pingTimeout = pingTimeout;
-    this.pollInterval = pollInterval;
-  }
-
-  public boolean isHealthy(ContractTarget target) {
-    return client.ping(target, pingTimeout) == 200;
-  }
-
-  /**
-   * Pings until the container answers 200, {@code timeout} passes, or {@code keepTrying} turns
-   * false (the process died, the container was closed).
-   *
-   * @return whether the container became healthy
-   */
-  public boolean awaitHealthy(ContractTarget target, Duration timeout, BooleanSupplier keepTrying)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (keepTrying.getAsBoolean()) {
-      if (isHealthy(target)) {
-        return true;
-      }
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, left / 1_000_000)));
+    public HealthProbe(ContractClient client, Duration pingTimeout, Duration pollInterval) {
+        this.client = client;
+        this.pingTimeout = pingTimeout;
+        this.pollInterval = pollInterval;
     }
-    return false;
-  }
+
+    public boolean isHealthy(ContractTarget target) {
+        return client.ping(target, pingTimeout) == 200;
+    }
+
+    /**
+     * Pings until the container answers 200, {@code timeout} passes, or {@code keepTrying} turns
+     * false (the process died, the container was closed).
+     *
+     * @return whether the container became healthy
+     */
+    public boolean awaitHealthy(ContractTarget target, Duration timeout, BooleanSupplier keepTrying)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (keepTrying.getAsBoolean()) {
+            if (isHealthy(target)) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, left / 1_000_000)));
+        }
+        return false;
+    }
 }

@@ -1,10 +1,10 @@
 package dev.tandem.runtime.exec;
 
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.StatusCell;
@@ -34,239 +34,239 @@ import org.jspecify.annotations.Nullable;
  * SIGKILL after the grace period — together with any process it started.
  */
 final class ExecContainer implements RunningContainer {
-  private static final int LOG_LINES = 2000;
+    private static final int LOG_LINES = 2000;
 
-  private final LaunchRequest request;
-  private final Path program;
-  private final PortBlock ports;
-  private final PortAllocator allocator;
-  private final HealthProbe probe;
-  private final RuntimeSettings settings;
-  private final ContractTarget target;
-  private final ContractStage stage;
-  private final ContainerLog log;
-  private final StatusCell status;
-  private final Thread supervisor;
-  private volatile boolean closed;
-  private volatile @Nullable Process process;
+    private final LaunchRequest request;
+    private final Path program;
+    private final PortBlock ports;
+    private final PortAllocator allocator;
+    private final HealthProbe probe;
+    private final RuntimeSettings settings;
+    private final ContractTarget target;
+    private final ContractStage stage;
+    private final ContainerLog log;
+    private final StatusCell status;
+    private final Thread supervisor;
+    private volatile boolean closed;
+    private volatile @Nullable Process process;
 
-  ExecContainer(
-      LaunchRequest request,
-      Path program,
-      PortBlock ports,
-      PortAllocator allocator,
-      ContractClient client,
-      HealthProbe probe,
-      RuntimeSettings settings) {
-    this.request = request;
-    this.program = program;
-    this.ports = ports;
-    this.allocator = allocator;
-    this.probe = probe;
-    this.settings = settings;
-    this.target = ContractTarget.loopback(ports.bindPort());
-    this.stage = new ContractStage(client, target, settings.invocationTimeout());
-    this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), LOG_LINES);
-    this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
-    this.supervisor =
+    ExecContainer(
+            LaunchRequest request,
+            Path program,
+            PortBlock ports,
+            PortAllocator allocator,
+            ContractClient client,
+            HealthProbe probe,
+            RuntimeSettings settings) {
+        this.request = request;
+        this.program = program;
+        this.ports = ports;
+        this.allocator = allocator;
+        this.probe = probe;
+        this.settings = settings;
+        this.target = ContractTarget.loopback(ports.bindPort());
+        this.stage = new ContractStage(client, target, settings.invocationTimeout());
+        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), LOG_LINES);
+        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
+        this.supervisor = Thread.ofVirtual()
+                .name("supervisor-" + request.instanceId() + "-" + request.hostname())
+                .unstarted(this::supervise);
+    }
+
+    void start() {
+        supervisor.start();
+    }
+
+    @Override
+    public String hostname() {
+        return request.hostname();
+    }
+
+    @Override
+    public AsyncStage stage() {
+        return stage;
+    }
+
+    @Override
+    public ContainerStatus status() {
+        return status.get();
+    }
+
+    @Override
+    public List<String> recentLogs() {
+        return log.recent();
+    }
+
+    /** The port the container listens on; for tests and diagnostics. */
+    int port() {
+        return target.port();
+    }
+
+    private void supervise() {
+        int restarts = 0;
+        int failuresInRow = 0;
+        while (!closed) {
+            String failure;
+            try {
+                failure = runOnce(restarts);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (closed) {
+                break;
+            }
+            failuresInRow = failure == null ? 0 : failuresInRow + 1;
+            restarts++;
+            Duration delay = settings.backoffFor(Math.max(failuresInRow, 1));
+            String reason = failure == null ? "stopped" : failure;
+            log.event(reason + "; restarting in " + delay.toMillis() + " ms");
+            status.set(new ContainerStatus(Phase.UNHEALTHY, reason, restarts));
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        // close() stops the process once this thread is gone, with the interrupt flag clear, so that
+        // the container gets its full grace period after SIGTERM.
+    }
+
+    /**
+     * Starts the process and watches it until it must be restarted.
+     *
+     * @return why it must be restarted
+     */
+    private String runOnce(int restarts) throws InterruptedException {
+        Process started;
+        try {
+            started = launch();
+        } catch (IOException e) {
+            return "could not start " + program + ": " + e.getMessage();
+        }
+        process = started;
+        if (closed) {
+            return "closed";
+        }
+        log.event("started " + program + " serve (pid " + started.pid() + ", port " + target.port() + ")");
+        status.set(new ContainerStatus(Phase.STARTING, null, restarts));
+        boolean healthy = probe.awaitHealthy(target, request.startupTimeout(), () -> started.isAlive() && !closed);
+        if (!healthy) {
+            String why = started.isAlive()
+                    ? "did not answer GET /ping with 200 within "
+                            + request.startupTimeout().toSeconds() + " s"
+                    : exitReason(started);
+            stopProcess();
+            return why;
+        }
+        log.event("healthy");
+        status.set(ContainerStatus.healthy(restarts));
+        int failedPings = 0;
+        while (!closed) {
+            if (started.waitFor(settings.healthCheckInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                return exitReason(started);
+            }
+            if (closed) {
+                break;
+            }
+            failedPings = probe.isHealthy(target) ? 0 : failedPings + 1;
+            if (failedPings >= settings.unhealthyThreshold()) {
+                stopProcess();
+                return "failed " + failedPings + " health checks (GET /ping) in a row";
+            }
+        }
+        return "closed";
+    }
+
+    private Process launch() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(program.toString(), "serve");
+        // ExecRuntime resolved the program to a file, so it has a folder.
+        builder.directory(
+                java.util.Objects.requireNonNull(program.toAbsolutePath().getParent())
+                        .toFile());
+        Map<String, String> env = builder.environment();
+        env.putAll(request.container().environment());
+        env.put("SAGEMAKER_BIND_TO_PORT", Integer.toString(ports.bindPort()));
+        env.put("SAGEMAKER_SAFE_PORT_RANGE", ports.safeRange());
+        env.put("SM_MODEL_DIR", request.modelDir().toString());
+        Process started = builder.start();
+        pump(started.getInputStream(), "stdout", started);
+        pump(started.getErrorStream(), "stderr", started);
+        started.getOutputStream().close();
+        return started;
+    }
+
+    private void pump(InputStream stream, String name, Process owner) {
         Thread.ofVirtual()
-            .name("supervisor-" + request.instanceId() + "-" + request.hostname())
-            .unstarted(this::supervise);
-  }
-
-  void start() {
-    supervisor.start();
-  }
-
-  @Override
-  public String hostname() {
-    return request.hostname();
-  }
-
-  @Override
-  public AsyncStage stage() {
-    return stage;
-  }
-
-  @Override
-  public ContainerStatus status() {
-    return status.get();
-  }
-
-  @Override
-  public List<String> recentLogs() {
-    return log.recent();
-  }
-
-  /** The port the container listens on; for tests and diagnostics. */
-  int port() {
-    return target.port();
-  }
-
-  private void supervise() {
-    int restarts = 0;
-    int failuresInRow = 0;
-    while (!closed) {
-      String failure;
-      try {
-        failure = runOnce(restarts);
-      } catch (InterruptedException e) {
-        break;
-      }
-      if (closed) {
-        break;
-      }
-      failuresInRow = failure == null ? 0 : failuresInRow + 1;
-      restarts++;
-      Duration delay = settings.backoffFor(Math.max(failuresInRow, 1));
-      String reason = failure == null ? "stopped" : failure;
-      log.event(reason + "; restarting in " + delay.toMillis() + " ms");
-      status.set(new ContainerStatus(Phase.UNHEALTHY, reason, restarts));
-      try {
-        Thread.sleep(delay);
-      } catch (InterruptedException e) {
-        break;
-      }
+                .name("log-" + request.hostname() + "-" + name + "-" + owner.pid())
+                .start(() -> {
+                    try (BufferedReader reader =
+                            new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = reader.readLine()) != null) {
+                            log.append(name, line);
+                        }
+                    } catch (IOException e) {
+                        // The process is gone; its stream with it.
+                    }
+                });
     }
-    // close() stops the process once this thread is gone, with the interrupt flag clear, so that
-    // the container gets its full grace period after SIGTERM.
-  }
 
-  /**
-   * Starts the process and watches it until it must be restarted.
-   *
-   * @return why it must be restarted
-   */
-  private String runOnce(int restarts) throws InterruptedException {
-    Process started;
-    try {
-      started = launch();
-    } catch (IOException e) {
-      return "could not start " + program + ": " + e.getMessage();
+    private static String exitReason(Process process) {
+        try {
+            return "exited with code " + process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "exited";
+        }
     }
-    process = started;
-    if (closed) {
-      return "closed";
+
+    /** SIGTERM to the process and everything it started; SIGKILL to what is left after the grace. */
+    private void stopProcess() {
+        Process running = process;
+        if (running == null || !running.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> tree = new ArrayList<>(running.descendants().toList());
+        tree.add(running.toHandle());
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + settings.stopGracePeriod().toNanos();
+        for (ProcessHandle handle : tree) {
+            long left = deadline - System.nanoTime();
+            try {
+                handle.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                // Still running after the grace period, or we were interrupted: force it below.
+            }
+        }
+        for (ProcessHandle handle : tree) {
+            if (handle.isAlive()) {
+                log.event("pid " + handle.pid() + " ignored SIGTERM for "
+                        + settings.stopGracePeriod().toSeconds() + " s; sending SIGKILL");
+                handle.destroyForcibly();
+            }
+        }
+        try {
+            running.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
-    log.event("started " + program + " serve (pid " + started.pid() + ", port " + target.port() + ")");
-    status.set(new ContainerStatus(Phase.STARTING, null, restarts));
-    boolean healthy =
-        probe.awaitHealthy(target, request.startupTimeout(), () -> started.isAlive() && !closed);
-    if (!healthy) {
-      String why =
-          started.isAlive()
-              ? "did not answer GET /ping with 200 within " + request.startupTimeout().toSeconds() + " s"
-              : exitReason(started);
-      stopProcess();
-      return why;
-    }
-    log.event("healthy");
-    status.set(ContainerStatus.healthy(restarts));
-    int failedPings = 0;
-    while (!closed) {
-      if (started.waitFor(settings.healthCheckInterval().toMillis(), TimeUnit.MILLISECONDS)) {
-        return exitReason(started);
-      }
-      if (closed) {
-        break;
-      }
-      failedPings = probe.isHealthy(target) ? 0 : failedPings + 1;
-      if (failedPings >= settings.unhealthyThreshold()) {
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        supervisor.interrupt();
+        try {
+            supervisor.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         stopProcess();
-        return "failed " + failedPings + " health checks (GET /ping) in a row";
-      }
+        allocator.release(ports);
+        status.set(new ContainerStatus(Phase.STOPPED, "stopped", status.get().restarts()));
+        log.event("stopped");
     }
-    return "closed";
-  }
-
-  private Process launch() throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(program.toString(), "serve");
-    builder.directory(program.getParent().toFile());
-    Map<String, String> env = builder.environment();
-    env.putAll(request.container().environment());
-    env.put("SAGEMAKER_BIND_TO_PORT", Integer.toString(ports.bindPort()));
-    env.put("SAGEMAKER_SAFE_PORT_RANGE", ports.safeRange());
-    env.put("SM_MODEL_DIR", request.modelDir().toString());
-    Process started = builder.start();
-    pump(started.getInputStream(), "stdout", started);
-    pump(started.getErrorStream(), "stderr", started);
-    started.getOutputStream().close();
-    return started;
-  }
-
-  private void pump(InputStream stream, String name, Process owner) {
-    Thread.ofVirtual()
-        .name("log-" + request.hostname() + "-" + name + "-" + owner.pid())
-        .start(
-            () -> {
-              try (BufferedReader reader =
-                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                  log.append(name, line);
-                }
-              } catch (IOException e) {
-                // The process is gone; its stream with it.
-              }
-            });
-  }
-
-  private static String exitReason(Process process) {
-    try {
-      return "exited with code " + process.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "exited";
-    }
-  }
-
-  /** SIGTERM to the process and everything it started; SIGKILL to what is left after the grace. */
-  private void stopProcess() {
-    Process running = process;
-    if (running == null || !running.isAlive()) {
-      return;
-    }
-    List<ProcessHandle> tree = new ArrayList<>(running.descendants().toList());
-    tree.add(running.toHandle());
-    tree.forEach(ProcessHandle::destroy);
-    long deadline = System.nanoTime() + settings.stopGracePeriod().toNanos();
-    for (ProcessHandle handle : tree) {
-      long left = deadline - System.nanoTime();
-      try {
-        handle.onExit().get(Math.max(left, 0), TimeUnit.NANOSECONDS);
-      } catch (Exception e) {
-        // Still running after the grace period, or we were interrupted: force it below.
-      }
-    }
-    for (ProcessHandle handle : tree) {
-      if (handle.isAlive()) {
-        log.event("pid " + handle.pid() + " ignored SIGTERM for "
-            + settings.stopGracePeriod().toSeconds() + " s; sending SIGKILL");
-        handle.destroyForcibly();
-      }
-    }
-    try {
-      running.waitFor(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    supervisor.interrupt();
-    try {
-      supervisor.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    stopProcess();
-    allocator.release(ports);
-    status.set(new ContainerStatus(Phase.STOPPED, "stopped", status.get().restarts()));
-    log.event("stopped");
-  }
 }

@@ -16,48 +16,45 @@ import java.nio.file.Path;
  * executable {@code serve}; it is started as {@code PROGRAM serve} in its own folder (DESIGN §3).
  */
 public final class ExecRuntime implements ContainerRuntime {
-  private final ContractClient client;
-  private final RuntimeSettings settings;
-  private final PortAllocator ports;
+    private final ContractClient client;
+    private final RuntimeSettings settings;
+    private final PortAllocator ports;
 
-  public ExecRuntime(ContractClient client, RuntimeSettings settings) {
-    this.client = client;
-    this.settings = settings;
-    this.ports = new PortAllocator(settings.firstPort(), settings.lastPort());
-  }
+    public ExecRuntime(ContractClient client, RuntimeSettings settings) {
+        this.client = client;
+        this.settings = settings;
+        this.ports = new PortAllocator(settings.firstPort(), settings.lastPort());
+    }
 
-  @Override
-  public RunningContainer start(LaunchRequest request) {
-    if (!(request.container().image() instanceof ImageRef.Exec exec)) {
-      throw new IllegalArgumentException("not an exec image: " + request.container().image());
+    @Override
+    public RunningContainer start(LaunchRequest request) {
+        if (!(request.container().image() instanceof ImageRef.Exec exec)) {
+            throw new IllegalArgumentException(
+                    "not an exec image: " + request.container().image());
+        }
+        Path program = program(exec, request.hostname());
+        HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
+        ExecContainer container = new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings);
+        container.start();
+        return container;
     }
-    Path program = program(exec, request.hostname());
-    HealthProbe probe =
-        new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-    ExecContainer container =
-        new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings);
-    container.start();
-    return container;
-  }
 
-  /** Resolves the program to run, refusing what cannot run with a message naming the container. */
-  static Path program(ImageRef.Exec exec, String hostname) {
-    Path path = exec.path();
-    if (Files.isDirectory(path)) {
-      path = path.resolve("serve");
-      if (!Files.isRegularFile(path)) {
-        throw new ValidationException(
-            "Container " + hostname + ": " + exec.spec() + " is a folder without a 'serve'"
-                + " program (looked for " + path + ")");
-      }
-    } else if (!Files.isRegularFile(path)) {
-      throw new ValidationException(
-          "Container " + hostname + ": " + exec.spec() + " does not exist (" + path + ")");
+    /** Resolves the program to run, refusing what cannot run with a message naming the container. */
+    static Path program(ImageRef.Exec exec, String hostname) {
+        Path path = exec.path();
+        if (Files.isDirectory(path)) {
+            path = path.resolve("serve");
+            if (!Files.isRegularFile(path)) {
+                throw new ValidationException("Container " + hostname + ": " + exec.spec()
+                        + " is a folder without a 'serve'" + " program (looked for " + path + ")");
+            }
+        } else if (!Files.isRegularFile(path)) {
+            throw new ValidationException(
+                    "Container " + hostname + ": " + exec.spec() + " does not exist (" + path + ")");
+        }
+        if (!Files.isExecutable(path)) {
+            throw new ValidationException("Container " + hostname + ": " + path + " is not executable (chmod +x it)");
+        }
+        return path;
     }
-    if (!Files.isExecutable(path)) {
-      throw new ValidationException(
-          "Container " + hostname + ": " + path + " is not executable (chmod +x it)");
-    }
-    return path;
-  }
 }

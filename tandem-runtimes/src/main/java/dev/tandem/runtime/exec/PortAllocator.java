@@ -12,57 +12,56 @@ import java.util.BitSet;
  * ephemeral port range (32768 and up on Linux) so outgoing connections do not take them.
  */
 public final class PortAllocator {
-  static final int BLOCK_SIZE = 16;
+    static final int BLOCK_SIZE = 16;
 
-  private final int first;
-  private final int blocks;
-  private final BitSet taken;
-  private int cursor;
+    private final int first;
+    private final int blocks;
+    private final BitSet taken;
+    private int cursor;
 
-  public PortAllocator(int firstPort, int lastPort) {
-    this.first = firstPort;
-    this.blocks = (lastPort - firstPort + 1) / BLOCK_SIZE;
-    if (blocks < 1) {
-      throw new IllegalArgumentException(
-          "port range " + firstPort + "-" + lastPort + " holds no block of " + BLOCK_SIZE + " ports");
+    public PortAllocator(int firstPort, int lastPort) {
+        this.first = firstPort;
+        this.blocks = (lastPort - firstPort + 1) / BLOCK_SIZE;
+        if (blocks < 1) {
+            throw new IllegalArgumentException(
+                    "port range " + firstPort + "-" + lastPort + " holds no block of " + BLOCK_SIZE + " ports");
+        }
+        this.taken = new BitSet(blocks);
     }
-    this.taken = new BitSet(blocks);
-  }
 
-  /**
-   * Takes a free block.
-   *
-   * @throws IllegalStateException when every block is taken or in use by other programs
-   */
-  public synchronized PortBlock allocate() {
-    for (int tried = 0; tried < blocks; tried++) {
-      int block = cursor;
-      cursor = (cursor + 1) % blocks;
-      if (taken.get(block)) {
-        continue;
-      }
-      int start = first + block * BLOCK_SIZE;
-      if (isFree(start)) {
-        taken.set(block);
-        return new PortBlock(start, start + 1, start + BLOCK_SIZE - 1);
-      }
+    /**
+     * Takes a free block.
+     *
+     * @throws IllegalStateException when every block is taken or in use by other programs
+     */
+    public synchronized PortBlock allocate() {
+        for (int tried = 0; tried < blocks; tried++) {
+            int block = cursor;
+            cursor = (cursor + 1) % blocks;
+            if (taken.get(block)) {
+                continue;
+            }
+            int start = first + block * BLOCK_SIZE;
+            if (isFree(start)) {
+                taken.set(block);
+                return new PortBlock(start, start + 1, start + BLOCK_SIZE - 1);
+            }
+        }
+        throw new IllegalStateException(
+                "no free block of " + BLOCK_SIZE + " ports left in " + first + "-" + (first + blocks * BLOCK_SIZE - 1));
     }
-    throw new IllegalStateException(
-        "no free block of " + BLOCK_SIZE + " ports left in " + first + "-"
-            + (first + blocks * BLOCK_SIZE - 1));
-  }
 
-  public synchronized void release(PortBlock block) {
-    taken.clear((block.bindPort() - first) / BLOCK_SIZE);
-  }
-
-  private static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
+    public synchronized void release(PortBlock block) {
+        taken.clear((block.bindPort() - first) / BLOCK_SIZE);
     }
-  }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

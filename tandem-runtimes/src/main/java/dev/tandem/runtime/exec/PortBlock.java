@@ -6,8 +6,8 @@ package dev.tandem.runtime.exec;
  */
 public record PortBlock(int bindPort, int safeFirst, int safeLast) {
 
-  /** {@code SAGEMAKER_SAFE_PORT_RANGE}: an inclusive "first-last" range. */
-  public String safeRange() {
-    return safeFirst + "-" + safeLast;
-  }
+    /** {@code SAGEMAKER_SAFE_PORT_RANGE}: an inclusive "first-last" range. */
+    public String safeRange() {
+        return safeFirst + "-" + safeLast;
+    }
 }

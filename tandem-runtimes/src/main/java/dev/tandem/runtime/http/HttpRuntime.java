@@ -14,24 +14,24 @@ import dev.tandem.runtime.contract.HealthProbe;
  * implement the contract. Tandem only calls them and watches their {@code /ping}.
  */
 public final class HttpRuntime implements ContainerRuntime {
-  private final ContractClient client;
-  private final RuntimeSettings settings;
+    private final ContractClient client;
+    private final RuntimeSettings settings;
 
-  public HttpRuntime(ContractClient client, RuntimeSettings settings) {
-    this.client = client;
-    this.settings = settings;
-  }
-
-  @Override
-  public RunningContainer start(LaunchRequest request) {
-    if (!(request.container().image() instanceof ImageRef.Http http)) {
-      throw new IllegalArgumentException("not an http image: " + request.container().image());
+    public HttpRuntime(ContractClient client, RuntimeSettings settings) {
+        this.client = client;
+        this.settings = settings;
     }
-    HealthProbe probe =
-        new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-    RemoteContainer container =
-        new RemoteContainer(request, ContractTarget.of(http.baseUrl()), client, probe, settings);
-    container.start();
-    return container;
-  }
+
+    @Override
+    public RunningContainer start(LaunchRequest request) {
+        if (!(request.container().image() instanceof ImageRef.Http http)) {
+            throw new IllegalArgumentException(
+                    "not an http image: " + request.container().image());
+        }
+        HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
+        RemoteContainer container =
+                new RemoteContainer(request, ContractTarget.of(http.baseUrl()), client, probe, settings);
+        container.start();
+        return container;
+    }
 }

@@ -1,10 +1,10 @@
 package dev.tandem.runtime.http;
 
+import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.StatusCell;
@@ -19,96 +19,97 @@ import java.util.List;
  * health: traffic goes to it while it answers {@code /ping} with 200.
  */
 final class RemoteContainer implements RunningContainer {
-  private final LaunchRequest request;
-  private final ContractTarget target;
-  private final ContractStage stage;
-  private final HealthProbe probe;
-  private final RuntimeSettings settings;
-  private final ContainerLog log;
-  private final StatusCell status;
-  private final Thread watcher;
-  private volatile boolean closed;
+    private final LaunchRequest request;
+    private final ContractTarget target;
+    private final ContractStage stage;
+    private final HealthProbe probe;
+    private final RuntimeSettings settings;
+    private final ContainerLog log;
+    private final StatusCell status;
+    private final Thread watcher;
+    private volatile boolean closed;
 
-  RemoteContainer(
-      LaunchRequest request,
-      ContractTarget target,
-      ContractClient client,
-      HealthProbe probe,
-      RuntimeSettings settings) {
-    this.request = request;
-    this.target = target;
-    this.stage = new ContractStage(client, target, settings.invocationTimeout());
-    this.probe = probe;
-    this.settings = settings;
-    this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
-    this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
-    this.watcher =
-        Thread.ofVirtual().name("watch-" + request.instanceId() + "-" + request.hostname()).unstarted(this::watch);
-  }
-
-  void start() {
-    watcher.start();
-  }
-
-  private void watch() {
-    try {
-      while (!closed) {
-        if (!probe.awaitHealthy(target, request.startupTimeout(), () -> !closed)) {
-          if (!closed) {
-            String reason = target + " did not answer GET /ping with 200 within "
-                + request.startupTimeout().toSeconds() + " s";
-            log.event(reason);
-            status.set(new ContainerStatus(Phase.UNHEALTHY, reason, 0));
-          }
-          continue;
-        }
-        log.event(target + " is healthy");
-        status.set(ContainerStatus.healthy(0));
-        int failed = 0;
-        while (!closed && failed < settings.unhealthyThreshold()) {
-          Thread.sleep(settings.healthCheckInterval());
-          failed = probe.isHealthy(target) ? 0 : failed + 1;
-        }
-        if (!closed) {
-          String reason = target + " failed " + failed + " health checks (GET /ping) in a row";
-          log.event(reason);
-          status.set(new ContainerStatus(Phase.UNHEALTHY, reason, 0));
-        }
-      }
-    } catch (InterruptedException e) {
-      // closed
+    RemoteContainer(
+            LaunchRequest request,
+            ContractTarget target,
+            ContractClient client,
+            HealthProbe probe,
+            RuntimeSettings settings) {
+        this.request = request;
+        this.target = target;
+        this.stage = new ContractStage(client, target, settings.invocationTimeout());
+        this.probe = probe;
+        this.settings = settings;
+        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
+        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
+        this.watcher = Thread.ofVirtual()
+                .name("watch-" + request.instanceId() + "-" + request.hostname())
+                .unstarted(this::watch);
     }
-  }
 
-  @Override
-  public String hostname() {
-    return request.hostname();
-  }
-
-  @Override
-  public AsyncStage stage() {
-    return stage;
-  }
-
-  @Override
-  public ContainerStatus status() {
-    return status.get();
-  }
-
-  @Override
-  public List<String> recentLogs() {
-    return log.recent();
-  }
-
-  @Override
-  public void close() {
-    closed = true;
-    watcher.interrupt();
-    try {
-      watcher.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    void start() {
+        watcher.start();
     }
-    status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
-  }
+
+    private void watch() {
+        try {
+            while (!closed) {
+                if (!probe.awaitHealthy(target, request.startupTimeout(), () -> !closed)) {
+                    if (!closed) {
+                        String reason = target + " did not answer GET /ping with 200 within "
+                                + request.startupTimeout().toSeconds() + " s";
+                        log.event(reason);
+                        status.set(new ContainerStatus(Phase.UNHEALTHY, reason, 0));
+                    }
+                    continue;
+                }
+                log.event(target + " is healthy");
+                status.set(ContainerStatus.healthy(0));
+                int failed = 0;
+                while (!closed && failed < settings.unhealthyThreshold()) {
+                    Thread.sleep(settings.healthCheckInterval());
+                    failed = probe.isHealthy(target) ? 0 : failed + 1;
+                }
+                if (!closed) {
+                    String reason = target + " failed " + failed + " health checks (GET /ping) in a row";
+                    log.event(reason);
+                    status.set(new ContainerStatus(Phase.UNHEALTHY, reason, 0));
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    @Override
+    public String hostname() {
+        return request.hostname();
+    }
+
+    @Override
+    public AsyncStage stage() {
+        return stage;
+    }
+
+    @Override
+    public ContainerStatus status() {
+        return status.get();
+    }
+
+    @Override
+    public List<String> recentLogs() {
+        return log.recent();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watcher.interrupt();
+        try {
+            watcher.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
+    }
 }

@@ -8,13 +8,14 @@ package dev.tandem.runtime.model;
  */
 public record ArchiveLimits(long maxBytes, int maxEntries) {
 
-  public ArchiveLimits {
-    if (maxBytes <= 0 || maxEntries <= 0) {
-      throw new IllegalArgumentException("archive limits must be positive: " + maxBytes + " bytes, " + maxEntries + " entries");
+    public ArchiveLimits {
+        if (maxBytes <= 0 || maxEntries <= 0) {
+            throw new IllegalArgumentException(
+                    "archive limits must be positive: " + maxBytes + " bytes, " + maxEntries + " entries");
+        }
     }
-  }
 
-  public static ArchiveLimits defaults() {
-    return new ArchiveLimits(20L * 1024 * 1024 * 1024, 100_000);
-  }
+    public static ArchiveLimits defaults() {
+        return new ArchiveLimits(20L * 1024 * 1024 * 1024, 100_000);
+    }
 }

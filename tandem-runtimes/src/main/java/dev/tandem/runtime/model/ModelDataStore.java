@@ -19,64 +19,61 @@ import org.jspecify.annotations.Nullable;
  * (path, size and modification time) under the data dir and reused by every instance.
  */
 public final class ModelDataStore {
-  private final Path modelsDir;
-  private final SafeTarExtractor extractor;
+    private final Path modelsDir;
+    private final SafeTarExtractor extractor;
 
-  public ModelDataStore(Path dataDir, ArchiveLimits limits) {
-    this.modelsDir = dataDir.resolve("models");
-    this.extractor = new SafeTarExtractor(limits);
-  }
-
-  /**
-   * The local folder holding the model data at {@code url}; an empty folder when {@code url} is
-   * absent.
-   *
-   * @param where the member that named the URL, for error messages
-   */
-  public synchronized Path resolve(@Nullable URI url, String where) {
-    try {
-      if (url == null) {
-        return Files.createDirectories(modelsDir.resolve("empty"));
-      }
-      if (!"file".equals(url.getScheme())) {
-        throw new ValidationException(
-            where + " " + url + ": only file: model data is supported by this server;"
-                + " S3 and HTTPS model data need an object store configured");
-      }
-      Path path = Path.of(url);
-      if (Files.isDirectory(path)) {
-        return path;
-      }
-      if (!Files.isRegularFile(path)) {
-        throw new ValidationException(where + " " + path + " does not exist");
-      }
-      String name = path.getFileName().toString();
-      if (!name.endsWith(".tar.gz") && !name.endsWith(".tgz")) {
-        throw new ValidationException(
-            where + " " + path + " must be a folder or a .tar.gz archive");
-      }
-      Path target = modelsDir.resolve(contentKey(path));
-      if (!Files.isDirectory(target)) {
-        Files.createDirectories(modelsDir);
-        extractor.extract(path, target);
-      }
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare model data for " + where, e);
+    public ModelDataStore(Path dataDir, ArchiveLimits limits) {
+        this.modelsDir = dataDir.resolve("models");
+        this.extractor = new SafeTarExtractor(limits);
     }
-  }
 
-  private static String contentKey(Path archive) throws IOException {
-    BasicFileAttributes attributes = Files.readAttributes(archive, BasicFileAttributes.class);
-    String identity =
-        archive.toAbsolutePath() + "|" + attributes.size() + "|" + attributes.lastModifiedTime().toMillis();
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-      String stem = archive.getFileName().toString().replaceAll("\\.(tar\\.gz|tgz)$", "");
-      return stem + "-" + HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    /**
+     * The local folder holding the model data at {@code url}; an empty folder when {@code url} is
+     * absent.
+     *
+     * @param where the member that named the URL, for error messages
+     */
+    public synchronized Path resolve(@Nullable URI url, String where) {
+        try {
+            if (url == null) {
+                return Files.createDirectories(modelsDir.resolve("empty"));
+            }
+            if (!"file".equals(url.getScheme())) {
+                throw new ValidationException(where + " " + url + ": only file: model data is supported by this server;"
+                        + " S3 and HTTPS model data need an object store configured");
+            }
+            Path path = Path.of(url);
+            if (Files.isDirectory(path)) {
+                return path;
+            }
+            if (!Files.isRegularFile(path)) {
+                throw new ValidationException(where + " " + path + " does not exist");
+            }
+            String name = path.getFileName().toString();
+            if (!name.endsWith(".tar.gz") && !name.endsWith(".tgz")) {
+                throw new ValidationException(where + " " + path + " must be a folder or a .tar.gz archive");
+            }
+            Path target = modelsDir.resolve(contentKey(path));
+            if (!Files.isDirectory(target)) {
+                Files.createDirectories(modelsDir);
+                extractor.extract(path, target);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare model data for " + where, e);
+        }
     }
-  }
+
+    private static String contentKey(Path archive) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(archive, BasicFileAttributes.class);
+        String identity = archive.toAbsolutePath() + "|" + attributes.size() + "|"
+                + attributes.lastModifiedTime().toMillis();
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            String stem = archive.getFileName().toString().replaceAll("\\.(tar\\.gz|tgz)$", "");
+            return stem + "-" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
 }

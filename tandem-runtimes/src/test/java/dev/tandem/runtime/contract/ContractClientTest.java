@@ -26,117 +26,122 @@ import org.junit.jupiter.api.Test;
 
 /** The contract client against a real HTTP server on loopback. */
 class ContractClientTest {
-  private Vertx vertx;
-  /** The client runs on its own Vert.x, as Tandem's does: the server's loops are not its loops. */
-  private Vertx clientVertx;
-  private HttpServer server;
-  private ContractClient client;
-  private ContractTarget target;
+    private Vertx vertx;
+    /** The client runs on its own Vert.x, as Tandem's does: the server's loops are not its loops. */
+    private Vertx clientVertx;
 
-  @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    clientVertx = Vertx.vertx();
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                request -> {
-                  switch (request.path()) {
-                    case "/ping" -> request.response().end();
-                    case "/invocations" ->
-                        request
-                            .body()
-                            .onSuccess(
-                                body -> {
-                                  String mode = request.getHeader("X-Amzn-SageMaker-Custom-Attributes");
-                                  if ("fail".equals(mode)) {
+    private HttpServer server;
+    private ContractClient client;
+    private ContractTarget target;
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        clientVertx = Vertx.vertx();
+        server = vertx.createHttpServer()
+                .requestHandler(request -> {
+                    switch (request.path()) {
+                        case "/ping" -> request.response().end();
+                        case "/invocations" ->
+                            request.body().onSuccess(body -> {
+                                String mode = request.getHeader("X-Amzn-SageMaker-Custom-Attributes");
+                                if ("fail".equals(mode)) {
                                     request.response().setStatusCode(418).end("teapot");
-                                  } else if (!"hang".equals(mode)) {
-                                    request
-                                        .response()
-                                        .putHeader("Content-Type", "text/x-" + request.getHeader("Accept"))
-                                        .putHeader("X-Amzn-SageMaker-Custom-Attributes", "seen=" + mode)
-                                        .end(body);
-                                  }
-                                });
-                    default -> request.response().setStatusCode(404).end();
-                  }
+                                } else if (!"hang".equals(mode)) {
+                                    request.response()
+                                            .putHeader("Content-Type", "text/x-" + request.getHeader("Accept"))
+                                            .putHeader("X-Amzn-SageMaker-Custom-Attributes", "seen=" + mode)
+                                            .end(body);
+                                }
+                            });
+                        default -> request.response().setStatusCode(404).end();
+                    }
                 })
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    client = new ContractClient(clientVertx, 64);
-    target = ContractTarget.loopback(server.actualPort());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    clientVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  @Test
-  void sendsTheContractHeadersAndReadsTheAnswer() {
-    StageResponse response =
-        client.invoke(target, new StageRequest(Payload.utf8("body"), "text/csv", "json", "a=1"), Duration.ofSeconds(5)).join();
-
-    assertThat(response.body().asUtf8()).isEqualTo("body");
-    assertThat(response.contentType()).isEqualTo("text/x-json");
-    assertThat(response.customAttributes()).isEqualTo("seen=a=1");
-    assertThat(client.ping(target, Duration.ofSeconds(2))).isEqualTo(200);
-  }
-
-  @Test
-  void errorStatusBecomesAStageException() {
-    assertThatThrownBy(() -> client.invoke(target, new StageRequest(Payload.empty(), null, null, "fail"), Duration.ofSeconds(5)).join())
-        .cause()
-        .isInstanceOfSatisfying(StageException.class, e -> {
-          assertThat(e.status()).isEqualTo(418);
-          assertThat(e.getMessage()).isEqualTo("teapot");
-        });
-  }
-
-  @Test
-  void noAnswerInTimeIsAStageTimeout() {
-    assertThatThrownBy(() -> client.invoke(target, new StageRequest(Payload.empty(), null, null, "hang"), Duration.ofMillis(300)).join())
-        .cause()
-        .isInstanceOf(StageTimeoutException.class);
-  }
-
-  @Test
-  void closedPortIsUnreachable() throws IOException {
-    int closed;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closed = socket.getLocalPort();
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        client = new ContractClient(clientVertx, 64);
+        target = ContractTarget.loopback(server.actualPort());
     }
-    ContractTarget nowhere = ContractTarget.loopback(closed);
 
-    assertThatThrownBy(() -> client.invoke(nowhere, new StageRequest(Payload.empty(), null, null, null), Duration.ofSeconds(5)).join())
-        .cause()
-        .isInstanceOf(StageUnreachableException.class);
-    assertThat(client.ping(nowhere, Duration.ofSeconds(1))).isEqualTo(-1);
-  }
-
-  @Test
-  void invocationsFromManyVirtualThreadsAllGetTheirAnswer() throws Exception {
-    // Guards the way ContractClient reads responses: the benchmark's load generator, written
-    // with the response read in a callback chained after send() from a non-event-loop thread,
-    // lost about 1 exchange in 400 (Vert.x documents the race). This volume of exchanges from
-    // virtual threads must all complete.
-    List<Future<String>> answers = new ArrayList<>();
-    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-      for (int i = 0; i < 5000; i++) {
-        String body = "request-" + i;
-        answers.add(
-            threads.submit(
-                () -> client.invoke(target, new StageRequest(Payload.utf8(body), null, null, null), Duration.ofSeconds(10)).join().body().asUtf8()));
-      }
-      for (int i = 0; i < answers.size(); i++) {
-        assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("request-" + i);
-      }
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        clientVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-  }
+
+    @Test
+    void sendsTheContractHeadersAndReadsTheAnswer() {
+        StageResponse response = client.invoke(
+                        target,
+                        new StageRequest(Payload.utf8("body"), "text/csv", "json", "a=1"),
+                        Duration.ofSeconds(5))
+                .join();
+
+        assertThat(response.body().asUtf8()).isEqualTo("body");
+        assertThat(response.contentType()).isEqualTo("text/x-json");
+        assertThat(response.customAttributes()).isEqualTo("seen=a=1");
+        assertThat(client.ping(target, Duration.ofSeconds(2))).isEqualTo(200);
+    }
+
+    @Test
+    void errorStatusBecomesAStageException() {
+        assertThatThrownBy(() -> client.invoke(
+                                target, new StageRequest(Payload.empty(), null, null, "fail"), Duration.ofSeconds(5))
+                        .join())
+                .cause()
+                .isInstanceOfSatisfying(StageException.class, e -> {
+                    assertThat(e.status()).isEqualTo(418);
+                    assertThat(e.getMessage()).isEqualTo("teapot");
+                });
+    }
+
+    @Test
+    void noAnswerInTimeIsAStageTimeout() {
+        assertThatThrownBy(() -> client.invoke(
+                                target, new StageRequest(Payload.empty(), null, null, "hang"), Duration.ofMillis(300))
+                        .join())
+                .cause()
+                .isInstanceOf(StageTimeoutException.class);
+    }
+
+    @Test
+    void closedPortIsUnreachable() throws IOException {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        ContractTarget nowhere = ContractTarget.loopback(closed);
+
+        assertThatThrownBy(() -> client.invoke(
+                                nowhere, new StageRequest(Payload.empty(), null, null, null), Duration.ofSeconds(5))
+                        .join())
+                .cause()
+                .isInstanceOf(StageUnreachableException.class);
+        assertThat(client.ping(nowhere, Duration.ofSeconds(1))).isEqualTo(-1);
+    }
+
+    @Test
+    void invocationsFromManyVirtualThreadsAllGetTheirAnswer() throws Exception {
+        // Guards the way ContractClient reads responses: the benchmark's load generator, written
+        // with the response read in a callback chained after send() from a non-event-loop thread,
+        // lost about 1 exchange in 400 (Vert.x documents the race). This volume of exchanges from
+        // virtual threads must all complete.
+        List<Future<String>> answers = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 5000; i++) {
+                String body = "request-" + i;
+                answers.add(threads.submit(() -> client.invoke(
+                                target, new StageRequest(Payload.utf8(body), null, null, null), Duration.ofSeconds(10))
+                        .join()
+                        .body()
+                        .asUtf8()));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("request-" + i);
+            }
+        }
+    }
 }

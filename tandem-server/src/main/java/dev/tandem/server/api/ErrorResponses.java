@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -18,85 +17,81 @@ import org.slf4j.LoggerFactory;
  * {@link TandemException} becomes {@code InternalFailure} and its details stay in the server log.
  */
 public final class ErrorResponses {
-  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponses.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String logArnPrefix;
+    private final String logArnPrefix;
 
-  /**
-   * @param region the AWS region named in log stream ARNs
-   * @param accountId the account named in log stream ARNs
-   */
-  public ErrorResponses(String region, String accountId) {
-    this.logArnPrefix = "arn:aws:logs:" + region + ":" + accountId + ":log-group:/aws/sagemaker/Endpoints/";
-  }
-
-  static String runtimeCode(ErrorKind kind) {
-    return switch (kind) {
-      case VALIDATION, PAYLOAD_TOO_LARGE -> "ValidationError";
-      case UNKNOWN_OPERATION -> "UnknownOperationException";
-      case MODEL_ERROR -> "ModelError";
-      case MODEL_NOT_READY -> "ModelNotReadyException";
-      case INTERNAL_FAILURE -> "InternalFailure";
-      case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
-    };
-  }
-
-  /** An error answer, ready to write. */
-  record Reply(int status, String code, byte[] body) {}
-
-  /**
-   * Answers {@code error}.
-   *
-   * @param logStream where the failing container logs ({@code endpoint}, variant/instance/host),
-   *     for ModelError's {@code LogStreamArn}; null when unknown
-   */
-  public void write(
-      HttpServerResponse response, String requestId, Throwable error, @Nullable String logStream) {
-    Reply reply = reply(requestId, error, logStream);
-    if (response.ended() || response.closed()) {
-      return;
+    /**
+     * @param region the AWS region named in log stream ARNs
+     * @param accountId the account named in log stream ARNs
+     */
+    public ErrorResponses(String region, String accountId) {
+        this.logArnPrefix = "arn:aws:logs:" + region + ":" + accountId + ":log-group:/aws/sagemaker/Endpoints/";
     }
-    response
-        .setStatusCode(reply.status())
-        .putHeader("x-amzn-ErrorType", reply.code())
-        .putHeader("x-amzn-RequestId", requestId)
-        .putHeader("Content-Type", "application/json")
-        .end(Buffer.buffer(reply.body()));
-  }
 
-  Reply reply(String requestId, Throwable thrown, @Nullable String logStream) {
-    Throwable error = thrown;
-    while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
-      error = error.getCause();
+    static String runtimeCode(ErrorKind kind) {
+        return switch (kind) {
+            case VALIDATION, PAYLOAD_TOO_LARGE -> "ValidationError";
+            case UNKNOWN_OPERATION -> "UnknownOperationException";
+            case MODEL_ERROR -> "ModelError";
+            case MODEL_NOT_READY -> "ModelNotReadyException";
+            case INTERNAL_FAILURE -> "InternalFailure";
+            case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+        };
     }
-    TandemException failure;
-    if (error instanceof TandemException known) {
-      failure = known;
-    } else {
-      LOG.error("Request {} failed", requestId, error);
-      failure =
-          new TandemException(
-              ErrorKind.INTERNAL_FAILURE,
-              "An internal error occurred while serving request " + requestId + ".");
+
+    /** An error answer, ready to write. */
+    record Reply(int status, String code, String body) {}
+
+    /**
+     * Answers {@code error}.
+     *
+     * @param logStream where the failing container logs ({@code endpoint}, variant/instance/host),
+     *     for ModelError's {@code LogStreamArn}; null when unknown
+     */
+    public void write(HttpServerResponse response, String requestId, Throwable error, @Nullable String logStream) {
+        Reply reply = reply(requestId, error, logStream);
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(reply.status())
+                .putHeader("x-amzn-ErrorType", reply.code())
+                .putHeader("x-amzn-RequestId", requestId)
+                .putHeader("Content-Type", "application/json")
+                .end(reply.body());
     }
-    ObjectNode body = JSON.createObjectNode();
-    body.put("message", failure.getMessage());
-    if (failure instanceof ModelErrorException model) {
-      if (model.originalStatusCode() != null) {
-        body.put("OriginalStatusCode", model.originalStatusCode());
-      }
-      if (model.originalMessage() != null) {
-        body.put("OriginalMessage", model.originalMessage());
-      }
-      if (logStream != null) {
-        body.put("LogStreamArn", logArnPrefix + logStream);
-      }
+
+    Reply reply(String requestId, Throwable thrown, @Nullable String logStream) {
+        Throwable error = thrown;
+        while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        TandemException failure;
+        if (error instanceof TandemException known) {
+            failure = known;
+        } else {
+            LOG.error("Request {} failed", requestId, error);
+            failure = new TandemException(
+                    ErrorKind.INTERNAL_FAILURE, "An internal error occurred while serving request " + requestId + ".");
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("message", failure.getMessage());
+        if (failure instanceof ModelErrorException model) {
+            if (model.originalStatusCode() != null) {
+                body.put("OriginalStatusCode", model.originalStatusCode());
+            }
+            if (model.originalMessage() != null) {
+                body.put("OriginalMessage", model.originalMessage());
+            }
+            if (logStream != null) {
+                body.put("LogStreamArn", logArnPrefix + logStream);
+            }
+        }
+        try {
+            return new Reply(failure.kind().httpStatus(), runtimeCode(failure.kind()), JSON.writeValueAsString(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("an ObjectNode always serializes", e);
+        }
     }
-    try {
-      return new Reply(failure.kind().httpStatus(), runtimeCode(failure.kind()), JSON.writeValueAsBytes(body));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("an ObjectNode always serializes", e);
-    }
-  }
 }

@@ -25,146 +25,137 @@ import org.jspecify.annotations.Nullable;
  * thread waits on a container.
  */
 public final class InvocationsApi {
-  static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
-  static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
-  static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";
-  static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
-  static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
-  static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
-  private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
-  private static final int MAX_HEADER = 1024;
+    static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
+    static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";
+    static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
+    static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
+    static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
+    private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
+    private static final int MAX_HEADER = 1024;
 
-  private final EndpointRegistry endpoints;
-  private final PipelineEngine engine;
-  private final ErrorResponses errors;
-  private final long maxPayloadBytes;
-  private final String accountId;
+    private final EndpointRegistry endpoints;
+    private final PipelineEngine engine;
+    private final ErrorResponses errors;
+    private final long maxPayloadBytes;
+    private final String accountId;
 
-  public InvocationsApi(
-      EndpointRegistry endpoints,
-      PipelineEngine engine,
-      ErrorResponses errors,
-      long maxPayloadBytes,
-      String accountId) {
-    this.endpoints = endpoints;
-    this.engine = engine;
-    this.errors = errors;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.accountId = accountId;
-  }
+    public InvocationsApi(
+            EndpointRegistry endpoints,
+            PipelineEngine engine,
+            ErrorResponses errors,
+            long maxPayloadBytes,
+            String accountId) {
+        this.endpoints = endpoints;
+        this.engine = engine;
+        this.errors = errors;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.accountId = accountId;
+    }
 
-  public void handle(HttpServerRequest request, String endpointName) {
-    long start = System.nanoTime();
-    String requestId = RequestIds.next();
-    BodyReader.read(request, maxPayloadBytes)
-        .onComplete(
-            read -> {
-              if (read.failed()) {
+    public void handle(HttpServerRequest request, String endpointName) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.next();
+        BodyReader.read(request, maxPayloadBytes).onComplete(read -> {
+            if (read.failed()) {
                 refuse(request, requestId, read.cause());
-              } else {
+            } else {
                 invoke(request, endpointName, read.result(), requestId, start);
-              }
-            });
-  }
-
-  private void refuse(HttpServerRequest request, String requestId, Throwable cause) {
-    errors.write(request.response(), requestId, cause, null);
-  }
-
-  private void invoke(
-      HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
-    HttpServerResponse response = request.response();
-    Endpoint endpoint;
-    Instance instance;
-    StageRequest stageRequest;
-    String target;
-    try {
-      stageRequest = readRequest(request, body);
-      target = header(request, TARGET_CONTAINER, 63);
-      endpoint = findEndpoint(endpointName, request.getHeader(TARGET_VARIANT));
-      instance = endpoint.acquire();
-    } catch (RuntimeException e) {
-      errors.write(response, requestId, e, null);
-      return;
+            }
+        });
     }
-    engine
-        .invoke(endpoint.model().mode(), instance.stages(), stageRequest, target)
-        .whenComplete(
-            (result, error) -> {
-              endpoint.release(instance);
-              if (error == null) {
-                respond(response, endpoint, result, requestId, start);
-              } else {
-                errors.write(response, requestId, error, logStream(endpoint, instance, error));
-              }
-            });
-  }
 
-  private static @Nullable String logStream(Endpoint endpoint, Instance instance, Throwable error) {
-    return error instanceof ModelErrorException model
-        ? endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/" + model.container()
-        : null;
-  }
+    private void refuse(HttpServerRequest request, String requestId, Throwable cause) {
+        errors.write(request.response(), requestId, cause, null);
+    }
 
-  private StageRequest readRequest(HttpServerRequest request, Buffer body) {
-    header(request, INFERENCE_ID, 64);
-    if (request.getHeader(TARGET_MODEL) != null) {
-      throw new ValidationException(
-          TARGET_MODEL + " names a model of a multi-model endpoint; this endpoint serves one model.");
+    // The pipeline's future ends in the callback that answers the client; nothing else waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private void invoke(HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
+        HttpServerResponse response = request.response();
+        Endpoint endpoint;
+        Instance instance;
+        StageRequest stageRequest;
+        String target;
+        try {
+            stageRequest = readRequest(request, body);
+            target = header(request, TARGET_CONTAINER, 63);
+            endpoint = findEndpoint(endpointName, request.getHeader(TARGET_VARIANT));
+            instance = endpoint.acquire();
+        } catch (RuntimeException e) {
+            errors.write(response, requestId, e, null);
+            return;
+        }
+        engine.invoke(endpoint.model().mode(), instance.stages(), stageRequest, target)
+                .whenComplete((result, error) -> {
+                    endpoint.release(instance);
+                    if (error == null) {
+                        respond(response, endpoint, result, requestId, start);
+                    } else {
+                        errors.write(response, requestId, error, logStream(endpoint, instance, error));
+                    }
+                });
     }
-    return new StageRequest(
-        Payload.wrap(body.getBytes()),
-        header(request, "Content-Type", MAX_HEADER),
-        header(request, "Accept", MAX_HEADER),
-        header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
-  }
 
-  private Endpoint findEndpoint(String name, @Nullable String targetVariant) {
-    if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
-      throw new ValidationException(
-          "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
-              + " constraint: Member must satisfy regular expression pattern:"
-              + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
+    private static @Nullable String logStream(Endpoint endpoint, Instance instance, Throwable error) {
+        return error instanceof ModelErrorException model
+                ? endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/"
+                        + model.container()
+                : null;
     }
-    Endpoint endpoint =
-        endpoints
-            .find(name)
-            .orElseThrow(
-                () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
-    if (targetVariant != null && !targetVariant.equals(endpoint.variantName())) {
-      throw new ValidationException(
-          "Target variant " + targetVariant + " does not exist on endpoint " + name
-              + "; its variant is " + endpoint.variantName() + ".");
-    }
-    return endpoint;
-  }
 
-  private static void respond(
-      HttpServerResponse response,
-      Endpoint endpoint,
-      InvocationResult result,
-      String requestId,
-      long start) {
-    StageResponse last = result.response();
-    if (last.contentType() != null) {
-      response.putHeader("Content-Type", last.contentType());
+    private StageRequest readRequest(HttpServerRequest request, Buffer body) {
+        header(request, INFERENCE_ID, 64);
+        if (request.getHeader(TARGET_MODEL) != null) {
+            throw new ValidationException(
+                    TARGET_MODEL + " names a model of a multi-model endpoint; this endpoint serves one model.");
+        }
+        return new StageRequest(
+                Payload.wrap(body.getBytes()),
+                header(request, "Content-Type", MAX_HEADER),
+                header(request, "Accept", MAX_HEADER),
+                header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
     }
-    if (last.customAttributes() != null) {
-      response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
-    }
-    response
-        .putHeader(INVOKED_VARIANT, endpoint.variantName())
-        .putHeader("x-amzn-RequestId", requestId)
-        .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
-        .end(Buffer.buffer(last.body().unsafeArray()));
-  }
 
-  private static @Nullable String header(HttpServerRequest request, String name, int maxLength) {
-    String value = request.getHeader(name);
-    if (value != null && value.length() > maxLength) {
-      throw new ValidationException(
-          "Header " + name + " is " + value.length() + " characters long; at most " + maxLength + ".");
+    private Endpoint findEndpoint(String name, @Nullable String targetVariant) {
+        if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
+            throw new ValidationException(
+                    "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
+                            + " constraint: Member must satisfy regular expression pattern:"
+                            + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
+        }
+        Endpoint endpoint = endpoints
+                .find(name)
+                .orElseThrow(
+                        () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
+        if (targetVariant != null && !targetVariant.equals(endpoint.variantName())) {
+            throw new ValidationException("Target variant " + targetVariant + " does not exist on endpoint " + name
+                    + "; its variant is " + endpoint.variantName() + ".");
+        }
+        return endpoint;
     }
-    return value;
-  }
+
+    private static void respond(
+            HttpServerResponse response, Endpoint endpoint, InvocationResult result, String requestId, long start) {
+        StageResponse last = result.response();
+        if (last.contentType() != null) {
+            response.putHeader("Content-Type", last.contentType());
+        }
+        if (last.customAttributes() != null) {
+            response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
+        }
+        response.putHeader(INVOKED_VARIANT, endpoint.variantName())
+                .putHeader("x-amzn-RequestId", requestId)
+                .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
+                .end(Buffer.buffer(last.body().unsafeArray()));
+    }
+
+    private static @Nullable String header(HttpServerRequest request, String name, int maxLength) {
+        String value = request.getHeader(name);
+        if (value != null && value.length() > maxLength) {
+            throw new ValidationException(
+                    "Header " + name + " is " + value.length() + " characters long; at most " + maxLength + ".");
+        }
+        return value;
+    }
 }

@@ -9,12 +9,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * UUID#randomUUID()}'s shared SecureRandom, which costs more than a whole in-process pipeline.
  */
 public final class RequestIds {
-  private RequestIds() {}
+    private RequestIds() {}
 
-  public static String next() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(high, low).toString();
-  }
+    public static String next() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
 }

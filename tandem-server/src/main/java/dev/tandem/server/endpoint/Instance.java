@@ -12,88 +12,89 @@ import org.jspecify.annotations.Nullable;
  * every one of its containers is healthy.
  */
 public final class Instance {
-  private final String id;
-  private final List<RunningContainer> containers;
-  private final List<PipelineStage> stages;
-  private final AtomicInteger outstanding = new AtomicInteger();
+    private final String id;
+    private final List<RunningContainer> containers;
+    private final List<PipelineStage> stages;
+    private final AtomicInteger outstanding = new AtomicInteger();
 
-  Instance(String id, List<RunningContainer> containers) {
-    this.id = id;
-    this.containers = List.copyOf(containers);
-    this.stages =
-        this.containers.stream().map(c -> new PipelineStage(c.hostname(), c.stage())).toList();
-  }
-
-  public String id() {
-    return id;
-  }
-
-  /** The containers as the engine runs them, in pipeline order. */
-  public List<PipelineStage> stages() {
-    return stages;
-  }
-
-  public List<RunningContainer> containers() {
-    return containers;
-  }
-
-  public boolean isHealthy() {
-    for (RunningContainer container : containers) {
-      if (!container.status().isHealthy()) {
-        return false;
-      }
+    Instance(String id, List<RunningContainer> containers) {
+        this.id = id;
+        this.containers = List.copyOf(containers);
+        this.stages = this.containers.stream()
+                .map(c -> new PipelineStage(c.hostname(), c.stage()))
+                .toList();
     }
-    return true;
-  }
 
-  /** The first container that is not healthy, described for an error message; null if none. */
-  public @Nullable String unhealthyContainer() {
-    for (RunningContainer container : containers) {
-      ContainerStatus status = container.status();
-      if (!status.isHealthy()) {
-        String phase = status.phase().name().toLowerCase(java.util.Locale.ROOT);
-        return "container " + container.hostname() + " of instance " + id + " is " + phase
-            + (status.reason() == null ? "" : " (" + status.reason() + ")");
-      }
+    public String id() {
+        return id;
     }
-    return null;
-  }
 
-  /** Whether some container of this instance has failed since it was first healthy. */
-  boolean hasRestarted() {
-    for (RunningContainer container : containers) {
-      if (container.status().restarts() > 0
-          || container.status().phase() == ContainerStatus.Phase.UNHEALTHY) {
+    /** The containers as the engine runs them, in pipeline order. */
+    public List<PipelineStage> stages() {
+        return stages;
+    }
+
+    public List<RunningContainer> containers() {
+        return containers;
+    }
+
+    public boolean isHealthy() {
+        for (RunningContainer container : containers) {
+            if (!container.status().isHealthy()) {
+                return false;
+            }
+        }
         return true;
-      }
     }
-    return false;
-  }
 
-  int outstanding() {
-    return outstanding.get();
-  }
-
-  void acquire() {
-    outstanding.incrementAndGet();
-  }
-
-  void release() {
-    outstanding.decrementAndGet();
-  }
-
-  /** Stops every container, the last one first, all of them in parallel. */
-  void close() {
-    List<Thread> stopping =
-        containers.reversed().stream()
-            .map(container -> Thread.ofVirtual().name("stop-" + id + "-" + container.hostname()).start(container::close))
-            .toList();
-    for (Thread thread : stopping) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    /** The first container that is not healthy, described for an error message; null if none. */
+    public @Nullable String unhealthyContainer() {
+        for (RunningContainer container : containers) {
+            ContainerStatus status = container.status();
+            if (!status.isHealthy()) {
+                String phase = status.phase().name().toLowerCase(java.util.Locale.ROOT);
+                return "container " + container.hostname() + " of instance " + id + " is " + phase
+                        + (status.reason() == null ? "" : " (" + status.reason() + ")");
+            }
+        }
+        return null;
     }
-  }
+
+    /** Whether some container of this instance has failed since it was first healthy. */
+    boolean hasRestarted() {
+        for (RunningContainer container : containers) {
+            if (container.status().restarts() > 0 || container.status().phase() == ContainerStatus.Phase.UNHEALTHY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int outstanding() {
+        return outstanding.get();
+    }
+
+    void acquire() {
+        outstanding.incrementAndGet();
+    }
+
+    void release() {
+        outstanding.decrementAndGet();
+    }
+
+    /** Stops every container, the last one first, all of them in parallel. */
+    void close() {
+        List<Thread> stopping = containers.reversed().stream()
+                .map(container -> Thread.ofVirtual()
+                        .name("stop-" + id + "-" + container.hostname())
+                        .start(container::close))
+                .toList();
+        for (Thread thread : stopping) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

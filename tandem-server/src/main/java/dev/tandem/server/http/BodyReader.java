@@ -17,57 +17,56 @@ import io.vertx.core.http.HttpServerRequest;
  * usable. A body past that bound closes the connection.
  */
 public final class BodyReader {
-  /** How much of a refused body is read and discarded before the connection is closed instead. */
-  static final long MIN_DRAIN_BYTES = 16L * 1024 * 1024;
+    /** How much of a refused body is read and discarded before the connection is closed instead. */
+    static final long MIN_DRAIN_BYTES = 16L * 1024 * 1024;
 
-  private BodyReader() {}
+    private BodyReader() {}
 
-  public static Future<Buffer> read(HttpServerRequest request, long limit) {
-    long drainLimit = Math.max(limit, MIN_DRAIN_BYTES);
-    String declared = request.getHeader("Content-Length");
-    long length = -1;
-    if (declared != null) {
-      try {
-        length = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        request.connection().close();
-        return Future.failedFuture(new ValidationException("Content-Length '" + declared + "' is not a number."));
-      }
-      if (length > limit) {
-        if (length > drainLimit) {
-          request.response().endHandler(done -> request.connection().close());
-        } else {
-          discard(request, drainLimit, 0);
+    public static Future<Buffer> read(HttpServerRequest request, long limit) {
+        long drainLimit = Math.max(limit, MIN_DRAIN_BYTES);
+        String declared = request.getHeader("Content-Length");
+        long length = -1;
+        if (declared != null) {
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                request.connection().close();
+                return Future.failedFuture(
+                        new ValidationException("Content-Length '" + declared + "' is not a number."));
+            }
+            if (length > limit) {
+                if (length > drainLimit) {
+                    request.response().endHandler(done -> request.connection().close());
+                } else {
+                    discard(request, drainLimit, 0);
+                }
+                return Future.failedFuture(new PayloadTooLargeException(limit));
+            }
         }
-        return Future.failedFuture(new PayloadTooLargeException(limit));
-      }
+        Promise<Buffer> promise = Promise.promise();
+        Buffer body = Buffer.buffer(length > 0 ? (int) length : 256);
+        request.handler(chunk -> {
+            if (body.length() + (long) chunk.length() > limit) {
+                promise.tryFail(new PayloadTooLargeException(limit));
+                discard(request, drainLimit, body.length() + (long) chunk.length());
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.endHandler(done -> promise.tryComplete(body));
+        request.exceptionHandler(promise::tryFail);
+        return promise.future();
     }
-    Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer(length > 0 ? (int) length : 256);
-    request.handler(
-        chunk -> {
-          if (body.length() + (long) chunk.length() > limit) {
-            promise.tryFail(new PayloadTooLargeException(limit));
-            discard(request, drainLimit, body.length() + (long) chunk.length());
-            return;
-          }
-          body.appendBuffer(chunk);
-        });
-    request.endHandler(done -> promise.tryComplete(body));
-    request.exceptionHandler(promise::tryFail);
-    return promise.future();
-  }
 
-  /** Reads and drops the rest of a refused body; closes the connection past {@code drainLimit}. */
-  private static void discard(HttpServerRequest request, long drainLimit, long alreadyRead) {
-    long[] seen = {alreadyRead};
-    request.handler(
-        chunk -> {
-          seen[0] += chunk.length();
-          if (seen[0] > drainLimit) {
-            request.connection().close();
-          }
+    /** Reads and drops the rest of a refused body; closes the connection past {@code drainLimit}. */
+    private static void discard(HttpServerRequest request, long drainLimit, long alreadyRead) {
+        long[] seen = {alreadyRead};
+        request.handler(chunk -> {
+            seen[0] += chunk.length();
+            if (seen[0] > drainLimit) {
+                request.connection().close();
+            }
         });
-    request.endHandler(done -> {});
-  }
+        request.endHandler(done -> {});
+    }
 }

@@ -8,19 +8,19 @@ import io.vertx.core.http.HttpServerOptions;
  * guards it.
  */
 public final class HttpTransport {
-  private HttpTransport() {}
+    private HttpTransport() {}
 
-  public static HttpServerOptions serverOptions(String host, int port) {
-    return new HttpServerOptions()
-        .setHost(host)
-        .setPort(port)
-        .setTcpNoDelay(true)
-        .setTcpKeepAlive(true)
-        .setReuseAddress(true)
-        .setCompressionSupported(false)
-        .setDecompressionSupported(false)
-        .setMaxInitialLineLength(8192)
-        .setMaxHeaderSize(16 * 1024)
-        .setHandle100ContinueAutomatically(true);
-  }
+    public static HttpServerOptions serverOptions(String host, int port) {
+        return new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true)
+                .setReuseAddress(true)
+                .setCompressionSupported(false)
+                .setDecompressionSupported(false)
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16 * 1024)
+                .setHandle100ContinueAutomatically(true);
+    }
 }

@@ -1,13 +1,13 @@
 package dev.tandem.server.http;
 
-import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
+import dev.tandem.server.api.RequestIds;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import dev.tandem.server.api.RequestIds;
 
 /**
  * Where every HTTP request enters Tandem: dispatches by method and path to the API that serves
@@ -15,39 +15,39 @@ import dev.tandem.server.api.RequestIds;
  * a routing framework.
  */
 public final class RequestRouter implements Handler<HttpServerRequest> {
-  private static final String ENDPOINTS = "/endpoints/";
-  private static final String INVOCATIONS = "/invocations";
+    private static final String ENDPOINTS = "/endpoints/";
+    private static final String INVOCATIONS = "/invocations";
 
-  private final InvocationsApi invocations;
-  private final ErrorResponses errors;
+    private final InvocationsApi invocations;
+    private final ErrorResponses errors;
 
-  public RequestRouter(InvocationsApi invocations, ErrorResponses errors) {
-    this.invocations = invocations;
-    this.errors = errors;
-  }
-
-  @Override
-  public void handle(HttpServerRequest request) {
-    String path = request.path();
-    HttpMethod method = request.method();
-    if (path.startsWith(ENDPOINTS) && path.endsWith(INVOCATIONS) && method == HttpMethod.POST) {
-      String name = path.substring(ENDPOINTS.length(), path.length() - INVOCATIONS.length());
-      if (!name.isEmpty() && name.indexOf('/') < 0) {
-        invocations.handle(request, name);
-        return;
-      }
+    public RequestRouter(InvocationsApi invocations, ErrorResponses errors) {
+        this.invocations = invocations;
+        this.errors = errors;
     }
-    if (path.equals("/ping") && (method == HttpMethod.GET || method == HttpMethod.HEAD)) {
-      request.response().setStatusCode(200).end();
-      return;
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        String path = request.path();
+        HttpMethod method = request.method();
+        if (path.startsWith(ENDPOINTS) && path.endsWith(INVOCATIONS) && method.equals(HttpMethod.POST)) {
+            String name = path.substring(ENDPOINTS.length(), path.length() - INVOCATIONS.length());
+            if (!name.isEmpty() && name.indexOf('/') < 0) {
+                invocations.handle(request, name);
+                return;
+            }
+        }
+        if (path.equals("/ping") && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD))) {
+            request.response().setStatusCode(200).end();
+            return;
+        }
+        errors.write(
+                request.response(),
+                RequestIds.next(),
+                new TandemException(
+                        ErrorKind.UNKNOWN_OPERATION,
+                        "No operation at " + method + " " + path + ". InvokeEndpoint is POST " + ENDPOINTS
+                                + "{EndpointName}" + INVOCATIONS + "."),
+                null);
     }
-    errors.write(
-        request.response(),
-        RequestIds.next(),
-        new TandemException(
-            ErrorKind.UNKNOWN_OPERATION,
-            "No operation at " + method + " " + path + ". InvokeEndpoint is POST "
-                + ENDPOINTS + "{EndpointName}" + INVOCATIONS + "."),
-        null);
-  }
 }

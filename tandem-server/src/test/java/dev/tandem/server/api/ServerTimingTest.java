@@ -8,26 +8,27 @@ import org.junit.jupiter.api.Test;
 
 class ServerTimingTest {
 
-  @Test
-  void listsEachStageThenTandemsOwnTime() {
-    String header =
-        ServerTiming.header(List.of(new StageTiming("pre", 1_250_000), new StageTiming("model", 3_000_000)), 5_000_000);
+    @Test
+    void listsEachStageThenTandemsOwnTime() {
+        String header = ServerTiming.header(
+                List.of(new StageTiming("pre", 1_250_000), new StageTiming("model", 3_000_000)), 5_000_000);
 
-    assertThat(header).isEqualTo("pre;dur=1.250, model;dur=3.000, tandem;dur=0.750");
-  }
+        assertThat(header).isEqualTo("pre;dur=1.250, model;dur=3.000, tandem;dur=0.750");
+    }
 
-  @Test
-  void roundsToTheMicrosecond() {
-    assertThat(ServerTiming.header(List.of(new StageTiming("a", 12_345_678), new StageTiming("b", 7_000)), 12_352_678 + 40_000))
-        .isEqualTo("a;dur=12.346, b;dur=0.007, tandem;dur=0.040");
-  }
+    @Test
+    void roundsToTheMicrosecond() {
+        assertThat(ServerTiming.header(
+                        List.of(new StageTiming("a", 12_345_678), new StageTiming("b", 7_000)), 12_352_678 + 40_000))
+                .isEqualTo("a;dur=12.346, b;dur=0.007, tandem;dur=0.040");
+    }
 
-  @Test
-  void requestIdsAreVersionFourUuids() {
-    java.util.UUID id = java.util.UUID.fromString(RequestIds.next());
+    @Test
+    void requestIdsAreVersionFourUuids() {
+        java.util.UUID id = java.util.UUID.fromString(RequestIds.next());
 
-    assertThat(id.version()).isEqualTo(4);
-    assertThat(id.variant()).isEqualTo(2);
-    assertThat(RequestIds.next()).isNotEqualTo(RequestIds.next());
-  }
+        assertThat(id.version()).isEqualTo(4);
+        assertThat(id.variant()).isEqualTo(2);
+        assertThat(RequestIds.next()).isNotEqualTo(RequestIds.next());
+    }
 }

@@ -7,20 +7,20 @@ import org.junit.jupiter.api.Test;
 
 class HttpTransportTest {
 
-  @Test
-  void serverDisablesNagle() {
-    // With Nagle's algorithm a keep-alive POST stalls ~44 ms on these machines (DESIGN §9).
-    assertThat(HttpTransport.serverOptions("127.0.0.1", 0).isTcpNoDelay()).isTrue();
-  }
+    @Test
+    void serverDisablesNagle() {
+        // With Nagle's algorithm a keep-alive POST stalls ~44 ms on these machines (DESIGN §9).
+        assertThat(HttpTransport.serverOptions("127.0.0.1", 0).isTcpNoDelay()).isTrue();
+    }
 
-  @Test
-  void defaultsAreDocumentedOnes() {
-    ServerConfig defaults = ServerConfig.defaults();
+    @Test
+    void defaultsAreDocumentedOnes() {
+        ServerConfig defaults = ServerConfig.defaults();
 
-    assertThat(defaults.port()).isEqualTo(8080);
-    assertThat(defaults.host()).isEqualTo("127.0.0.1");
-    assertThat(defaults.maxPayloadBytes()).isEqualTo(6_291_456L);
-    assertThat(defaults.startupTimeout()).hasSeconds(600);
-    assertThat(defaults.dataDir()).hasToString(".tandem");
-  }
+        assertThat(defaults.port()).isEqualTo(8080);
+        assertThat(defaults.host()).isEqualTo("127.0.0.1");
+        assertThat(defaults.maxPayloadBytes()).isEqualTo(6_291_456L);
+        assertThat(defaults.startupTimeout()).hasSeconds(600);
+        assertThat(defaults.dataDir()).hasToString(".tandem");
+    }
 }

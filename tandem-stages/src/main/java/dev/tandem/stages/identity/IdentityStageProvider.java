@@ -12,25 +12,25 @@ import dev.tandem.core.stage.StageResponse;
  */
 public final class IdentityStageProvider implements StageProvider {
 
-  @Override
-  public String name() {
-    return "identity";
-  }
-
-  @Override
-  public Stage create(StageContext context) {
-    return new Identity();
-  }
-
-  private static final class Identity implements Stage {
     @Override
-    public StageResponse invoke(StageRequest request) {
-      return StageResponse.of(request.body(), request.contentType());
+    public String name() {
+        return "identity";
     }
 
     @Override
-    public boolean nonBlocking() {
-      return true;
+    public Stage create(StageContext context) {
+        return new Identity();
     }
-  }
+
+    private static final class Identity implements Stage {
+        @Override
+        public StageResponse invoke(StageRequest request) {
+            return StageResponse.of(request.body(), request.contentType());
+        }
+
+        @Override
+        public boolean nonBlocking() {
+            return true;
+        }
+    }
 }
