@@ -33,16 +33,8 @@ class CommandLineIT {
 
     @Test
     void irisExampleClassifiesTheIrisDataAndStopsCleanlyOnSigterm() throws Exception {
-        try (CliProcess serve = CliProcess.start(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                workDir.resolve("data").toString(),
-                "examples/iris/pipeline.json"))) {
-            String url =
-                    serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
-            awaitServing(url);
+        try (CliProcess serve = serveIris()) {
+            String url = awaitIris(serve);
 
             Path rows = workDir.resolve("rows.csv");
             List<Integer> truth = new ArrayList<>();
@@ -89,16 +81,8 @@ class CommandLineIT {
 
     @Test
     void invokeReportsTheErrorWithItsCodeAndFailsWithStatusOne() throws Exception {
-        try (CliProcess serve = CliProcess.start(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                workDir.resolve("data").toString(),
-                "examples/iris/pipeline.json"))) {
-            String url =
-                    serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
-            awaitServing(url);
+        try (CliProcess serve = serveIris()) {
+            String url = awaitIris(serve);
 
             CliProcess unknown = CliProcess.run(List.of("invoke", "nosuch", "--url", url, "--body", "1,2,3,4"));
             CliProcess badRow = CliProcess.run(
@@ -209,6 +193,24 @@ class CommandLineIT {
 
         assertThat(help.awaitExit(Duration.ofSeconds(5))).isZero();
         assertThat(help.stdout()).contains("--port").contains("--data-dir").contains("PIPELINE");
+    }
+
+    /** {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it. */
+    private CliProcess serveIris() {
+        return CliProcess.start(List.of(
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                workDir.resolve("data").toString(),
+                "examples/iris/pipeline.json"));
+    }
+
+    /** The URL {@code serve} printed, once the iris endpoint answers. */
+    private static String awaitIris(CliProcess serve) throws Exception {
+        String url = serve.awaitStderr(ENDPOINT_LINE, Duration.ofSeconds(60)).group(1);
+        awaitServing(url);
+        return url;
     }
 
     private static void awaitServing(String url) throws Exception {

@@ -4,15 +4,12 @@ import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
-import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageContext;
 import dev.tandem.core.stage.StageProvider;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
-import dev.tandem.runtime.ContainerLog;
-import dev.tandem.runtime.StatusCell;
-import java.util.List;
+import dev.tandem.runtime.ContainerBase;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -23,11 +20,8 @@ import org.jspecify.annotations.Nullable;
  * a while) and is healthy once built; a provider that fails leaves the container stopped with the
  * failure as its reason.
  */
-final class BuiltinContainer implements RunningContainer {
-    private final LaunchRequest request;
+final class BuiltinContainer extends ContainerBase {
     private final StageProvider provider;
-    private final ContainerLog log;
-    private final StatusCell status;
     private final Thread loader;
     private final Executor blockingExecutor;
     private final AsyncStage facade = this::invoke;
@@ -35,11 +29,9 @@ final class BuiltinContainer implements RunningContainer {
     private volatile @Nullable AsyncStage invoker;
 
     BuiltinContainer(LaunchRequest request, StageProvider provider, Executor blockingExecutor) {
-        this.request = request;
+        super(request, 200);
         this.provider = provider;
         this.blockingExecutor = blockingExecutor;
-        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
-        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
         this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
     }
 
@@ -63,11 +55,6 @@ final class BuiltinContainer implements RunningContainer {
     }
 
     @Override
-    public String hostname() {
-        return request.hostname();
-    }
-
-    @Override
     public AsyncStage stage() {
         return facade;
     }
@@ -79,16 +66,6 @@ final class BuiltinContainer implements RunningContainer {
                     new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
         }
         return loaded.invoke(stageRequest);
-    }
-
-    @Override
-    public ContainerStatus status() {
-        return status.get();
-    }
-
-    @Override
-    public List<String> recentLogs() {
-        return log.recent();
     }
 
     @Override

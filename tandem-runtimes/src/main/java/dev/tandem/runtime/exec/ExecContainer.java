@@ -4,10 +4,8 @@ import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
-import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.runtime.ContainerLog;
+import dev.tandem.runtime.ContainerBase;
 import dev.tandem.runtime.RuntimeSettings;
-import dev.tandem.runtime.StatusCell;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractStage;
 import dev.tandem.runtime.contract.ContractTarget;
@@ -33,10 +31,9 @@ import org.jspecify.annotations.Nullable;
  * backoff that doubles with each failure in a row. Closing stops the process — SIGTERM, then
  * SIGKILL after the grace period — together with any process it started.
  */
-final class ExecContainer implements RunningContainer {
+final class ExecContainer extends ContainerBase {
     private static final int LOG_LINES = 2000;
 
-    private final LaunchRequest request;
     private final Path program;
     private final PortBlock ports;
     private final PortAllocator allocator;
@@ -44,8 +41,6 @@ final class ExecContainer implements RunningContainer {
     private final RuntimeSettings settings;
     private final ContractTarget target;
     private final ContractStage stage;
-    private final ContainerLog log;
-    private final StatusCell status;
     private final Thread supervisor;
     private volatile boolean closed;
     private volatile @Nullable Process process;
@@ -58,7 +53,7 @@ final class ExecContainer implements RunningContainer {
             ContractClient client,
             HealthProbe probe,
             RuntimeSettings settings) {
-        this.request = request;
+        super(request, LOG_LINES);
         this.program = program;
         this.ports = ports;
         this.allocator = allocator;
@@ -66,8 +61,6 @@ final class ExecContainer implements RunningContainer {
         this.settings = settings;
         this.target = ContractTarget.loopback(ports.bindPort());
         this.stage = new ContractStage(client, target, settings.invocationTimeout());
-        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), LOG_LINES);
-        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
         this.supervisor = Thread.ofVirtual()
                 .name("supervisor-" + request.instanceId() + "-" + request.hostname())
                 .unstarted(this::supervise);
@@ -78,23 +71,8 @@ final class ExecContainer implements RunningContainer {
     }
 
     @Override
-    public String hostname() {
-        return request.hostname();
-    }
-
-    @Override
     public AsyncStage stage() {
         return stage;
-    }
-
-    @Override
-    public ContainerStatus status() {
-        return status.get();
-    }
-
-    @Override
-    public List<String> recentLogs() {
-        return log.recent();
     }
 
     /** The port the container listens on; for tests and diagnostics. */

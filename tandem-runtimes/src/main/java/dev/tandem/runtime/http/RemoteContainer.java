@@ -4,28 +4,22 @@ import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
-import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.runtime.ContainerLog;
+import dev.tandem.runtime.ContainerBase;
 import dev.tandem.runtime.RuntimeSettings;
-import dev.tandem.runtime.StatusCell;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractStage;
 import dev.tandem.runtime.contract.ContractTarget;
 import dev.tandem.runtime.contract.HealthProbe;
-import java.util.List;
 
 /**
  * A running server reached over HTTP. Tandem cannot restart it, so a watcher only tracks its
  * health: traffic goes to it while it answers {@code /ping} with 200.
  */
-final class RemoteContainer implements RunningContainer {
-    private final LaunchRequest request;
+final class RemoteContainer extends ContainerBase {
     private final ContractTarget target;
     private final ContractStage stage;
     private final HealthProbe probe;
     private final RuntimeSettings settings;
-    private final ContainerLog log;
-    private final StatusCell status;
     private final Thread watcher;
     private volatile boolean closed;
 
@@ -35,13 +29,11 @@ final class RemoteContainer implements RunningContainer {
             ContractClient client,
             HealthProbe probe,
             RuntimeSettings settings) {
-        this.request = request;
+        super(request, 200);
         this.target = target;
         this.stage = new ContractStage(client, target, settings.invocationTimeout());
         this.probe = probe;
         this.settings = settings;
-        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), 200);
-        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
         this.watcher = Thread.ofVirtual()
                 .name("watch-" + request.instanceId() + "-" + request.hostname())
                 .unstarted(this::watch);
@@ -82,23 +74,8 @@ final class RemoteContainer implements RunningContainer {
     }
 
     @Override
-    public String hostname() {
-        return request.hostname();
-    }
-
-    @Override
     public AsyncStage stage() {
         return stage;
-    }
-
-    @Override
-    public ContainerStatus status() {
-        return status.get();
-    }
-
-    @Override
-    public List<String> recentLogs() {
-        return log.recent();
     }
 
     @Override

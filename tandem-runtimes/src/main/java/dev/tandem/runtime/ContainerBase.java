@@ -1,0 +1,35 @@
+package dev.tandem.runtime;
+
+import dev.tandem.core.runtime.ContainerStatus;
+import dev.tandem.core.runtime.ContainerStatus.Phase;
+import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.runtime.RunningContainer;
+import java.util.List;
+
+/** What every kind of running container keeps: its launch request, its log and its status. */
+public abstract class ContainerBase implements RunningContainer {
+    protected final LaunchRequest request;
+    protected final ContainerLog log;
+    protected final StatusCell status;
+
+    protected ContainerBase(LaunchRequest request, int logLines) {
+        this.request = request;
+        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), logLines);
+        this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
+    }
+
+    @Override
+    public final String hostname() {
+        return request.hostname();
+    }
+
+    @Override
+    public final ContainerStatus status() {
+        return status.get();
+    }
+
+    @Override
+    public final List<String> recentLogs() {
+        return log.recent();
+    }
+}
