@@ -43,6 +43,9 @@ final class ExecContainer extends ContainerBase {
     private final ContractStage stage;
     private final Thread supervisor;
     private volatile boolean closed;
+    /** Whether the current run of the process answered /ping; only the supervisor touches it. */
+    private boolean wasHealthy;
+
     private volatile @Nullable Process process;
 
     ExecContainer(
@@ -85,6 +88,7 @@ final class ExecContainer extends ContainerBase {
         int failuresInRow = 0;
         while (!closed) {
             String failure;
+            wasHealthy = false;
             try {
                 failure = runOnce(restarts);
             } catch (InterruptedException e) {
@@ -93,12 +97,13 @@ final class ExecContainer extends ContainerBase {
             if (closed) {
                 break;
             }
-            failuresInRow = failure == null ? 0 : failuresInRow + 1;
+            // A container that was healthy before it failed starts its backoff afresh; one that
+            // keeps failing before it ever answers /ping waits longer each time.
+            failuresInRow = wasHealthy ? 1 : failuresInRow + 1;
             restarts++;
-            Duration delay = settings.backoffFor(Math.max(failuresInRow, 1));
-            String reason = failure == null ? "stopped" : failure;
-            log.event(reason + "; restarting in " + delay.toMillis() + " ms");
-            status.set(new ContainerStatus(Phase.UNHEALTHY, reason, restarts));
+            Duration delay = settings.backoffFor(failuresInRow);
+            log.event(failure + "; restarting in " + delay.toMillis() + " ms");
+            status.set(new ContainerStatus(Phase.UNHEALTHY, failure, restarts));
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
@@ -136,6 +141,7 @@ final class ExecContainer extends ContainerBase {
             stopProcess();
             return why;
         }
+        wasHealthy = true;
         log.event("healthy");
         status.set(ContainerStatus.healthy(restarts));
         int failedPings = 0;
