@@ -79,7 +79,7 @@ class ContainerLifecycleIT {
             assertThat(response.body()).isEqualTo("again>fragile(ct=null,accept=null,ca=null)");
             assertThat(statuses).contains(503).isSubsetOf(200, 503);
             RunningContainer container =
-                    endpoint.instances().get(0).containers().get(0);
+                    endpoint.variants().get(0).instances().get(0).containers().get(0);
             assertThat(container.status().restarts()).isEqualTo(1);
             assertThat(container.recentLogs()).anyMatch(line -> line.contains("exited with code 3"));
         }

@@ -135,9 +135,12 @@ class InvokeEndpointIT {
                                             .endpoints()
                                             .find("broken")
                                             .orElseThrow()
+                                            .variants()
+                                            .get(0)
                                             .instances()
                                             .get(0)
-                                            .id() + "/post");
+                                            .id()
+                                    + "/post");
                 });
     }
 

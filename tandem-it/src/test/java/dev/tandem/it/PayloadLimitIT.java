@@ -168,6 +168,8 @@ class PayloadLimitIT {
                 .endpoints()
                 .find(endpoint)
                 .orElseThrow()
+                .variants()
+                .get(0)
                 .instances()
                 .get(0)
                 .containers()

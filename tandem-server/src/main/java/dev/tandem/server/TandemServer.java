@@ -63,8 +63,7 @@ public final class TandemServer implements AutoCloseable {
                 new ExecRuntime(contractClient, config.runtime()),
                 new HttpRuntime(contractClient, config.runtime()),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
-        this.endpoints = new EndpointRegistry(
-                runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()), config.startupTimeout());
+        this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
@@ -123,7 +122,7 @@ public final class TandemServer implements AutoCloseable {
 
     /** Deploys {@code model} as an endpoint named after it, with one instance. */
     public Endpoint deploy(PipelineDefinition model) {
-        return endpoints.deploy(model.modelName(), model, 1);
+        return endpoints.deploy(model.modelName(), model, config.startupTimeout());
     }
 
     public EndpointRegistry endpoints() {

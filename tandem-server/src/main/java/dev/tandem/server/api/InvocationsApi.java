@@ -9,7 +9,7 @@ import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
-import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.http.BodyReader;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -74,33 +74,33 @@ public final class InvocationsApi {
     private void invoke(HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
         HttpServerResponse response = request.response();
         Endpoint endpoint;
-        Instance instance;
+        Endpoint.Lease lease;
         StageRequest stageRequest;
         String target;
         try {
             stageRequest = readRequest(request, body);
             target = header(request, TARGET_CONTAINER, 63);
-            endpoint = findEndpoint(endpointName, request.getHeader(TARGET_VARIANT));
-            instance = endpoint.acquire();
+            endpoint = findEndpoint(endpointName);
+            lease = endpoint.acquire(header(request, TARGET_VARIANT, 63));
         } catch (RuntimeException e) {
             errors.write(response, requestId, e, null);
             return;
         }
-        engine.invoke(endpoint.model().mode(), instance.stages(), stageRequest, target)
+        engine.invoke(lease.variant().model().mode(), lease.instance().stages(), stageRequest, target)
                 .whenComplete((result, error) -> {
-                    endpoint.release(instance);
+                    lease.release();
                     if (error == null) {
-                        respond(response, endpoint, result, requestId, start);
+                        respond(response, lease.variant(), result, requestId, start);
                     } else {
-                        errors.write(response, requestId, error, logStream(endpoint, instance, error));
+                        errors.write(response, requestId, error, logStream(endpoint, lease, error));
                     }
                 });
     }
 
-    private static @Nullable String logStream(Endpoint endpoint, Instance instance, Throwable error) {
+    private static @Nullable String logStream(Endpoint endpoint, Endpoint.Lease lease, Throwable error) {
         return error instanceof ModelErrorException model
-                ? endpoint.name() + ":log-stream:" + endpoint.variantName() + "/" + instance.id() + "/"
-                        + model.container()
+                ? endpoint.name() + ":log-stream:" + lease.variant().name() + "/"
+                        + lease.instance().id() + "/" + model.container()
                 : null;
     }
 
@@ -117,26 +117,21 @@ public final class InvocationsApi {
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
     }
 
-    private Endpoint findEndpoint(String name, @Nullable String targetVariant) {
+    private Endpoint findEndpoint(String name) {
         if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
             throw new ValidationException(
                     "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
                             + " constraint: Member must satisfy regular expression pattern:"
                             + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
         }
-        Endpoint endpoint = endpoints
+        return endpoints
                 .find(name)
                 .orElseThrow(
                         () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
-        if (targetVariant != null && !targetVariant.equals(endpoint.variantName())) {
-            throw new ValidationException("Target variant " + targetVariant + " does not exist on endpoint " + name
-                    + "; its variant is " + endpoint.variantName() + ".");
-        }
-        return endpoint;
     }
 
     private static void respond(
-            HttpServerResponse response, Endpoint endpoint, InvocationResult result, String requestId, long start) {
+            HttpServerResponse response, Variant variant, InvocationResult result, String requestId, long start) {
         StageResponse last = result.response();
         if (last.contentType() != null) {
             response.putHeader("Content-Type", last.contentType());
@@ -144,7 +139,7 @@ public final class InvocationsApi {
         if (last.customAttributes() != null) {
             response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
         }
-        response.putHeader(INVOKED_VARIANT, endpoint.variantName())
+        response.putHeader(INVOKED_VARIANT, variant.name())
                 .putHeader("x-amzn-RequestId", requestId)
                 .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
                 .end(Buffer.buffer(last.body().unsafeArray()));

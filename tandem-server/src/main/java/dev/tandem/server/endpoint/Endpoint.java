@@ -2,88 +2,143 @@ package dev.tandem.server.endpoint;
 
 import dev.tandem.core.error.ModelNotReadyException;
 import dev.tandem.core.error.ServiceUnavailableException;
-import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.core.error.ValidationException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A named, invokable deployment of a model: one production variant and its instances. Requests go
- * to the healthy instance with the fewest requests in flight.
+ * A named, invokable deployment: its production variants and their instances. A request goes to
+ * the variant it names, or to one drawn by weight among the variants that can serve; within the
+ * variant, to the healthy instance with the fewest requests in flight.
+ *
+ * <p>The variants are replaced as a whole (an update moves traffic at once from the old fleet to
+ * the new one), so a request sees either the old set or the new one, never a mix.
  */
 public final class Endpoint {
     public static final String DEFAULT_VARIANT = "AllTraffic";
 
     private final String name;
-    private final String variantName;
-    private final PipelineDefinition model;
-    private final List<Instance> instances;
+    private volatile List<Variant> variants;
 
-    Endpoint(String name, String variantName, PipelineDefinition model, List<Instance> instances) {
+    Endpoint(String name, List<Variant> variants) {
         this.name = name;
-        this.variantName = variantName;
-        this.model = model;
-        this.instances = List.copyOf(instances);
+        this.variants = List.copyOf(variants);
     }
 
     public String name() {
         return name;
     }
 
-    public String variantName() {
-        return variantName;
+    public List<Variant> variants() {
+        return variants;
     }
 
-    public PipelineDefinition model() {
-        return model;
+    public Optional<Variant> variant(String variantName) {
+        return variants.stream().filter(v -> v.name().equals(variantName)).findFirst();
     }
 
-    public List<Instance> instances() {
-        return instances;
-    }
-
+    /** Serving: some instance of some variant is healthy. */
     public boolean isInService() {
-        return instances.stream().anyMatch(Instance::isHealthy);
+        return variants.stream().anyMatch(Variant::isHealthy);
+    }
+
+    /** Every instance of every variant is healthy. */
+    public boolean allHealthy() {
+        return variants.stream().allMatch(Variant::allHealthy);
+    }
+
+    /** An instance taken for one request, with the variant it belongs to; release it when done. */
+    public record Lease(Variant variant, Instance instance) {
+        public void release() {
+            instance.release();
+        }
     }
 
     /**
-     * Takes the healthy instance with the fewest requests in flight; the caller must {@link
-     * #release} it. Fails at once, never waits, when no instance is healthy.
+     * Takes an instance for one request; never waits.
      *
+     * @param targetVariant the variant the request names, or null to draw one by weight
+     * @throws ValidationException when the named variant does not exist
      * @throws ModelNotReadyException while the instances are still starting
      * @throws ServiceUnavailableException when they have failed and are being restarted
      */
-    public Instance acquire() {
-        int count = instances.size();
-        int offset = count == 1 ? 0 : ThreadLocalRandom.current().nextInt(count);
-        Instance best = null;
-        for (int i = 0; i < count; i++) {
-            Instance candidate = instances.get((offset + i) % count);
-            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
-                best = candidate;
+    public Lease acquire(@Nullable String targetVariant) {
+        List<Variant> current = variants;
+        if (targetVariant != null) {
+            Variant target = current.stream()
+                    .filter(v -> v.name().equals(targetVariant))
+                    .findFirst()
+                    .orElseThrow(() -> new ValidationException("Target variant " + targetVariant
+                            + " does not exist on endpoint " + name + "; its variants are "
+                            + current.stream().map(Variant::name).collect(Collectors.joining(", ")) + "."));
+            return lease(target, List.of(target));
+        }
+        Variant drawn = draw(current);
+        if (drawn == null) {
+            throw noHealthyInstance(current);
+        }
+        return lease(drawn, current);
+    }
+
+    private Lease lease(Variant variant, List<Variant> forErrors) {
+        Instance instance = variant.acquire();
+        if (instance == null) {
+            throw noHealthyInstance(forErrors);
+        }
+        return new Lease(variant, instance);
+    }
+
+    /** A variant drawn by weight among those that can serve; all weights 0 means equal shares. */
+    private static @Nullable Variant draw(List<Variant> all) {
+        List<Variant> serving = new ArrayList<>(all.size());
+        double total = 0;
+        for (Variant variant : all) {
+            if (variant.isHealthy()) {
+                serving.add(variant);
+                total += variant.weight();
             }
         }
-        if (best == null) {
-            throw noHealthyInstance();
+        if (serving.isEmpty()) {
+            return null;
         }
-        best.acquire();
-        return best;
+        if (serving.size() == 1) {
+            return serving.get(0);
+        }
+        if (total <= 0) {
+            return serving.get(ThreadLocalRandom.current().nextInt(serving.size()));
+        }
+        double point = ThreadLocalRandom.current().nextDouble(total);
+        for (Variant variant : serving) {
+            point -= variant.weight();
+            if (point < 0) {
+                return variant;
+            }
+        }
+        return serving.get(serving.size() - 1);
     }
 
-    public void release(Instance instance) {
-        instance.release();
-    }
-
-    private RuntimeException noHealthyInstance() {
-        Instance first = instances.get(0);
+    private RuntimeException noHealthyInstance(List<Variant> candidates) {
+        Variant first = candidates.get(0);
         String why = first.unhealthyContainer();
-        if (instances.stream().anyMatch(Instance::hasRestarted)) {
+        if (candidates.stream().anyMatch(Variant::hasRestarted)) {
             return new ServiceUnavailableException(
                     "Endpoint " + name + " has no healthy instance: " + why + ". Try again shortly.");
         }
         return new ModelNotReadyException("Endpoint " + name + " is starting: " + why + ". Try again shortly.");
     }
 
+    /** Puts {@code next} in place of the current variants and returns the ones it replaced. */
+    List<Variant> replaceVariants(List<Variant> next) {
+        List<Variant> previous = variants;
+        variants = List.copyOf(next);
+        return previous;
+    }
+
     void close() {
-        instances.forEach(Instance::close);
+        variants.forEach(Variant::close);
     }
 }

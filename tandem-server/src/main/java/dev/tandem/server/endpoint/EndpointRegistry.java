@@ -20,20 +20,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The server's endpoints by name: deploys them, finds them, stops them. */
+/** The server's running endpoints by name: starts their instances, finds them, stops them. */
 public final class EndpointRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointRegistry.class);
 
     private final ContainerRuntime runtimes;
     private final ModelDataStore modelData;
-    private final Duration startupTimeout;
     private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger instanceCounter = new AtomicInteger();
 
-    public EndpointRegistry(ContainerRuntime runtimes, ModelDataStore modelData, Duration startupTimeout) {
+    public EndpointRegistry(ContainerRuntime runtimes, ModelDataStore modelData) {
         this.runtimes = runtimes;
         this.modelData = modelData;
-        this.startupTimeout = startupTimeout;
     }
 
     public Optional<Endpoint> find(String name) {
@@ -45,46 +43,95 @@ public final class EndpointRegistry implements AutoCloseable {
     }
 
     /**
-     * Starts {@code instanceCount} instances of {@code model} as endpoint {@code name}; returns at
-     * once while the containers become healthy in the background.
+     * Starts the instances of every variant as endpoint {@code name}; returns at once while the
+     * containers become healthy in the background.
      *
      * @throws ValidationException when the name is taken or a container cannot be run; nothing is
      *     left running then
      */
-    public Endpoint deploy(String name, PipelineDefinition model, int instanceCount) {
+    public Endpoint deploy(String name, List<VariantSpec> specs) {
         if (endpoints.containsKey(name)) {
             throw new ValidationException("Cannot create already existing endpoint " + name + ".");
         }
-        List<Path> modelDirs = new ArrayList<>();
-        for (int i = 0; i < model.containers().size(); i++) {
-            ContainerDefinition container = model.containers().get(i);
-            modelDirs.add(
-                    modelData.resolve(container.modelData(), "Container " + container.hostname() + " ModelDataUrl"));
-        }
-        List<Instance> instances = new ArrayList<>();
-        try {
-            for (int n = 0; n < instanceCount; n++) {
-                instances.add(launch(name, model, modelDirs));
-            }
-        } catch (RuntimeException e) {
-            instances.forEach(Instance::close);
-            throw e;
-        }
-        Endpoint endpoint = new Endpoint(name, Endpoint.DEFAULT_VARIANT, model, instances);
+        Endpoint endpoint = new Endpoint(name, launch(name, specs));
         if (endpoints.putIfAbsent(name, endpoint) != null) {
             endpoint.close();
             throw new ValidationException("Cannot create already existing endpoint " + name + ".");
         }
         LOG.info(
-                "Endpoint {} created: model {}, {} instance(s) of {} container(s)",
+                "Endpoint {} created: {}",
                 name,
-                model.modelName(),
-                instanceCount,
-                model.containers().size());
+                specs.stream()
+                        .map(s -> s.name() + " (model " + s.model().modelName() + ", " + s.instanceCount()
+                                + " instance(s), weight " + s.weight() + ")")
+                        .toList());
         return endpoint;
     }
 
-    private Instance launch(String endpointName, PipelineDefinition model, List<Path> modelDirs) {
+    /** Deploys one model as endpoint {@code name}: variant AllTraffic, one instance. */
+    public Endpoint deploy(String name, PipelineDefinition model, Duration startupTimeout) {
+        return deploy(name, List.of(new VariantSpec(Endpoint.DEFAULT_VARIANT, model, 1, 1.0, startupTimeout)));
+    }
+
+    /**
+     * Starts a new fleet for {@code endpoint} without giving it traffic yet; {@link #switchTo} moves
+     * traffic once it is healthy, {@link #discard} drops it if it is not.
+     */
+    public List<Variant> launch(String endpointName, List<VariantSpec> specs) {
+        List<Variant> variants = new ArrayList<>();
+        try {
+            for (VariantSpec spec : specs) {
+                variants.add(launchVariant(endpointName, spec));
+            }
+        } catch (RuntimeException e) {
+            variants.forEach(Variant::close);
+            throw e;
+        }
+        return variants;
+    }
+
+    /** Moves all traffic of {@code endpoint} to {@code fleet}; returns the fleet it replaced. */
+    public List<Variant> switchTo(Endpoint endpoint, List<Variant> fleet) {
+        return endpoint.replaceVariants(fleet);
+    }
+
+    /**
+     * Stops a fleet once its requests in flight have finished (or {@code drainTimeout} passed).
+     */
+    public void discard(List<Variant> fleet, Duration drainTimeout) {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (fleet.stream().anyMatch(v -> v.outstanding() > 0) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        fleet.forEach(Variant::close);
+    }
+
+    private Variant launchVariant(String endpointName, VariantSpec spec) {
+        PipelineDefinition model = spec.model();
+        List<Path> modelDirs = new ArrayList<>();
+        for (ContainerDefinition container : model.containers()) {
+            modelDirs.add(
+                    modelData.resolve(container.modelData(), "Container " + container.hostname() + " ModelDataUrl"));
+        }
+        List<Instance> instances = new ArrayList<>();
+        try {
+            for (int n = 0; n < spec.instanceCount(); n++) {
+                instances.add(launchInstance(endpointName, model, modelDirs, spec.startupTimeout()));
+            }
+        } catch (RuntimeException e) {
+            instances.forEach(Instance::close);
+            throw e;
+        }
+        return new Variant(spec.name(), model, instances, spec.weight());
+    }
+
+    private Instance launchInstance(
+            String endpointName, PipelineDefinition model, List<Path> modelDirs, Duration startupTimeout) {
         String instanceId = "i-" + instanceCounter.incrementAndGet();
         List<RunningContainer> started = new ArrayList<>();
         try {
@@ -128,6 +175,14 @@ public final class EndpointRegistry implements AutoCloseable {
             }
             case STARTING ->
                 LOG.debug("Endpoint {}: container {} of instance {} is starting", endpoint, hostname, instance);
+        }
+    }
+
+    /** Stops endpoint {@code name} and every container of it; nothing if there is none. */
+    public void remove(String name) {
+        Endpoint endpoint = endpoints.remove(name);
+        if (endpoint != null) {
+            endpoint.close();
         }
     }
 

@@ -60,6 +60,17 @@ public final class Instance {
         return null;
     }
 
+    /** Why this instance can never become healthy (a container stopped for good), or null. */
+    public @Nullable String fatalFailure() {
+        for (RunningContainer container : containers) {
+            ContainerStatus status = container.status();
+            if (status.phase() == ContainerStatus.Phase.STOPPED) {
+                return "container " + container.hostname() + " of instance " + id + ": " + status.reason();
+            }
+        }
+        return null;
+    }
+
     /** Whether some container of this instance has failed since it was first healthy. */
     boolean hasRestarted() {
         for (RunningContainer container : containers) {

@@ -1,0 +1,98 @@
+package dev.tandem.server.endpoint;
+
+import dev.tandem.core.model.PipelineDefinition;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A production variant as it runs: its model's instances and its current weight. Requests go to
+ * its healthy instance with the fewest requests in flight.
+ */
+public final class Variant {
+    private final String name;
+    private final PipelineDefinition model;
+    private final List<Instance> instances;
+    private volatile double weight;
+
+    Variant(String name, PipelineDefinition model, List<Instance> instances, double weight) {
+        this.name = name;
+        this.model = model;
+        this.instances = List.copyOf(instances);
+        this.weight = weight;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public PipelineDefinition model() {
+        return model;
+    }
+
+    public List<Instance> instances() {
+        return instances;
+    }
+
+    public double weight() {
+        return weight;
+    }
+
+    void weight(double value) {
+        this.weight = value;
+    }
+
+    public boolean isHealthy() {
+        return instances.stream().anyMatch(Instance::isHealthy);
+    }
+
+    public boolean allHealthy() {
+        return instances.stream().allMatch(Instance::isHealthy);
+    }
+
+    /** Why this variant cannot become healthy (a container stopped for good), or null. */
+    public @Nullable String fatalFailure() {
+        for (Instance instance : instances) {
+            String failure = instance.fatalFailure();
+            if (failure != null) {
+                return "variant " + name + ": " + failure;
+            }
+        }
+        return null;
+    }
+
+    /** The healthy instance with the fewest requests in flight, taken; null when none is healthy. */
+    @Nullable
+    Instance acquire() {
+        int count = instances.size();
+        int offset = count == 1 ? 0 : ThreadLocalRandom.current().nextInt(count);
+        Instance best = null;
+        for (int i = 0; i < count; i++) {
+            Instance candidate = instances.get((offset + i) % count);
+            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
+                best = candidate;
+            }
+        }
+        if (best != null) {
+            best.acquire();
+        }
+        return best;
+    }
+
+    boolean hasRestarted() {
+        return instances.stream().anyMatch(Instance::hasRestarted);
+    }
+
+    @Nullable
+    String unhealthyContainer() {
+        return instances.get(0).unhealthyContainer();
+    }
+
+    int outstanding() {
+        return instances.stream().mapToInt(Instance::outstanding).sum();
+    }
+
+    void close() {
+        instances.forEach(Instance::close);
+    }
+}
