@@ -1,0 +1,242 @@
+package dev.tandem.server.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.flywaydb.core.Flyway;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The state store on an embedded H2 database in the data dir, its schema kept by Flyway's
+ * versioned migrations ({@code db/migration}). One server owns a data dir at a time: H2's file
+ * lock refuses a second one. Control-plane writes are few, so one connection serves them all.
+ */
+public final class H2StateStore implements StateStore {
+    private final Connection connection;
+
+    private H2StateStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    /**
+     * Opens (creating and migrating if needed) the database under {@code dataDir}.
+     *
+     * @throws IllegalStateException when the database cannot be opened, e.g. another server holds it
+     */
+    public static H2StateStore open(Path dataDir) {
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("state/tandem") + ";DB_CLOSE_ON_EXIT=FALSE";
+        try {
+            Flyway.configure()
+                    .dataSource(url, "tandem", "")
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            Connection connection = DriverManager.getConnection(url, "tandem", "");
+            connection.setAutoCommit(true);
+            return new H2StateStore(connection);
+        } catch (SQLException | RuntimeException e) {
+            throw new IllegalStateException(
+                    "cannot open the state database in " + dataDir + " (is another Tandem server using this data dir?): "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    @Override
+    public synchronized boolean insertModel(StoredModel model) {
+        return insert(
+                "INSERT INTO model (name, arn, definition, created_at) VALUES (?, ?, ?, ?)",
+                model.name(),
+                model.arn(),
+                model.definition(),
+                time(model.createdAt()));
+    }
+
+    @Override
+    public synchronized Optional<StoredModel> model(String name) {
+        return query("SELECT * FROM model WHERE name = ?", H2StateStore::model, name).stream().findFirst();
+    }
+
+    @Override
+    public synchronized List<StoredModel> models() {
+        return query("SELECT * FROM model ORDER BY name", H2StateStore::model);
+    }
+
+    @Override
+    public synchronized boolean deleteModel(String name) {
+        return update("DELETE FROM model WHERE name = ?", name) > 0;
+    }
+
+    @Override
+    public synchronized boolean insertEndpointConfig(StoredEndpointConfig config) {
+        return insert(
+                "INSERT INTO endpoint_config (name, arn, definition, created_at) VALUES (?, ?, ?, ?)",
+                config.name(),
+                config.arn(),
+                config.definition(),
+                time(config.createdAt()));
+    }
+
+    @Override
+    public synchronized Optional<StoredEndpointConfig> endpointConfig(String name) {
+        return query("SELECT * FROM endpoint_config WHERE name = ?", H2StateStore::config, name).stream()
+                .findFirst();
+    }
+
+    @Override
+    public synchronized List<StoredEndpointConfig> endpointConfigs() {
+        return query("SELECT * FROM endpoint_config ORDER BY name", H2StateStore::config);
+    }
+
+    @Override
+    public synchronized boolean deleteEndpointConfig(String name) {
+        return update("DELETE FROM endpoint_config WHERE name = ?", name) > 0;
+    }
+
+    @Override
+    public synchronized boolean insertEndpoint(StoredEndpoint endpoint) {
+        return insert(
+                "INSERT INTO endpoint (name, arn, config_name, deployment, status, failure_reason, created_at,"
+                        + " last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                endpoint.name(),
+                endpoint.arn(),
+                endpoint.configName(),
+                endpoint.deployment(),
+                endpoint.status(),
+                endpoint.failureReason(),
+                time(endpoint.createdAt()),
+                time(endpoint.lastModifiedAt()));
+    }
+
+    @Override
+    public synchronized void updateEndpoint(StoredEndpoint endpoint) {
+        update(
+                "UPDATE endpoint SET config_name = ?, deployment = ?, status = ?, failure_reason = ?,"
+                        + " last_modified_at = ? WHERE name = ?",
+                endpoint.configName(),
+                endpoint.deployment(),
+                endpoint.status(),
+                endpoint.failureReason(),
+                time(endpoint.lastModifiedAt()),
+                endpoint.name());
+    }
+
+    @Override
+    public synchronized Optional<StoredEndpoint> endpoint(String name) {
+        return query("SELECT * FROM endpoint WHERE name = ?", H2StateStore::endpoint, name).stream()
+                .findFirst();
+    }
+
+    @Override
+    public synchronized List<StoredEndpoint> endpoints() {
+        return query("SELECT * FROM endpoint ORDER BY name", H2StateStore::endpoint);
+    }
+
+    @Override
+    public synchronized boolean deleteEndpoint(String name) {
+        return update("DELETE FROM endpoint WHERE name = ?", name) > 0;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot close the state database", e);
+        }
+    }
+
+    private interface Row<T> {
+        T read(ResultSet row) throws SQLException;
+    }
+
+    private static StoredModel model(ResultSet row) throws SQLException {
+        return new StoredModel(
+                row.getString("name"), row.getString("arn"), row.getString("definition"), instant(row, "created_at"));
+    }
+
+    private static StoredEndpointConfig config(ResultSet row) throws SQLException {
+        return new StoredEndpointConfig(
+                row.getString("name"), row.getString("arn"), row.getString("definition"), instant(row, "created_at"));
+    }
+
+    private static StoredEndpoint endpoint(ResultSet row) throws SQLException {
+        return new StoredEndpoint(
+                row.getString("name"),
+                row.getString("arn"),
+                row.getString("config_name"),
+                row.getString("deployment"),
+                row.getString("status"),
+                row.getString("failure_reason"),
+                instant(row, "created_at"),
+                instant(row, "last_modified_at"));
+    }
+
+    private static OffsetDateTime time(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet row, String column) throws SQLException {
+        return row.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    private boolean insert(String sql, @Nullable Object... values) {
+        try {
+            return execute(sql, values) == 1;
+        } catch (SQLIntegrityConstraintViolationException e) {
+            return false;
+        } catch (SQLException e) {
+            throw failure(sql, e);
+        }
+    }
+
+    private int update(String sql, @Nullable Object... values) {
+        try {
+            return execute(sql, values);
+        } catch (SQLException e) {
+            throw failure(sql, e);
+        }
+    }
+
+    private int execute(String sql, @Nullable Object... values) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bind(statement, values);
+            return statement.executeUpdate();
+        }
+    }
+
+    private <T> List<T> query(String sql, Row<T> reader, Object... values) {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bind(statement, values);
+            try (ResultSet rows = statement.executeQuery()) {
+                List<T> result = new ArrayList<>();
+                while (rows.next()) {
+                    result.add(reader.read(rows));
+                }
+                return result;
+            }
+        } catch (SQLException e) {
+            throw failure(sql, e);
+        }
+    }
+
+    private static void bind(PreparedStatement statement, @Nullable Object... values) throws SQLException {
+        for (int i = 0; i < values.length; i++) {
+            statement.setObject(i + 1, values[i]);
+        }
+    }
+
+    private static IllegalStateException failure(String sql, SQLException e) {
+        return new IllegalStateException("state database failed on " + sql.substring(0, sql.indexOf(' ')) + ": " + e.getMessage(), e);
+    }
+}
