@@ -1,6 +1,5 @@
 package dev.tandem.bench;
 
-import dev.tandem.core.model.PipelineParser;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
@@ -210,7 +209,8 @@ public final class PipelineOverheadBenchmark {
     }
 
     private static void deploy(TandemServer tandem, Path dir, String json) throws InterruptedException {
-        var endpoint = tandem.deploy(new PipelineParser().parse(json.getBytes(StandardCharsets.UTF_8), dir));
+        String name = tandem.servePipeline(json.getBytes(StandardCharsets.UTF_8), dir);
+        var endpoint = awaitDeployed(tandem, name);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!endpoint.isInService()) {
             if (System.nanoTime() > deadline) {
@@ -218,6 +218,18 @@ public final class PipelineOverheadBenchmark {
             }
             Thread.sleep(20);
         }
+    }
+
+    private static dev.tandem.server.endpoint.Endpoint awaitDeployed(TandemServer tandem, String name)
+            throws InterruptedException {
+        while (tandem.endpoints().find(name).isEmpty()) {
+            if (tandem.controlPlane().endpoint(name).status().equals("Failed")) {
+                throw new IllegalStateException(name + " failed: "
+                        + tandem.controlPlane().endpoint(name).failureReason());
+            }
+            Thread.sleep(10);
+        }
+        return tandem.endpoints().find(name).orElseThrow();
     }
 
     private static Process startContainer(int port) throws IOException {

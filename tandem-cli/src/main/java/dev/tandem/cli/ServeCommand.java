@@ -1,7 +1,6 @@
 package dev.tandem.cli;
 
 import dev.tandem.core.error.TandemException;
-import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
@@ -92,11 +91,11 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        // Check every file before anything starts, so that a mistake is reported at once.
         PipelineParser parser = new PipelineParser();
-        List<PipelineDefinition> models = new ArrayList<>();
         for (Path file : pipelines) {
             try {
-                models.add(parser.parse(file));
+                parser.parse(file);
             } catch (TandemException e) {
                 err.println("error: " + e.getMessage());
                 return 2;
@@ -128,11 +127,11 @@ final class ServeCommand implements Callable<Integer> {
                         },
                         "tandem-shutdown"));
         try {
-            for (PipelineDefinition model : models) {
-                server.deploy(model);
+            for (Path file : pipelines) {
+                String endpoint = server.servePipelineFile(file);
                 err.printf(
                         "Endpoint %s: POST http://%s:%d/endpoints/%s/invocations%n",
-                        model.modelName(), host, server.port(), model.modelName());
+                        endpoint, host, server.port(), endpoint);
             }
         } catch (TandemException e) {
             err.println("error: " + e.getMessage());

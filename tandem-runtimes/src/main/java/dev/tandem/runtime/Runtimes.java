@@ -1,6 +1,7 @@
 package dev.tandem.runtime;
 
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
@@ -21,13 +22,21 @@ public final class Runtimes implements ContainerRuntime {
 
     @Override
     public RunningContainer start(LaunchRequest request) {
-        ImageRef image = request.container().image();
-        return switch (image) {
-            case ImageRef.Exec e -> exec.start(request);
-            case ImageRef.Http h -> http.start(request);
-            case ImageRef.Builtin b -> builtin.start(request);
+        return runtimeFor(request.container()).start(request);
+    }
+
+    @Override
+    public void check(ContainerDefinition container) {
+        runtimeFor(container).check(container);
+    }
+
+    private ContainerRuntime runtimeFor(ContainerDefinition container) {
+        return switch (container.image()) {
+            case ImageRef.Exec e -> exec;
+            case ImageRef.Http h -> http;
+            case ImageRef.Builtin b -> builtin;
             case ImageRef.Oci oci ->
-                throw new ValidationException("Container " + request.hostname() + ": image " + oci.spec()
+                throw new ValidationException("Container " + container.hostname() + ": image " + oci.spec()
                         + " would need an OCI engine (Docker or Podman), which this server does not run"
                         + " yet; use exec:PATH, http://HOST:PORT or builtin:NAME");
         };

@@ -1,7 +1,10 @@
 package dev.tandem.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.engine.PipelineEngine;
-import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.PipelineParser;
 import dev.tandem.runtime.Runtimes;
 import dev.tandem.runtime.builtin.BuiltinRuntime;
 import dev.tandem.runtime.builtin.StageRegistry;
@@ -12,10 +15,15 @@ import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
-import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.control.Arns;
+import dev.tandem.server.control.ControlPlane;
+import dev.tandem.server.control.ControlPlaneApi;
+import dev.tandem.server.control.ServiceModel;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.RequestRouter;
+import dev.tandem.server.store.H2StateStore;
+import dev.tandem.server.store.StateStore;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -24,6 +32,8 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -46,6 +56,8 @@ public final class TandemServer implements AutoCloseable {
     private final ExecutorService virtualThreads;
     private final EndpointRegistry endpoints;
     private final HttpServer httpServer;
+    private final StateStore store;
+    private final ControlPlane controlPlane;
     private volatile boolean closed;
 
     private TandemServer(
@@ -56,6 +68,8 @@ public final class TandemServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
         }
+        // First, so that a data dir another server holds is refused before anything starts.
+        this.store = H2StateStore.open(config.dataDir());
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
@@ -64,6 +78,14 @@ public final class TandemServer implements AutoCloseable {
                 new HttpRuntime(contractClient, config.runtime()),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
         this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));
+        this.controlPlane = new ControlPlane(
+                store,
+                endpoints,
+                new Arns(config.region(), config.accountId()),
+                Clock.systemUTC(),
+                Path.of("").toAbsolutePath(),
+                config.startupTimeout());
+        ControlPlaneApi controlPlaneApi = new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
@@ -72,7 +94,7 @@ public final class TandemServer implements AutoCloseable {
                 config.maxPayloadBytes(),
                 config.accountId());
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-                .requestHandler(routing.apply(new RequestRouter(invocations, errors)));
+                .requestHandler(routing.apply(new RequestRouter(invocations, controlPlaneApi, errors)));
     }
 
     /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
@@ -103,6 +125,7 @@ public final class TandemServer implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
         }
+        server.controlPlane.restore();
         LOG.info(
                 "Tandem listening on http://{}:{} (data dir {}, {} transport)",
                 config.host(),
@@ -120,9 +143,45 @@ public final class TandemServer implements AutoCloseable {
         return config;
     }
 
-    /** Deploys {@code model} as an endpoint named after it, with one instance. */
-    public Endpoint deploy(PipelineDefinition model) {
-        return endpoints.deploy(model.modelName(), model, config.startupTimeout());
+    /**
+     * Serves a pipeline file as endpoint {@code ModelName}, through the control plane's own
+     * operations; its relative paths are relative to the file's folder.
+     *
+     * @return the endpoint's name
+     */
+    public String servePipelineFile(Path file) {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ValidationException("Cannot read pipeline file " + file + ": " + e.getMessage());
+        }
+        Path folder = file.toAbsolutePath().getParent();
+        try {
+            return servePipeline(json, folder == null ? Path.of("/") : folder);
+        } catch (ValidationException e) {
+            throw new ValidationException("Pipeline file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Serves a pipeline (a CreateModel body) whose relative paths are relative to {@code baseDir}. */
+    public String servePipeline(byte[] json, Path baseDir) {
+        JsonNode request;
+        try {
+            request = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            // The parser words JSON errors with their line and column.
+            new PipelineParser().parse(json, baseDir);
+            throw new ValidationException("not valid JSON");
+        }
+        if (request == null || !request.isObject()) {
+            throw new ValidationException("expected a JSON object (a CreateModel request body)");
+        }
+        return controlPlane.servePipeline(request, baseDir);
+    }
+
+    public ControlPlane controlPlane() {
+        return controlPlane;
     }
 
     public EndpointRegistry endpoints() {
@@ -138,7 +197,9 @@ public final class TandemServer implements AutoCloseable {
         closed = true;
         LOG.info("Tandem stopping");
         await(httpServer.close());
+        controlPlane.close();
         endpoints.close();
+        store.close();
         virtualThreads.shutdown();
         contractClient.close();
         await(vertx.close());

@@ -8,6 +8,10 @@ package dev.tandem.core.error;
 public enum ErrorKind {
     /** The request is invalid: the caller must change it. */
     VALIDATION(400),
+    /** The resource is in a state that does not allow the operation. */
+    RESOURCE_IN_USE(400),
+    /** The operation would exceed a limit of the server. */
+    RESOURCE_LIMIT_EXCEEDED(400),
     /** No operation is served at the request's method and path. */
     UNKNOWN_OPERATION(404),
     /** The request body is larger than the configured limit. */

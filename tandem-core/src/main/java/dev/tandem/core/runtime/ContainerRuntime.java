@@ -1,5 +1,7 @@
 package dev.tandem.core.runtime;
 
+import dev.tandem.core.model.ContainerDefinition;
+
 /**
  * Runs containers of one kind ({@code exec}, {@code http}, {@code builtin}, {@code oci}). A
  * runtime starts a container and hands back a {@link RunningContainer} at once; the container
@@ -15,4 +17,12 @@ public interface ContainerRuntime {
      *     (a missing program, an unknown built-in stage); nothing is left running then
      */
     RunningContainer start(LaunchRequest request);
+
+    /**
+     * Checks, without starting anything, that {@code container} can run here: the program exists,
+     * the stage is known. Called when a model is created, so that mistakes surface there.
+     *
+     * @throws dev.tandem.core.error.ValidationException naming the container and the problem
+     */
+    default void check(ContainerDefinition container) {}
 }

@@ -2,8 +2,6 @@ package dev.tandem.it.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tandem.core.model.PipelineDefinition;
-import dev.tandem.core.model.PipelineParser;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
@@ -106,9 +104,29 @@ public final class TandemFixture implements AutoCloseable {
         return endpoint;
     }
 
+    /**
+     * Serves a pipeline through the control plane, as {@code tandem serve FILE} does, and returns
+     * its endpoint once its instances exist (they may still be starting).
+     */
     public Endpoint deploy(String pipelineJson) {
-        PipelineDefinition model = new PipelineParser().parse(pipelineJson.getBytes(StandardCharsets.UTF_8), workDir);
-        return server.deploy(model);
+        String name = server.servePipeline(pipelineJson.getBytes(StandardCharsets.UTF_8), workDir);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var endpoint = server.endpoints().find(name);
+            if (endpoint.isPresent()) {
+                return endpoint.get();
+            }
+            String status = server.controlPlane().endpoint(name).status();
+            assertThat(status)
+                    .as(
+                            "endpoint %s: %s",
+                            name, server.controlPlane().endpoint(name).failureReason())
+                    .isNotEqualTo("Failed");
+            assertThat(System.nanoTime())
+                    .as("endpoint %s deployed within 30 s", name)
+                    .isLessThan(deadline);
+            sleep(Duration.ofMillis(10));
+        }
     }
 
     public static void awaitInService(Endpoint endpoint) {

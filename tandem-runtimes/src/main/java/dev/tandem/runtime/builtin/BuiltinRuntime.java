@@ -1,5 +1,6 @@
 package dev.tandem.runtime.builtin;
 
+import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
@@ -19,6 +20,13 @@ public final class BuiltinRuntime implements ContainerRuntime {
     public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor) {
         this.registry = registry;
         this.blockingExecutor = blockingExecutor;
+    }
+
+    @Override
+    public void check(ContainerDefinition container) {
+        if (container.image() instanceof ImageRef.Builtin builtin) {
+            registry.provider(builtin.name());
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tandem.runtime.exec;
 
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
@@ -37,6 +38,13 @@ public final class ExecRuntime implements ContainerRuntime {
         ExecContainer container = new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings);
         container.start();
         return container;
+    }
+
+    @Override
+    public void check(ContainerDefinition container) {
+        if (container.image() instanceof ImageRef.Exec exec) {
+            program(exec, container.hostname());
+        }
     }
 
     /** Resolves the program to run, refusing what cannot run with a message naming the container. */

@@ -38,20 +38,9 @@ public final class ModelDataStore {
             if (url == null) {
                 return Files.createDirectories(modelsDir.resolve("empty"));
             }
-            if (!"file".equals(url.getScheme())) {
-                throw new ValidationException(where + " " + url + ": only file: model data is supported by this server;"
-                        + " S3 and HTTPS model data need an object store configured");
-            }
-            Path path = Path.of(url);
+            Path path = locate(url, where);
             if (Files.isDirectory(path)) {
                 return path;
-            }
-            if (!Files.isRegularFile(path)) {
-                throw new ValidationException(where + " " + path + " does not exist");
-            }
-            String name = path.getFileName().toString();
-            if (!name.endsWith(".tar.gz") && !name.endsWith(".tgz")) {
-                throw new ValidationException(where + " " + path + " must be a folder or a .tar.gz archive");
             }
             Path target = modelsDir.resolve(contentKey(path));
             if (!Files.isDirectory(target)) {
@@ -62,6 +51,38 @@ public final class ModelDataStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare model data for " + where, e);
         }
+    }
+
+    /**
+     * Checks that {@code url} names model data this store can serve, without fetching or extracting
+     * it.
+     *
+     * @throws ValidationException naming {@code where} and the problem
+     */
+    public void check(@Nullable URI url, String where) {
+        if (url != null) {
+            locate(url, where);
+        }
+    }
+
+    /** The local folder or archive {@code url} names, checked to exist and be of a usable kind. */
+    private static Path locate(URI url, String where) {
+        if (!"file".equals(url.getScheme())) {
+            throw new ValidationException(where + " " + url + ": only file: model data is supported by this server;"
+                    + " S3 and HTTPS model data need an object store configured");
+        }
+        Path path = Path.of(url);
+        if (Files.isDirectory(path)) {
+            return path;
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ValidationException(where + " " + path + " does not exist");
+        }
+        String name = path.getFileName().toString();
+        if (!name.endsWith(".tar.gz") && !name.endsWith(".tgz")) {
+            throw new ValidationException(where + " " + path + " must be a folder or a .tar.gz archive");
+        }
+        return path;
     }
 
     private static String contentKey(Path archive) throws IOException {

@@ -32,7 +32,7 @@ public final class ErrorResponses {
 
     static String runtimeCode(ErrorKind kind) {
         return switch (kind) {
-            case VALIDATION, PAYLOAD_TOO_LARGE -> "ValidationError";
+            case VALIDATION, PAYLOAD_TOO_LARGE, RESOURCE_IN_USE, RESOURCE_LIMIT_EXCEEDED -> "ValidationError";
             case UNKNOWN_OPERATION -> "UnknownOperationException";
             case MODEL_ERROR -> "ModelError";
             case MODEL_NOT_READY -> "ModelNotReadyException";

@@ -68,6 +68,19 @@ public final class EndpointRegistry implements AutoCloseable {
         return endpoint;
     }
 
+    /**
+     * Checks that every container of {@code model} can run here — programs, stages and model data
+     * exist — without starting anything.
+     *
+     * @throws ValidationException naming the container and the problem
+     */
+    public void check(PipelineDefinition model) {
+        for (ContainerDefinition container : model.containers()) {
+            runtimes.check(container);
+            modelData.check(container.modelData(), "Container " + container.hostname() + " ModelDataUrl");
+        }
+    }
+
     /** Deploys one model as endpoint {@code name}: variant AllTraffic, one instance. */
     public Endpoint deploy(String name, PipelineDefinition model, Duration startupTimeout) {
         return deploy(name, List.of(new VariantSpec(Endpoint.DEFAULT_VARIANT, model, 1, 1.0, startupTimeout)));
@@ -178,12 +191,20 @@ public final class EndpointRegistry implements AutoCloseable {
         }
     }
 
-    /** Stops endpoint {@code name} and every container of it; nothing if there is none. */
-    public void remove(String name) {
+    /**
+     * Takes endpoint {@code name} out of service at once (new requests no longer find it), lets its
+     * requests in flight finish for up to {@code drainTimeout}, then stops every container of it.
+     */
+    public void remove(String name, Duration drainTimeout) {
         Endpoint endpoint = endpoints.remove(name);
         if (endpoint != null) {
-            endpoint.close();
+            discard(endpoint.variants(), drainTimeout);
         }
+    }
+
+    /** Sets a variant's share of traffic; takes effect with the next request. */
+    public void setWeight(Endpoint endpoint, String variantName, double weight) {
+        endpoint.variant(variantName).ifPresent(variant -> variant.weight(weight));
     }
 
     /** Stops every endpoint, all in parallel; returns when every container has exited. */

@@ -71,6 +71,18 @@ public final class Instance {
         return null;
     }
 
+    /** A container of this instance restarted {@code maxRestarts} times or more, described; or null. */
+    public @Nullable String crashingContainer(int maxRestarts) {
+        for (RunningContainer container : containers) {
+            ContainerStatus status = container.status();
+            if (status.restarts() >= maxRestarts) {
+                return "container " + container.hostname() + " of instance " + id + " failed " + status.restarts()
+                        + " times: " + status.reason();
+            }
+        }
+        return null;
+    }
+
     /** Whether some container of this instance has failed since it was first healthy. */
     boolean hasRestarted() {
         for (RunningContainer container : containers) {

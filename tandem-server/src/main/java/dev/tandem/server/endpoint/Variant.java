@@ -61,6 +61,17 @@ public final class Variant {
         return null;
     }
 
+    /** A container that has been restarted {@code maxRestarts} times or more, described; or null. */
+    public @Nullable String crashingContainer(int maxRestarts) {
+        for (Instance instance : instances) {
+            String crashing = instance.crashingContainer(maxRestarts);
+            if (crashing != null) {
+                return "variant " + name + ": " + crashing;
+            }
+        }
+        return null;
+    }
+
     /** The healthy instance with the fewest requests in flight, taken; null when none is healthy. */
     @Nullable
     Instance acquire() {
@@ -84,7 +95,7 @@ public final class Variant {
     }
 
     @Nullable
-    String unhealthyContainer() {
+    public String unhealthyContainer() {
         return instances.get(0).unhealthyContainer();
     }
 

@@ -5,6 +5,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.control.ControlPlaneApi;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,10 +20,12 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private static final String INVOCATIONS = "/invocations";
 
     private final InvocationsApi invocations;
+    private final ControlPlaneApi controlPlane;
     private final ErrorResponses errors;
 
-    public RequestRouter(InvocationsApi invocations, ErrorResponses errors) {
+    public RequestRouter(InvocationsApi invocations, ControlPlaneApi controlPlane, ErrorResponses errors) {
         this.invocations = invocations;
+        this.controlPlane = controlPlane;
         this.errors = errors;
     }
 
@@ -36,6 +39,10 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                 invocations.handle(request, name);
                 return;
             }
+        }
+        if (path.equals("/") && method.equals(HttpMethod.POST) && ControlPlaneApi.accepts(request)) {
+            controlPlane.handle(request);
+            return;
         }
         if (path.equals("/ping") && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD))) {
             request.response().setStatusCode(200).end();

@@ -46,8 +46,8 @@ public final class H2StateStore implements StateStore {
             return new H2StateStore(connection);
         } catch (SQLException | RuntimeException e) {
             throw new IllegalStateException(
-                    "cannot open the state database in " + dataDir + " (is another Tandem server using this data dir?): "
-                            + e.getMessage(),
+                    "cannot open the state database in " + dataDir
+                            + " (is another Tandem server using this data dir?): " + e.getMessage(),
                     e);
         }
     }
@@ -64,7 +64,8 @@ public final class H2StateStore implements StateStore {
 
     @Override
     public synchronized Optional<StoredModel> model(String name) {
-        return query("SELECT * FROM model WHERE name = ?", H2StateStore::model, name).stream().findFirst();
+        return query("SELECT * FROM model WHERE name = ?", H2StateStore::model, name).stream()
+                .findFirst();
     }
 
     @Override
@@ -237,6 +238,7 @@ public final class H2StateStore implements StateStore {
     }
 
     private static IllegalStateException failure(String sql, SQLException e) {
-        return new IllegalStateException("state database failed on " + sql.substring(0, sql.indexOf(' ')) + ": " + e.getMessage(), e);
+        return new IllegalStateException(
+                "state database failed on " + sql.substring(0, sql.indexOf(' ')) + ": " + e.getMessage(), e);
     }
 }

@@ -1,0 +1,508 @@
+package dev.tandem.server.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.TandemException;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.control.Deployment.VariantDeployment;
+import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Variant;
+import dev.tandem.server.store.StateStore;
+import dev.tandem.server.store.StoredEndpoint;
+import dev.tandem.server.store.StoredEndpointConfig;
+import dev.tandem.server.store.StoredModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane: models, endpoint configurations and endpoints, their rules and their
+ * lifecycle. Every change is written to the state store before the operation answers; endpoints
+ * then start, update and stop in the background, their status telling where they stand
+ * (Creating → InService or Failed; Updating; Deleting), as in SageMaker.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A container restarted this often while its endpoint is created fails the creation. */
+    private static final int MAX_RESTARTS_WHILE_CREATING = 3;
+    /** How long a replaced or deleted fleet may finish its requests in flight. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final StateStore store;
+    private final EndpointRegistry registry;
+    private final Arns arns;
+    private final Clock clock;
+    private final Path baseDir;
+    private final Duration defaultStartupTimeout;
+    private final PipelineParser parser = new PipelineParser();
+    private final List<Thread> lifecycles = new ArrayList<>();
+
+    /**
+     * @param baseDir the folder relative {@code exec:} and {@code file:} paths of API requests are
+     *     resolved against
+     */
+    public ControlPlane(
+            StateStore store,
+            EndpointRegistry registry,
+            Arns arns,
+            Clock clock,
+            Path baseDir,
+            Duration defaultStartupTimeout) {
+        this.store = store;
+        this.registry = registry;
+        this.arns = arns;
+        this.clock = clock;
+        this.baseDir = baseDir.toAbsolutePath();
+        this.defaultStartupTimeout = defaultStartupTimeout;
+    }
+
+    public Arns arns() {
+        return arns;
+    }
+
+    // --- Models ---------------------------------------------------------------------------------
+
+    /** CreateModel with paths relative to the server's folder. */
+    public StoredModel createModel(JsonNode request) {
+        return createModel(request, baseDir);
+    }
+
+    /**
+     * CreateModel: checks the definition as a pipeline file is checked, makes its paths absolute
+     * (so it runs the same after a restart from another folder) and stores it.
+     */
+    public synchronized StoredModel createModel(JsonNode request, Path relativeTo) {
+        byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
+        registry.check(parser.parse(json, relativeTo));
+        ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
+        String name = definition.path("ModelName").asText();
+        StoredModel model = new StoredModel(name, arns.model(name), definition.toString(), clock.instant());
+        if (!store.insertModel(model)) {
+            throw new ValidationException("Cannot create already existing model \"" + arns.model(name) + "\".");
+        }
+        LOG.info("Model {} created", name);
+        return model;
+    }
+
+    public StoredModel model(String name) {
+        return store.model(name)
+                .orElseThrow(() -> new ValidationException("Could not find model \"" + arns.model(name) + "\"."));
+    }
+
+    public List<StoredModel> models() {
+        return store.models();
+    }
+
+    public synchronized void deleteModel(String name) {
+        if (!store.deleteModel(name)) {
+            throw new ValidationException("Could not find model \"" + arns.model(name) + "\".");
+        }
+        LOG.info("Model {} deleted", name);
+    }
+
+    /**
+     * Serves a pipeline file through the same operations a client would call: CreateModel,
+     * CreateEndpointConfig (variant AllTraffic, one instance) and CreateEndpoint, all named after
+     * its ModelName. What a previous run on this data dir already created is kept (its endpoint is
+     * being restored), as long as the file still says the same.
+     *
+     * @return the endpoint's name
+     * @throws ValidationException when the file is invalid, or differs from the model of that name
+     *     already stored
+     */
+    public synchronized String servePipeline(JsonNode request, Path relativeTo) {
+        byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
+        String name = parser.parse(json, relativeTo).modelName();
+        ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
+        Optional<StoredModel> existing = store.model(name);
+        if (existing.isEmpty()) {
+            createModel(request, relativeTo);
+        } else if (!read(existing.get().definition()).equals(definition)) {
+            throw new ValidationException("Model " + name + " already exists in this data dir with a different"
+                    + " definition: delete it (DeleteModel) and its endpoint, or use another --data-dir.");
+        }
+        if (store.endpointConfig(name).isEmpty()) {
+            ObjectNode config = JSON.createObjectNode();
+            config.put("EndpointConfigName", name);
+            ObjectNode variant = config.putArray("ProductionVariants").addObject();
+            variant.put("VariantName", Endpoint.DEFAULT_VARIANT);
+            variant.put("ModelName", name);
+            variant.put("InitialInstanceCount", 1);
+            variant.put("InitialVariantWeight", 1.0);
+            createEndpointConfig(config);
+        }
+        if (store.endpoint(name).isEmpty()) {
+            createEndpoint(name, name);
+        }
+        return name;
+    }
+
+    // --- Endpoint configurations ----------------------------------------------------------------
+
+    public synchronized StoredEndpointConfig createEndpointConfig(JsonNode request) {
+        String name = request.path("EndpointConfigName").asText();
+        Set<String> variantNames = new HashSet<>();
+        for (JsonNode variant : request.path("ProductionVariants")) {
+            String variantName = variant.path("VariantName").asText();
+            if (!variantNames.add(variantName)) {
+                throw new ValidationException("The variant name(s) [" + variantName + "] is/are not unique.");
+            }
+            model(variant.path("ModelName").asText());
+            if (!variant.has("InitialInstanceCount") && !variant.has("ServerlessConfig")) {
+                throw new ValidationException("Variant " + variantName
+                        + ": InitialInstanceCount is required (or ServerlessConfig for a serverless variant).");
+            }
+            if (variant.has("ServerlessConfig")) {
+                throw new ValidationException("Variant " + variantName
+                        + ": ServerlessConfig is not supported by this server yet; give InitialInstanceCount.");
+            }
+        }
+        for (String unsupported :
+                List.of("AsyncInferenceConfig", "DataCaptureConfig", "ShadowProductionVariants", "ExplainerConfig")) {
+            if (request.has(unsupported)) {
+                throw new ValidationException(unsupported + " is not supported by this server yet.");
+            }
+        }
+        StoredEndpointConfig config =
+                new StoredEndpointConfig(name, arns.endpointConfig(name), request.toString(), clock.instant());
+        if (!store.insertEndpointConfig(config)) {
+            throw new ValidationException(
+                    "Cannot create already existing endpoint configuration \"" + arns.endpointConfig(name) + "\".");
+        }
+        LOG.info("Endpoint configuration {} created", name);
+        return config;
+    }
+
+    public StoredEndpointConfig endpointConfig(String name) {
+        return store.endpointConfig(name)
+                .orElseThrow(() -> new ValidationException(
+                        "Could not find endpoint configuration \"" + arns.endpointConfig(name) + "\"."));
+    }
+
+    public List<StoredEndpointConfig> endpointConfigs() {
+        return store.endpointConfigs();
+    }
+
+    public synchronized void deleteEndpointConfig(String name) {
+        if (!store.deleteEndpointConfig(name)) {
+            throw new ValidationException(
+                    "Could not find endpoint configuration \"" + arns.endpointConfig(name) + "\".");
+        }
+        LOG.info("Endpoint configuration {} deleted", name);
+    }
+
+    // --- Endpoints ------------------------------------------------------------------------------
+
+    /** CreateEndpoint: stores the endpoint as Creating and starts its instances in the background. */
+    public synchronized StoredEndpoint createEndpoint(String name, String configName) {
+        if (store.endpoint(name).isPresent()) {
+            throw new ValidationException("Cannot create already existing endpoint \"" + arns.endpoint(name) + "\".");
+        }
+        Deployment deployment = deploymentOf(endpointConfig(configName));
+        StoredEndpoint endpoint = new StoredEndpoint(
+                name,
+                arns.endpoint(name),
+                configName,
+                deployment.toJson(),
+                EndpointStatus.Creating.name(),
+                null,
+                clock.instant(),
+                clock.instant());
+        store.insertEndpoint(endpoint);
+        LOG.info("Endpoint {} creating from configuration {}", name, configName);
+        inBackground("create-" + name, () -> deploy(name, deployment, EndpointStatus.Creating));
+        return endpoint;
+    }
+
+    public StoredEndpoint endpoint(String name) {
+        return store.endpoint(name)
+                .orElseThrow(() -> new ValidationException("Could not find endpoint \"" + arns.endpoint(name) + "\"."));
+    }
+
+    public List<StoredEndpoint> endpoints() {
+        return store.endpoints();
+    }
+
+    /** The running endpoint, when its instances exist. */
+    public Optional<Endpoint> live(String name) {
+        return registry.find(name);
+    }
+
+    /** DeleteEndpoint: stops taking requests at once, lets those in flight finish, then stops. */
+    public synchronized void deleteEndpoint(String name) {
+        StoredEndpoint stored = endpoint(name);
+        store.updateEndpoint(stored.withStatus(EndpointStatus.Deleting.name(), null, clock.instant()));
+        LOG.info("Endpoint {} deleting", name);
+        inBackground("delete-" + name, () -> {
+            registry.remove(name, DRAIN_TIMEOUT);
+            synchronized (this) {
+                store.deleteEndpoint(name);
+            }
+            LOG.info("Endpoint {} deleted", name);
+        });
+    }
+
+    /**
+     * UpdateEndpoint, blue/green: the new configuration's instances start beside the old ones,
+     * which keep serving; once every new instance is healthy traffic moves to them and the old
+     * ones stop after finishing their requests in flight. If the new fleet does not become
+     * healthy, the endpoint stays on the old one, InService, with the failure as FailureReason.
+     */
+    public synchronized void updateEndpoint(String name, String configName) {
+        StoredEndpoint stored = endpoint(name);
+        EndpointStatus status = EndpointStatus.valueOf(stored.status());
+        if (status != EndpointStatus.InService) {
+            throw new TandemException(
+                    ErrorKind.VALIDATION, "Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
+        }
+        Deployment next = deploymentOf(endpointConfig(configName));
+        store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
+        LOG.info("Endpoint {} updating to configuration {}", name, configName);
+        inBackground("update-" + name, () -> update(name, configName, next));
+    }
+
+    /** UpdateEndpointWeightsAndCapacities for weights: takes effect at once. */
+    public synchronized void updateWeights(String name, Map<String, Double> weights) {
+        StoredEndpoint stored = endpoint(name);
+        if (EndpointStatus.valueOf(stored.status()) != EndpointStatus.InService) {
+            throw new ValidationException("Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
+        }
+        Deployment deployment = Deployment.fromJson(stored.deployment());
+        Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        for (String variant : weights.keySet()) {
+            if (live.variant(variant).isEmpty()) {
+                throw new ValidationException("The variant(s) \"[" + variant
+                        + "]\" is/are not present in the endpoint \"" + arns.endpoint(name) + "\".");
+            }
+        }
+        List<VariantDeployment> updated = new ArrayList<>();
+        for (VariantDeployment variant : deployment.variants()) {
+            Double weight = weights.get(variant.variantName());
+            updated.add(weight == null ? variant : variant.withWeight(weight));
+        }
+        weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
+        store.updateEndpoint(
+                stored.withDeployment(stored.configName(), new Deployment(updated).toJson(), clock.instant()));
+    }
+
+    /** Brings back every endpoint the store says was running, as after a restart. */
+    public synchronized void restore() {
+        for (StoredEndpoint stored : store.endpoints()) {
+            EndpointStatus status = EndpointStatus.valueOf(stored.status());
+            if (status == EndpointStatus.Deleting) {
+                store.deleteEndpoint(stored.name());
+            } else if (status.runs()) {
+                store.updateEndpoint(stored.withStatus(EndpointStatus.SystemUpdating.name(), null, clock.instant()));
+                LOG.info("Endpoint {} restoring", stored.name());
+                Deployment deployment = Deployment.fromJson(stored.deployment());
+                inBackground(
+                        "restore-" + stored.name(),
+                        () -> deploy(stored.name(), deployment, EndpointStatus.SystemUpdating));
+            }
+        }
+    }
+
+    // --- Lifecycle --------------------------------------------------------------------------------
+
+    private void deploy(String name, Deployment deployment, EndpointStatus starting) {
+        Endpoint endpoint;
+        try {
+            endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
+        } catch (RuntimeException e) {
+            fail(name, e.getMessage());
+            return;
+        }
+        String failure = awaitHealthy(endpoint.variants(), deployment);
+        if (failure != null) {
+            registry.remove(name, Duration.ZERO);
+            fail(name, failure);
+            return;
+        }
+        setStatus(name, EndpointStatus.InService, null);
+        LOG.info("Endpoint {} is InService ({} after {})", name, starting, "start");
+    }
+
+    private void update(String name, String configName, Deployment next) {
+        Endpoint endpoint = registry.find(name).orElse(null);
+        if (endpoint == null) {
+            setStatus(name, EndpointStatus.Failed, "the endpoint was not running when the update began");
+            return;
+        }
+        List<Variant> fleet;
+        try {
+            fleet = registry.launch(name, next.toSpecs(parser, baseDir));
+        } catch (RuntimeException e) {
+            rollBack(name, String.valueOf(e.getMessage()));
+            return;
+        }
+        String failure = awaitHealthy(fleet, next);
+        if (failure != null) {
+            registry.discard(fleet, Duration.ZERO);
+            rollBack(name, failure);
+            return;
+        }
+        List<Variant> old = registry.switchTo(endpoint, fleet);
+        synchronized (this) {
+            store.endpoint(name)
+                    .ifPresent(stored ->
+                            store.updateEndpoint(stored.withDeployment(configName, next.toJson(), clock.instant())
+                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
+        }
+        LOG.info("Endpoint {} updated to configuration {}; old instances draining", name, configName);
+        registry.discard(old, DRAIN_TIMEOUT);
+    }
+
+    private void rollBack(String name, String failure) {
+        LOG.warn("Endpoint {} update failed, staying on its current configuration: {}", name, failure);
+        setStatus(name, EndpointStatus.InService, "Update failed: " + failure);
+    }
+
+    /**
+     * Waits until every instance of {@code fleet} is healthy; returns why it cannot be, or null.
+     */
+    private @Nullable String awaitHealthy(List<Variant> fleet, Deployment deployment) {
+        Duration longest = deployment.variants().stream()
+                .map(VariantDeployment::startupTimeout)
+                .max(Duration::compareTo)
+                .orElse(defaultStartupTimeout);
+        long deadline = System.nanoTime() + longest.toNanos();
+        while (true) {
+            if (fleet.stream().allMatch(Variant::allHealthy)) {
+                return null;
+            }
+            for (Variant variant : fleet) {
+                String fatal = variant.fatalFailure();
+                if (fatal != null) {
+                    return fatal;
+                }
+                String crashing = variant.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
+                if (crashing != null) {
+                    return crashing;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                String why = fleet.stream()
+                        .filter(v -> !v.allHealthy())
+                        .map(v -> "variant " + v.name() + ": " + v.unhealthyContainer())
+                        .findFirst()
+                        .orElse("not healthy");
+                return why + " (ContainerStartupHealthCheckTimeoutInSeconds " + longest.toSeconds() + " s)";
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+    }
+
+    private void fail(String name, @Nullable String reason) {
+        String text = reason == null ? "failed" : reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+        LOG.error("Endpoint {} failed: {}", name, text);
+        setStatus(name, EndpointStatus.Failed, text);
+    }
+
+    private synchronized void setStatus(String name, EndpointStatus status, @Nullable String reason) {
+        store.endpoint(name).ifPresent(stored -> {
+            if (!stored.status().equals(EndpointStatus.Deleting.name())) {
+                store.updateEndpoint(stored.withStatus(status.name(), reason, clock.instant()));
+            }
+        });
+    }
+
+    private Deployment deploymentOf(StoredEndpointConfig config) {
+        List<VariantDeployment> variants = new ArrayList<>();
+        JsonNode request = read(config.definition());
+        for (JsonNode variant : request.path("ProductionVariants")) {
+            StoredModel model = model(variant.path("ModelName").asText());
+            Duration startup = variant.has("ContainerStartupHealthCheckTimeoutInSeconds")
+                    ? Duration.ofSeconds(variant.path("ContainerStartupHealthCheckTimeoutInSeconds")
+                            .asLong())
+                    : defaultStartupTimeout;
+            variants.add(new VariantDeployment(
+                    variant.path("VariantName").asText(),
+                    read(model.definition()),
+                    variant.path("InitialInstanceCount").asInt(1),
+                    variant.path("InitialVariantWeight").asDouble(1.0),
+                    startup));
+        }
+        return new Deployment(variants);
+    }
+
+    private void inBackground(String name, Runnable task) {
+        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("{} failed", name, e);
+            }
+        });
+        synchronized (lifecycles) {
+            lifecycles.removeIf(t -> !t.isAlive());
+            lifecycles.add(thread);
+        }
+        thread.start();
+    }
+
+    /** Makes a model's exec: and file: paths absolute against {@code base}. */
+    private static ObjectNode absolutePaths(ObjectNode model, Path base) {
+        List<JsonNode> containers = new ArrayList<>();
+        model.path("Containers").forEach(containers::add);
+        model.path("ModelContainers").forEach(containers::add);
+        if (model.has("PrimaryContainer")) {
+            containers.add(model.get("PrimaryContainer"));
+        }
+        for (JsonNode node : containers) {
+            if (node instanceof ObjectNode container) {
+                String image = container.path("Image").asText("");
+                if (image.startsWith("exec:") && !image.startsWith("exec:/")) {
+                    container.put(
+                            "Image", "exec:" + base.resolve(image.substring(5)).normalize());
+                }
+                String data = container.path("ModelDataUrl").asText("");
+                if (data.startsWith("file:") && !data.startsWith("file:/")) {
+                    container.put(
+                            "ModelDataUrl",
+                            "file:" + base.resolve(data.substring(5)).normalize());
+                }
+            }
+        }
+        return model;
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored definition is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for background work (creation, updates, deletion) to end; for shutdown. */
+    @Override
+    public void close() {
+        List<Thread> running;
+        synchronized (lifecycles) {
+            running = new ArrayList<>(lifecycles);
+        }
+        for (Thread thread : running) {
+            thread.interrupt();
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.tandem.server.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.TandemException;
+import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.http.BodyReader;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SageMaker's control plane on the wire: AWS JSON 1.1, {@code POST /} with {@code X-Amz-Target:
+ * SageMaker.<Operation>}. Validates each request against the service model, runs it on a virtual
+ * thread (the state store blocks), and answers JSON, or errors as {@code {"__type", "message"}}.
+ */
+public final class ControlPlaneApi {
+    static final String CONTENT_TYPE = "application/x-amz-json-1.1";
+    private static final String TARGET_PREFIX = "SageMaker.";
+    private static final long MAX_REQUEST_BYTES = 1024 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServiceModel model;
+    private final SageMakerOperations operations;
+    private final Executor virtualThreads;
+
+    public ControlPlaneApi(ServiceModel model, ControlPlane control, Executor virtualThreads) {
+        this.model = model;
+        this.operations = new SageMakerOperations(control);
+        this.virtualThreads = virtualThreads;
+    }
+
+    /** Whether {@code request} is a control-plane call: it names its operation in X-Amz-Target. */
+    public static boolean accepts(HttpServerRequest request) {
+        String target = request.getHeader("X-Amz-Target");
+        return target != null && target.startsWith(TARGET_PREFIX);
+    }
+
+    public void handle(HttpServerRequest request) {
+        String requestId = RequestIds.next();
+        String operation = request.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
+        BodyReader.read(request, MAX_REQUEST_BYTES).onComplete(read -> {
+            if (read.failed()) {
+                fail(request.response(), requestId, read.cause());
+            } else {
+                byte[] body = read.result().getBytes();
+                virtualThreads.execute(() -> run(request.response(), requestId, operation, body));
+            }
+        });
+    }
+
+    private void run(HttpServerResponse response, String requestId, String operation, byte[] body) {
+        try {
+            if (!SageMakerOperations.serves(operation)) {
+                throw new TandemException(
+                        ErrorKind.UNKNOWN_OPERATION, "Operation " + operation + " is not supported by this server.");
+            }
+            JsonNode input = parse(body);
+            model.inputShape(operation).ifPresent(shape -> model.validate(shape, input));
+            ObjectNode output = operations.handle(operation, input);
+            response.setStatusCode(200)
+                    .putHeader("Content-Type", CONTENT_TYPE)
+                    .putHeader("x-amzn-RequestId", requestId)
+                    .end(output.toString());
+        } catch (RuntimeException e) {
+            fail(response, requestId, e);
+        }
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode input = JSON.readTree(body);
+            if (input == null || !input.isObject()) {
+                throw new SerializationException("The request body must be a JSON object.");
+            }
+            return input;
+        } catch (IOException e) {
+            throw new SerializationException("The request body is not valid JSON.");
+        }
+    }
+
+    /** A request body that is not JSON: AWS's SerializationException. */
+    private static final class SerializationException extends TandemException {
+        private static final long serialVersionUID = 1L;
+
+        SerializationException(String message) {
+            super(ErrorKind.VALIDATION, message);
+        }
+    }
+
+    static String code(TandemException error) {
+        if (error instanceof SerializationException) {
+            return "SerializationException";
+        }
+        return switch (error.kind()) {
+            case VALIDATION, PAYLOAD_TOO_LARGE, MODEL_ERROR, MODEL_NOT_READY -> "ValidationException";
+            case RESOURCE_IN_USE -> "ResourceInUse";
+            case RESOURCE_LIMIT_EXCEEDED -> "ResourceLimitExceeded";
+            case UNKNOWN_OPERATION -> "UnknownOperationException";
+            case INTERNAL_FAILURE -> "InternalFailure";
+            case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+        };
+    }
+
+    private static void fail(HttpServerResponse response, String requestId, Throwable error) {
+        TandemException failure;
+        if (error instanceof TandemException known) {
+            failure = known;
+        } else {
+            LOG.error("Control-plane request {} failed", requestId, error);
+            failure = new TandemException(
+                    ErrorKind.INTERNAL_FAILURE, "An internal error occurred while serving request " + requestId + ".");
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("__type", code(failure));
+        body.put("message", failure.getMessage());
+        int status =
+                switch (failure.kind()) {
+                    case INTERNAL_FAILURE -> 500;
+                    case SERVICE_UNAVAILABLE -> 503;
+                    default -> 400;
+                };
+        if (!response.ended()) {
+            response.setStatusCode(status)
+                    .putHeader("Content-Type", CONTENT_TYPE)
+                    .putHeader("x-amzn-RequestId", requestId)
+                    .end(body.toString());
+        }
+    }
+}

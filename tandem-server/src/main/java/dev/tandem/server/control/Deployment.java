@@ -1,0 +1,79 @@
+package dev.tandem.server.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.endpoint.VariantSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What an endpoint runs, self-contained so that it survives the deletion of the models and
+ * config it came from and a server restart: for each variant its model definition, instance
+ * count, weight and startup timeout. Stored as JSON.
+ */
+record Deployment(List<VariantDeployment> variants) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One variant: its model's CreateModel body and how it runs. */
+    record VariantDeployment(
+            String variantName, JsonNode model, int instanceCount, double weight, Duration startupTimeout) {
+
+        VariantSpec toSpec(PipelineParser parser, Path baseDir) {
+            return new VariantSpec(
+                    variantName,
+                    parser.parse(model.toString().getBytes(StandardCharsets.UTF_8), baseDir),
+                    instanceCount,
+                    weight,
+                    startupTimeout);
+        }
+
+        VariantDeployment withWeight(double value) {
+            return new VariantDeployment(variantName, model, instanceCount, value, startupTimeout);
+        }
+    }
+
+    Deployment {
+        variants = List.copyOf(variants);
+    }
+
+    List<VariantSpec> toSpecs(PipelineParser parser, Path baseDir) {
+        return variants.stream().map(v -> v.toSpec(parser, baseDir)).toList();
+    }
+
+    String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("Variants");
+        for (VariantDeployment variant : variants) {
+            ObjectNode node = list.addObject();
+            node.put("VariantName", variant.variantName());
+            node.set("Model", variant.model());
+            node.put("InstanceCount", variant.instanceCount());
+            node.put("Weight", variant.weight());
+            node.put("StartupTimeoutSeconds", variant.startupTimeout().toSeconds());
+        }
+        return root.toString();
+    }
+
+    static Deployment fromJson(String json) {
+        try {
+            List<VariantDeployment> variants = new ArrayList<>();
+            for (JsonNode node : JSON.readTree(json).path("Variants")) {
+                variants.add(new VariantDeployment(
+                        node.path("VariantName").asText(),
+                        node.path("Model"),
+                        node.path("InstanceCount").asInt(),
+                        node.path("Weight").asDouble(),
+                        Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong())));
+            }
+            return new Deployment(variants);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored deployment is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+}
