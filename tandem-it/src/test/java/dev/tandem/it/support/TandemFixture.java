@@ -23,6 +23,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
 
 /**
@@ -37,6 +38,7 @@ public final class TandemFixture implements AutoCloseable {
     private final TandemServer server;
     private final HttpClient http = HttpClient.newHttpClient();
     private SageMakerRuntimeClient sdk;
+    private SageMakerClient sageMaker;
 
     private TandemFixture(Path workDir, TandemServer server) {
         this.workDir = workDir;
@@ -174,6 +176,22 @@ public final class TandemFixture implements AutoCloseable {
         return sdk;
     }
 
+    /** The AWS SDK for Java v2 control-plane client, pointed at this server, without retries. */
+    public synchronized SageMakerClient sageMaker() {
+        if (sageMaker == null) {
+            sageMaker = SageMakerClient.builder()
+                    .endpointOverride(baseUrl())
+                    .region(Region.US_EAST_1)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                    .httpClient(UrlConnectionHttpClient.builder()
+                            .socketTimeout(Duration.ofSeconds(90))
+                            .build())
+                    .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                    .build();
+        }
+        return sageMaker;
+    }
+
     public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration);
@@ -187,6 +205,9 @@ public final class TandemFixture implements AutoCloseable {
     public void close() {
         if (sdk != null) {
             sdk.close();
+        }
+        if (sageMaker != null) {
+            sageMaker.close();
         }
         server.close();
     }

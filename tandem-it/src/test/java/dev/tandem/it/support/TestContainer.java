@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
  *   <li>{@code crash-once}: exits with code 3 on its first invocation (remembered in the file
  *       {@code CRASH_MARKER}), then behaves as echo once restarted.
  *   <li>{@code never-healthy}: answers /ping with 500.
+ *   <li>{@code exit}: exits with code 1 as soon as it starts.
  *   <li>{@code env}: answers with the contract environment it was given and the files of its
  *       model folder.
  * </ul>
@@ -37,6 +38,10 @@ public final class TestContainer {
         Map<String, String> env = System.getenv();
         int port = Integer.parseInt(env.getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
         String behaviour = env.getOrDefault("BEHAVIOUR", "echo");
+        if (behaviour.equals("exit")) {
+            System.err.println("cannot start: missing configuration");
+            System.exit(1);
+        }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext(

@@ -1,0 +1,359 @@
+package dev.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.it.support.TandemFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.internal.waiters.ResponseOrException;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
+import software.amazon.awssdk.services.sagemaker.model.DesiredWeightAndCapacity;
+import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
+import software.amazon.awssdk.services.sagemaker.model.EndpointSummary;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariantSummary;
+import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
+
+/**
+ * The control plane driven through the AWS SDK for Java v2's SageMakerClient, as deployment code
+ * does: models, endpoint configurations, endpoints and their lifecycle, variants, updates,
+ * durable state.
+ */
+class ControlPlaneIT {
+    private static final WaiterOverrideConfiguration FAST_WAITER = WaiterOverrideConfiguration.builder()
+            .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(100)))
+            .maxAttempts(600)
+            .build();
+
+    @TempDir
+    Path workDir;
+
+    private void createModel(SageMakerClient sm, String name, Map<String, String> environment) {
+        sm.createModel(r -> r.modelName(name)
+                .primaryContainer(ContainerDefinition.builder()
+                        // API requests resolve relative paths against the server's folder.
+                        .image("exec:" + workDir.resolve("test-container"))
+                        .environment(environment)
+                        .build()));
+    }
+
+    private static void createConfig(SageMakerClient sm, String name, ProductionVariant... variants) {
+        sm.createEndpointConfig(r -> r.endpointConfigName(name).productionVariants(variants));
+    }
+
+    private static ProductionVariant variant(String name, String model, int instances, float weight) {
+        return ProductionVariant.builder()
+                .variantName(name)
+                .modelName(model)
+                .initialInstanceCount(instances)
+                .instanceType("ml.m5.large")
+                .initialVariantWeight(weight)
+                .build();
+    }
+
+    private static DescribeEndpointRequest describe(String endpoint) {
+        return DescribeEndpointRequest.builder().endpointName(endpoint).build();
+    }
+
+    private static DescribeEndpointResponse awaitInService(SageMakerClient sm, String endpoint) {
+        ResponseOrException<DescribeEndpointResponse> outcome = sm.waiter()
+                .waitUntilEndpointInService(describe(endpoint), FAST_WAITER)
+                .matched();
+        return outcome.response()
+                .orElseThrow(() -> new AssertionError(outcome.exception().orElseThrow()));
+    }
+
+    private static String invoke(TandemFixture tandem, String endpoint, String body) {
+        return tandem.sdk()
+                .invokeEndpoint(
+                        r -> r.endpointName(endpoint).contentType("text/plain").body(SdkBytes.fromUtf8String(body)))
+                .body()
+                .asUtf8String();
+    }
+
+    @Test
+    void wholeLifecycleThroughTheSdk() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "echo-model", Map.of("TAG", "v1"));
+            createConfig(sm, "echo-config", variant("AllTraffic", "echo-model", 1, 1));
+            String arn = sm.createEndpoint(r -> r.endpointName("echo").endpointConfigName("echo-config"))
+                    .endpointArn();
+
+            assertThat(arn).isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:endpoint/echo");
+            DescribeEndpointResponse described = awaitInService(sm, "echo");
+            assertThat(described.endpointStatus()).isEqualTo(EndpointStatus.IN_SERVICE);
+            assertThat(described.endpointConfigName()).isEqualTo("echo-config");
+            ProductionVariantSummary variant = described.productionVariants().get(0);
+            assertThat(variant.variantName()).isEqualTo("AllTraffic");
+            assertThat(variant.currentInstanceCount()).isEqualTo(1);
+            assertThat(variant.desiredInstanceCount()).isEqualTo(1);
+            assertThat(variant.currentWeight()).isEqualTo(1.0f);
+            assertThat(variant.deployedImages().get(0).specifiedImage())
+                    .startsWith("exec:")
+                    .endsWith("test-container");
+            assertThat(invoke(tandem, "echo", "hi")).startsWith("hi>v1(");
+
+            assertThat(sm.describeModel(r -> r.modelName("echo-model")).modelArn())
+                    .isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:model/echo-model");
+            assertThat(sm.describeEndpointConfig(r -> r.endpointConfigName("echo-config"))
+                            .productionVariants())
+                    .extracting(ProductionVariant::modelName)
+                    .containsExactly("echo-model");
+            assertThat(sm.listEndpoints(r -> r.nameContains("ech")).endpoints())
+                    .extracting(EndpointSummary::endpointName, EndpointSummary::endpointStatus)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("echo", EndpointStatus.IN_SERVICE));
+            assertThat(sm.listModels(r -> r.maxResults(10)).models()).hasSize(1);
+
+            sm.deleteEndpoint(r -> r.endpointName("echo"));
+            sm.waiter().waitUntilEndpointDeleted(describe("echo"), FAST_WAITER);
+            sm.deleteEndpointConfig(r -> r.endpointConfigName("echo-config"));
+            sm.deleteModel(r -> r.modelName("echo-model"));
+
+            assertThat(sm.listEndpoints(r -> {}).endpoints()).isEmpty();
+            assertThat(sm.listModels(r -> {}).models()).isEmpty();
+            assertThat(tandem.server().endpoints().find("echo")).isEmpty();
+        }
+    }
+
+    @Test
+    void invalidRequestsAreValidationErrorsInSageMakersWords() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "m", Map.of());
+
+            assertThatThrownBy(() -> createModel(sm, "m", Map.of()))
+                    .isInstanceOfSatisfying(SageMakerException.class, e -> {
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+                        assertThat(e.awsErrorDetails().errorMessage())
+                                .isEqualTo("Cannot create already existing model"
+                                        + " \"arn:aws:sagemaker:us-east-1:000000000000:model/m\".");
+                    });
+            assertThatThrownBy(() -> createConfig(sm, "c", variant("AllTraffic", "nope", 1, 1)))
+                    .hasMessageContaining(
+                            "Could not find model \"arn:aws:sagemaker:us-east-1:000000000000:model/nope\".");
+            assertThatThrownBy(() -> sm.describeEndpoint(r -> r.endpointName("missing")))
+                    .hasMessageContaining(
+                            "Could not find endpoint \"arn:aws:sagemaker:us-east-1:000000000000:endpoint/missing\".");
+            assertThatThrownBy(() -> createModel(sm, "bad_name", Map.of()))
+                    .hasMessageContaining("1 validation error detected: Value 'bad_name' at 'modelName' failed to"
+                            + " satisfy constraint: Member must satisfy regular expression pattern");
+            assertThatThrownBy(() -> createConfig(sm, "c", variant("AllTraffic", "m", 0, 1)))
+                    .hasMessageContaining("at 'productionVariants.1.member.initialInstanceCount' failed to satisfy"
+                            + " constraint: Member must have value greater than or equal to 1");
+            assertThatThrownBy(() -> sm.createModel(
+                            r -> r.modelName("ghost").primaryContainer(c -> c.image("exec:no/such/program"))))
+                    .hasMessageContaining("exec:no/such/program does not exist");
+            assertThatThrownBy(() -> sm.createEndpoint(r -> r.endpointName("e").endpointConfigName("none")))
+                    .hasMessageContaining("Could not find endpoint configuration");
+            assertThat(sm.listEndpoints(r -> {}).endpoints()).isEmpty();
+        }
+    }
+
+    @Test
+    void endpointWhoseContainerCannotStartFailsNamingTheVariantContainerAndCause() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "broken", Map.of("BEHAVIOUR", "exit"));
+            createConfig(sm, "broken", variant("Main", "broken", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("broken").endpointConfigName("broken"));
+
+            // boto3's and the SDK's endpoint_in_service waiter stop on Failed.
+            assertThatThrownBy(() -> sm.waiter().waitUntilEndpointInService(describe("broken"), FAST_WAITER))
+                    .hasMessageContaining("EndpointStatus=Failed");
+            DescribeEndpointResponse described = sm.describeEndpoint(r -> r.endpointName("broken"));
+            assertThat(described.endpointStatus()).isEqualTo(EndpointStatus.FAILED);
+            assertThat(described.failureReason())
+                    .contains("variant Main")
+                    .contains("container primary")
+                    .contains("exited with code 1");
+            assertThat(tandem.server().endpoints().find("broken")).isEmpty();
+        }
+    }
+
+    @Test
+    void trafficIsSplitByWeightAndATargetVariantPinsIt() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "blue", Map.of("TAG", "blue"));
+            createModel(sm, "green", Map.of("TAG", "green"));
+            createConfig(sm, "split", variant("Blue", "blue", 1, 3), variant("Green", "green", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("split").endpointConfigName("split"));
+            awaitInService(sm, "split");
+
+            Map<String, Integer> served = new HashMap<>();
+            for (int i = 0; i < 400; i++) {
+                InvokeEndpointResponse response =
+                        tandem.sdk().invokeEndpoint(r -> r.endpointName("split").body(SdkBytes.fromUtf8String("x")));
+                String variant = response.invokedProductionVariant();
+                assertThat(response.body().asUtf8String()).contains(variant.equals("Blue") ? ">blue(" : ">green(");
+                served.merge(variant, 1, Integer::sum);
+            }
+            assertThat(served.get("Blue")).isBetween(240, 360);
+            assertThat(served.get("Green")).isBetween(40, 160);
+
+            for (int i = 0; i < 20; i++) {
+                assertThat(tandem.sdk()
+                                .invokeEndpoint(r -> r.endpointName("split")
+                                        .targetVariant("Green")
+                                        .body(SdkBytes.fromUtf8String("x")))
+                                .invokedProductionVariant())
+                        .isEqualTo("Green");
+            }
+
+            sm.updateEndpointWeightsAndCapacities(r -> r.endpointName("split")
+                    .desiredWeightsAndCapacities(DesiredWeightAndCapacity.builder()
+                            .variantName("Blue")
+                            .desiredWeight(0f)
+                            .build()));
+            for (int i = 0; i < 20; i++) {
+                assertThat(tandem.sdk()
+                                .invokeEndpoint(r -> r.endpointName("split").body(SdkBytes.fromUtf8String("x")))
+                                .invokedProductionVariant())
+                        .isEqualTo("Green");
+            }
+            assertThat(sm.describeEndpoint(r -> r.endpointName("split")).productionVariants())
+                    .filteredOn(v -> v.variantName().equals("Blue"))
+                    .singleElement()
+                    .satisfies(v -> assertThat(v.currentWeight()).isZero());
+        }
+    }
+
+    @Test
+    void requestsAreBalancedAcrossInstances() throws Exception {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "env", Map.of("BEHAVIOUR", "env"));
+            createConfig(sm, "pair", variant("AllTraffic", "env", 2, 1));
+            sm.createEndpoint(r -> r.endpointName("pair").endpointConfigName("pair"));
+            assertThat(awaitInService(sm, "pair").productionVariants().get(0).currentInstanceCount())
+                    .isEqualTo(2);
+
+            Set<String> ports = new HashSet<>();
+            try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+                List<Future<String>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 80; i++) {
+                    answers.add(clients.submit(() -> invoke(tandem, "pair", "x")));
+                }
+                for (Future<String> answer : answers) {
+                    ports.add(answer.get().replaceAll(";.*", ""));
+                }
+            }
+            assertThat(ports).hasSize(2);
+        }
+    }
+
+    @Test
+    void blueGreenUpdateUnderLoadLosesNoRequest() throws Exception {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "v1", Map.of("TAG", "v1"));
+            createModel(sm, "v2", Map.of("TAG", "v2"));
+            createConfig(sm, "c1", variant("AllTraffic", "v1", 1, 1));
+            createConfig(sm, "c2", variant("AllTraffic", "v2", 2, 1));
+            sm.createEndpoint(r -> r.endpointName("live").endpointConfigName("c1"));
+            awaitInService(sm, "live");
+
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger ok = new AtomicInteger();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+                for (int c = 0; c < 4; c++) {
+                    clients.submit(() -> {
+                        while (running.get()) {
+                            try {
+                                String body = invoke(tandem, "live", "x");
+                                versions.add(body.substring(2, 4));
+                                ok.incrementAndGet();
+                            } catch (RuntimeException e) {
+                                failures.add(e);
+                            }
+                        }
+                    });
+                }
+                TandemFixture.sleep(Duration.ofMillis(300));
+                sm.updateEndpoint(r -> r.endpointName("live").endpointConfigName("c2"));
+                assertThat(sm.describeEndpoint(r -> r.endpointName("live")).endpointStatus())
+                        .isEqualTo(EndpointStatus.UPDATING);
+                DescribeEndpointResponse updated = awaitInService(sm, "live");
+                TandemFixture.sleep(Duration.ofMillis(300));
+                running.set(false);
+
+                assertThat(updated.endpointConfigName()).isEqualTo("c2");
+                assertThat(updated.productionVariants().get(0).currentInstanceCount())
+                        .isEqualTo(2);
+            }
+            assertThat(failures).isEmpty();
+            assertThat(ok.get()).isGreaterThan(20);
+            assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
+            assertThat(invoke(tandem, "live", "x")).startsWith("x>v2(");
+        }
+    }
+
+    @Test
+    void failingUpdateRollsBackToTheRunningConfiguration() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "good", Map.of("TAG", "good"));
+            createModel(sm, "bad", Map.of("BEHAVIOUR", "exit"));
+            createConfig(sm, "good", variant("AllTraffic", "good", 1, 1));
+            createConfig(sm, "bad", variant("AllTraffic", "bad", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("steady").endpointConfigName("good"));
+            awaitInService(sm, "steady");
+
+            sm.updateEndpoint(r -> r.endpointName("steady").endpointConfigName("bad"));
+            DescribeEndpointResponse after = awaitInService(sm, "steady");
+
+            assertThat(after.endpointConfigName()).isEqualTo("good");
+            assertThat(after.failureReason())
+                    .startsWith("Update failed: variant AllTraffic")
+                    .contains("exited with code 1");
+            assertThat(invoke(tandem, "steady", "x")).startsWith("x>good(");
+        }
+    }
+
+    @Test
+    void restartedServerBringsEveryEndpointBack() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "durable", Map.of("TAG", "durable"));
+            createConfig(sm, "durable", variant("A", "durable", 2, 2), variant("B", "durable", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("durable").endpointConfigName("durable"));
+            awaitInService(sm, "durable");
+        }
+        try (TandemFixture restarted = TandemFixture.start(workDir)) {
+            DescribeEndpointResponse back = awaitInService(restarted.sageMaker(), "durable");
+
+            assertThat(back.productionVariants())
+                    .extracting(
+                            ProductionVariantSummary::variantName,
+                            ProductionVariantSummary::currentInstanceCount,
+                            ProductionVariantSummary::currentWeight)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("A", 2, 2.0f),
+                            org.assertj.core.groups.Tuple.tuple("B", 1, 1.0f));
+            assertThat(invoke(restarted, "durable", "again")).startsWith("again>durable(");
+        }
+    }
+}
