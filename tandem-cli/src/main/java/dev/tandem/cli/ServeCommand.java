@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,6 +85,15 @@ final class ServeCommand implements Callable<Integer> {
     List<Path> stagePath = new ArrayList<>();
 
     @Option(
+            names = "--access-keys",
+            paramLabel = "FILE",
+            description = "Require AWS Signature V4 on every request, by one of the keys in FILE (lines of"
+                    + " 'ACCESS_KEY_ID SECRET_ACCESS_KEY'). Also: TANDEM_ACCESS_KEY_ID and"
+                    + " TANDEM_SECRET_ACCESS_KEY in the environment. Off when neither is given.")
+    @Nullable
+    Path accessKeys;
+
+    @Option(
             names = "--stop-grace",
             defaultValue = "30s",
             description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
@@ -101,12 +112,20 @@ final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        Map<String, String> keys;
+        try {
+            keys = AccessKeys.read(accessKeys, System.getenv());
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         ServerConfig defaults = ServerConfig.defaults();
         ServerConfig config = defaults.withHost(host)
                 .withPort(port)
                 .withDataDir(dataDir)
                 .withMaxPayloadBytes(maxPayload)
                 .withStartupTimeout(startupTimeout)
+                .withAccessKeys(keys)
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace));

@@ -3,6 +3,7 @@ package dev.tandem.server;
 import dev.tandem.runtime.RuntimeSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
  * @param region the AWS region named in ARNs and messages ({@code us-east-1})
  * @param accountId the AWS account id named in ARNs and messages ({@code 000000000000})
  * @param runtime how containers are run, timed and restarted
+ * @param accessKeys secret access keys by access key id; when any is given, every request must
+ *     carry a valid AWS Signature V4 by one of them (none: authentication is off)
  */
 public record ServerConfig(
         String host,
@@ -29,7 +32,8 @@ public record ServerConfig(
         Duration startupTimeout,
         String region,
         String accountId,
-        RuntimeSettings runtime) {
+        RuntimeSettings runtime,
+        Map<String, String> accessKeys) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -40,6 +44,7 @@ public record ServerConfig(
         Objects.requireNonNull(startupTimeout, "startup-timeout");
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(runtime, "runtime");
+        accessKeys = Map.copyOf(accessKeys);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
         }
@@ -63,30 +68,40 @@ public record ServerConfig(
                 Duration.ofMinutes(10), // SageMaker: 600 s
                 "us-east-1",
                 "000000000000",
-                RuntimeSettings.defaults());
+                RuntimeSettings.defaults(),
+                Map.of());
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+        return new ServerConfig(
+                value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+        return new ServerConfig(
+                host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime);
+        return new ServerConfig(
+                host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
     }
 
     public ServerConfig withMaxPayloadBytes(long value) {
-        return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime);
+        return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime, accessKeys);
     }
 
     public ServerConfig withStartupTimeout(Duration value) {
-        return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime);
+        return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime, accessKeys);
+    }
+
+    public ServerConfig withAccessKeys(Map<String, String> value) {
+        return new ServerConfig(
+                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, value);
     }
 
     public ServerConfig withRuntime(RuntimeSettings value) {
-        return new ServerConfig(host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value);
+        return new ServerConfig(
+                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value, accessKeys);
     }
 }

@@ -15,6 +15,7 @@ import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
+import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.control.ControlPlaneApi;
@@ -85,14 +86,19 @@ public final class TandemServer implements AutoCloseable {
                 Clock.systemUTC(),
                 Path.of("").toAbsolutePath(),
                 config.startupTimeout());
-        ControlPlaneApi controlPlaneApi = new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads);
+        Authenticator authenticator = config.accessKeys().isEmpty()
+                ? Authenticator.NONE
+                : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
+        ControlPlaneApi controlPlaneApi =
+                new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),
                 errors,
                 config.maxPayloadBytes(),
-                config.accountId());
+                config.accountId(),
+                authenticator);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
                 .requestHandler(routing.apply(new RequestRouter(invocations, controlPlaneApi, errors)));
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
+import dev.tandem.server.auth.AuthenticationException;
 import io.vertx.core.http.HttpServerResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -66,6 +67,11 @@ public final class ErrorResponses {
         Throwable error = thrown;
         while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
             error = error.getCause();
+        }
+        if (error instanceof AuthenticationException denied) {
+            ObjectNode body = JSON.createObjectNode();
+            body.put("message", denied.getMessage());
+            return new Reply(403, denied.code(), body.toString());
         }
         TandemException failure;
         if (error instanceof TandemException known) {

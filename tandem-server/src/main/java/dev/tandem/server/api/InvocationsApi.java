@@ -7,6 +7,7 @@ import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
+import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Variant;
@@ -39,18 +40,21 @@ public final class InvocationsApi {
     private final ErrorResponses errors;
     private final long maxPayloadBytes;
     private final String accountId;
+    private final Authenticator authenticator;
 
     public InvocationsApi(
             EndpointRegistry endpoints,
             PipelineEngine engine,
             ErrorResponses errors,
             long maxPayloadBytes,
-            String accountId) {
+            String accountId,
+            Authenticator authenticator) {
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
         this.maxPayloadBytes = maxPayloadBytes;
         this.accountId = accountId;
+        this.authenticator = authenticator;
     }
 
     public void handle(HttpServerRequest request, String endpointName) {
@@ -78,7 +82,9 @@ public final class InvocationsApi {
         StageRequest stageRequest;
         String target;
         try {
-            stageRequest = readRequest(request, body);
+            byte[] bytes = body.getBytes();
+            authenticator.authenticate(request, bytes);
+            stageRequest = readRequest(request, bytes);
             target = header(request, TARGET_CONTAINER, 63);
             endpoint = findEndpoint(endpointName);
             lease = endpoint.acquire(header(request, TARGET_VARIANT, 63));
@@ -104,14 +110,14 @@ public final class InvocationsApi {
                 : null;
     }
 
-    private StageRequest readRequest(HttpServerRequest request, Buffer body) {
+    private StageRequest readRequest(HttpServerRequest request, byte[] body) {
         header(request, INFERENCE_ID, 64);
         if (request.getHeader(TARGET_MODEL) != null) {
             throw new ValidationException(
                     TARGET_MODEL + " names a model of a multi-model endpoint; this endpoint serves one model.");
         }
         return new StageRequest(
-                Payload.wrap(body.getBytes()),
+                Payload.wrap(body),
                 header(request, "Content-Type", MAX_HEADER),
                 header(request, "Accept", MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.auth.AuthenticationException;
+import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.http.BodyReader;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,11 +31,14 @@ public final class ControlPlaneApi {
     private final ServiceModel model;
     private final SageMakerOperations operations;
     private final Executor virtualThreads;
+    private final Authenticator authenticator;
 
-    public ControlPlaneApi(ServiceModel model, ControlPlane control, Executor virtualThreads) {
+    public ControlPlaneApi(
+            ServiceModel model, ControlPlane control, Executor virtualThreads, Authenticator authenticator) {
         this.model = model;
         this.operations = new SageMakerOperations(control);
         this.virtualThreads = virtualThreads;
+        this.authenticator = authenticator;
     }
 
     /** Whether {@code request} is a control-plane call: it names its operation in X-Amz-Target. */
@@ -50,6 +55,12 @@ public final class ControlPlaneApi {
                 fail(request.response(), requestId, read.cause());
             } else {
                 byte[] body = read.result().getBytes();
+                try {
+                    authenticator.authenticate(request, body);
+                } catch (AuthenticationException e) {
+                    deny(request.response(), requestId, e);
+                    return;
+                }
                 virtualThreads.execute(() -> run(request.response(), requestId, operation, body));
             }
         });
@@ -109,6 +120,16 @@ public final class ControlPlaneApi {
             case INTERNAL_FAILURE -> "InternalFailure";
             case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
         };
+    }
+
+    private static void deny(HttpServerResponse response, String requestId, AuthenticationException denied) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("__type", denied.code());
+        body.put("message", denied.getMessage());
+        response.setStatusCode(403)
+                .putHeader("Content-Type", CONTENT_TYPE)
+                .putHeader("x-amzn-RequestId", requestId)
+                .end(body.toString());
     }
 
     private static void fail(HttpServerResponse response, String requestId, Throwable error) {

@@ -1,0 +1,181 @@
+package dev.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.it.support.TandemFixture;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.SageMakerRuntimeException;
+
+/** With access keys configured, every request needs a valid AWS Signature V4 by one of them. */
+class AuthenticationIT {
+    private static final String KEY = "AKIDTANDEMTEST";
+    private static final String SECRET = "tandem-secret-key";
+
+    @TempDir
+    static Path workDir;
+
+    static TandemFixture tandem;
+
+    @BeforeAll
+    static void start() {
+        tandem = TandemFixture.start(workDir, c -> c.withAccessKeys(Map.of(KEY, SECRET)));
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "echo", "PrimaryContainer": {"Image": "builtin:identity"}}
+                """);
+    }
+
+    @AfterAll
+    static void stop() {
+        tandem.close();
+    }
+
+    private static SageMakerClient controlPlane(String key, String secret) {
+        return SageMakerClient.builder()
+                .endpointOverride(tandem.baseUrl())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    private static SageMakerRuntimeClient runtime(String key, String secret) {
+        return SageMakerRuntimeClient.builder()
+                .endpointOverride(tandem.baseUrl())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)))
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    @Test
+    void requestsSignedWithTheConfiguredKeyAreServed() {
+        try (SageMakerClient sm = controlPlane(KEY, SECRET);
+                SageMakerRuntimeClient rt = runtime(KEY, SECRET)) {
+            assertThat(sm.listEndpoints(r -> {}).endpoints()).isNotEmpty();
+            assertThat(rt.invokeEndpoint(r -> r.endpointName("echo")
+                                    .contentType("text/plain")
+                                    .body(SdkBytes.fromUtf8String("signed")))
+                            .body()
+                            .asUtf8String())
+                    .isEqualTo("signed");
+        }
+    }
+
+    @Test
+    void aWrongSecretIsRefusedWith403() {
+        try (SageMakerClient sm = controlPlane(KEY, "not-the-secret");
+                SageMakerRuntimeClient rt = runtime(KEY, "not-the-secret")) {
+            assertThatThrownBy(() -> sm.listEndpoints(r -> {})).isInstanceOfSatisfying(SageMakerException.class, e -> {
+                assertThat(e.statusCode()).isEqualTo(403);
+                assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidSignatureException");
+            });
+            assertThatThrownBy(
+                            () -> rt.invokeEndpoint(r -> r.endpointName("echo").body(SdkBytes.fromUtf8String("x"))))
+                    .isInstanceOfSatisfying(SageMakerRuntimeException.class, e -> {
+                        assertThat(e.statusCode()).isEqualTo(403);
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidSignatureException");
+                    });
+        }
+    }
+
+    @Test
+    void anUnknownKeyIsRefused() {
+        try (SageMakerClient sm = controlPlane("AKIDSTRANGER", SECRET)) {
+            assertThatThrownBy(() -> sm.listModels(r -> {}))
+                    .isInstanceOfSatisfying(
+                            SageMakerException.class,
+                            e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnrecognizedClientException"));
+        }
+    }
+
+    @Test
+    void aTamperedBodyIsRefused() throws Exception {
+        HttpResponse<String> response = send(sign("original", Clock.systemUTC()), "tampered");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("InvalidSignatureException");
+    }
+
+    @Test
+    void theUntamperedSignedRequestIsServed() throws Exception {
+        SignedRequest signed = sign("original", Clock.systemUTC());
+        HttpResponse<String> response = send(signed, "original");
+
+        assertThat(response.statusCode())
+                .as("%s %s", signed.request().headers(), response.body())
+                .isEqualTo(200);
+        assertThat(response.body()).isEqualTo("original");
+    }
+
+    @Test
+    void anExpiredDateIsRefused() throws Exception {
+        Clock anHourAgo = Clock.offset(Clock.systemUTC(), Duration.ofHours(-1));
+
+        HttpResponse<String> response = send(sign("late", anHourAgo), "late");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.body()).contains("Signature expired");
+    }
+
+    @Test
+    void anUnsignedRequestIsRefused() {
+        HttpResponse<String> response = tandem.invoke("echo", "x");
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("MissingAuthenticationTokenException");
+    }
+
+    /** An InvokeEndpoint request signed by the SDK's own SigV4 signer. */
+    private static SignedRequest sign(String body, Clock clock) {
+        SdkHttpRequest request = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .uri(tandem.baseUrl().resolve("/endpoints/echo/invocations"))
+                .putHeader("Content-Type", "text/plain")
+                .build();
+        return AwsV4HttpSigner.create().sign(r -> r.identity(AwsBasicCredentials.create(KEY, SECRET))
+                .request(request)
+                .payload(ContentStreamProvider.fromUtf8String(body))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "sagemaker")
+                .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                .putProperty(HttpSigner.SIGNING_CLOCK, clock));
+    }
+
+    private static HttpResponse<String> send(SignedRequest signed, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create(signed.request().getUri().toString()))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        signed.request().forEachHeader((name, values) -> {
+            if (!name.equalsIgnoreCase("host") && !name.equalsIgnoreCase("content-length")) {
+                values.forEach(value -> request.header(name, value));
+            }
+        });
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
