@@ -85,6 +85,13 @@ final class ServeCommand implements Callable<Integer> {
     List<Path> stagePath = new ArrayList<>();
 
     @Option(
+            names = "--max-instances",
+            defaultValue = "64",
+            description = "How many instances all endpoints together may run; past it CreateEndpoint answers"
+                    + " ResourceLimitExceeded (default: ${DEFAULT-VALUE}).")
+    int maxInstances;
+
+    @Option(
             names = "--access-keys",
             paramLabel = "FILE",
             description = "Require AWS Signature V4 on every request, by one of the keys in FILE (lines of"
@@ -126,6 +133,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withMaxPayloadBytes(maxPayload)
                 .withStartupTimeout(startupTimeout)
                 .withAccessKeys(keys)
+                .withMaxInstances(maxInstances)
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace));

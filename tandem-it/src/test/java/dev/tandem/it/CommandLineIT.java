@@ -88,6 +88,12 @@ class CommandLineIT {
             CliProcess badRow = CliProcess.run(
                     List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "1,2,3"));
 
+            CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
+            assertThat(endpoints.awaitExit(Duration.ofSeconds(5)))
+                    .as(endpoints.stderr())
+                    .isZero();
+            assertThat(endpoints.stdout()).containsPattern("iris\\s+InService\\s+.*AllTraffic \\(1/1, 1\\.00\\)");
+
             assertThat(unknown.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
             assertThat(unknown.stderr())
                     .contains("ValidationError (400): Endpoint nosuch of account 000000000000 not found.");

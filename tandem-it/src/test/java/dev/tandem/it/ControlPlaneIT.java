@@ -171,6 +171,26 @@ class ControlPlaneIT {
     }
 
     @Test
+    void endpointsPastTheInstanceLimitAreRefused() {
+        try (TandemFixture tandem = TandemFixture.start(workDir, c -> c.withMaxInstances(2))) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "m", Map.of());
+            createConfig(sm, "three", variant("AllTraffic", "m", 3, 1));
+
+            assertThatThrownBy(
+                            () -> sm.createEndpoint(r -> r.endpointName("big").endpointConfigName("three")))
+                    .isInstanceOfSatisfying(SageMakerException.class, e -> {
+                        assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ResourceLimitExceeded");
+                        assertThat(e.awsErrorDetails().errorMessage())
+                                .contains(
+                                        "is 2 Instances, with current utilization of 0 Instances and a request delta of 3");
+                    });
+            assertThatThrownBy(() -> sm.describeEndpoint(r -> r.endpointName("big")))
+                    .hasMessageContaining("Could not find endpoint");
+        }
+    }
+
+    @Test
     void endpointWhoseContainerCannotStartFailsNamingTheVariantContainerAndCause() {
         try (TandemFixture tandem = TandemFixture.start(workDir)) {
             SageMakerClient sm = tandem.sageMaker();
@@ -330,6 +350,35 @@ class ControlPlaneIT {
                     .startsWith("Update failed: variant AllTraffic")
                     .contains("exited with code 1");
             assertThat(invoke(tandem, "steady", "x")).startsWith("x>good(");
+        }
+    }
+
+    @Test
+    void deleteLetsRequestsInFlightFinish() throws Exception {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "slow", Map.of("TAG", "slow", "SLEEP_MS", "1500"));
+            createConfig(sm, "slow", variant("AllTraffic", "slow", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("slow").endpointConfigName("slow"));
+            awaitInService(sm, "slow");
+
+            try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
+                List<Future<String>> inFlight = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    inFlight.add(clients.submit(() -> invoke(tandem, "slow", "x")));
+                }
+                TandemFixture.sleep(Duration.ofMillis(500));
+                sm.deleteEndpoint(r -> r.endpointName("slow"));
+
+                assertThat(sm.describeEndpoint(r -> r.endpointName("slow")).endpointStatus())
+                        .isEqualTo(EndpointStatus.DELETING);
+                assertThatThrownBy(() -> invoke(tandem, "slow", "late"))
+                        .hasMessageContaining("Endpoint slow of account");
+                for (Future<String> request : inFlight) {
+                    assertThat(request.get()).startsWith("x>slow(");
+                }
+            }
+            sm.waiter().waitUntilEndpointDeleted(describe("slow"), FAST_WAITER);
         }
     }
 

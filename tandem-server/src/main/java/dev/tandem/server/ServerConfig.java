@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param region the AWS region named in ARNs and messages ({@code us-east-1})
  * @param accountId the AWS account id named in ARNs and messages ({@code 000000000000})
  * @param runtime how containers are run, timed and restarted
+ * @param maxInstances how many instances all endpoints together may run (64): this machine's
+ *     "account limit", past which CreateEndpoint and UpdateEndpoint answer ResourceLimitExceeded
  * @param accessKeys secret access keys by access key id; when any is given, every request must
  *     carry a valid AWS Signature V4 by one of them (none: authentication is off)
  */
@@ -33,7 +35,8 @@ public record ServerConfig(
         String region,
         String accountId,
         RuntimeSettings runtime,
-        Map<String, String> accessKeys) {
+        Map<String, String> accessKeys,
+        int maxInstances) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -45,6 +48,9 @@ public record ServerConfig(
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(runtime, "runtime");
         accessKeys = Map.copyOf(accessKeys);
+        if (maxInstances < 1) {
+            throw new IllegalArgumentException("max-instances must be at least 1, was " + maxInstances);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
         }
@@ -69,39 +75,83 @@ public record ServerConfig(
                 "us-east-1",
                 "000000000000",
                 RuntimeSettings.defaults(),
-                Map.of());
+                Map.of(),
+                64);
     }
 
     public ServerConfig withHost(String value) {
         return new ServerConfig(
-                value, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
+                value,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(
-                host, value, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
+                host,
+                value,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances);
     }
 
     public ServerConfig withDataDir(Path value) {
         return new ServerConfig(
-                host, port, value, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys);
+                host,
+                port,
+                value,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances);
     }
 
     public ServerConfig withMaxPayloadBytes(long value) {
-        return new ServerConfig(host, port, dataDir, value, startupTimeout, region, accountId, runtime, accessKeys);
+        return new ServerConfig(
+                host, port, dataDir, value, startupTimeout, region, accountId, runtime, accessKeys, maxInstances);
     }
 
     public ServerConfig withStartupTimeout(Duration value) {
-        return new ServerConfig(host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime, accessKeys);
+        return new ServerConfig(
+                host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime, accessKeys, maxInstances);
     }
 
     public ServerConfig withAccessKeys(Map<String, String> value) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, value);
+                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, value, maxInstances);
+    }
+
+    public ServerConfig withMaxInstances(int value) {
+        return new ServerConfig(
+                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys, value);
     }
 
     public ServerConfig withRuntime(RuntimeSettings value) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, value, accessKeys);
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                value,
+                accessKeys,
+                maxInstances);
     }
 }

@@ -85,7 +85,8 @@ public final class TandemServer implements AutoCloseable {
                 new Arns(config.region(), config.accountId()),
                 Clock.systemUTC(),
                 Path.of("").toAbsolutePath(),
-                config.startupTimeout());
+                config.startupTimeout(),
+                config.maxInstances());
         Authenticator authenticator = config.accessKeys().isEmpty()
                 ? Authenticator.NONE
                 : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
  *       {@code CRASH_MARKER}), then behaves as echo once restarted.
  *   <li>{@code never-healthy}: answers /ping with 500.
  *   <li>{@code exit}: exits with code 1 as soon as it starts.
+ *   <li>with {@code SLEEP_MS} set, echo takes that long to answer.
  *   <li>{@code env}: answers with the contract environment it was given and the files of its
  *       model folder.
  * </ul>
@@ -108,6 +109,13 @@ public final class TestContainer {
             default -> {}
         }
         System.out.println("invocation of " + input.length + " bytes");
+        if (env.containsKey("SLEEP_MS")) {
+            try {
+                Thread.sleep(Long.parseLong(env.get("SLEEP_MS")));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
         String trace = ">" + env.getOrDefault("TAG", "?") + "(ct=" + contentType + ",accept="
                 + headers.getFirst("Accept") + ",ca=" + headers.getFirst("X-Amzn-SageMaker-Custom-Attributes") + ")";
         byte[] traceBytes = trace.getBytes(StandardCharsets.UTF_8);

@@ -49,6 +49,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Clock clock;
     private final Path baseDir;
     private final Duration defaultStartupTimeout;
+    private final int maxInstances;
     private final PipelineParser parser = new PipelineParser();
     private final List<Thread> lifecycles = new ArrayList<>();
 
@@ -62,13 +63,15 @@ public final class ControlPlane implements AutoCloseable {
             Arns arns,
             Clock clock,
             Path baseDir,
-            Duration defaultStartupTimeout) {
+            Duration defaultStartupTimeout,
+            int maxInstances) {
         this.store = store;
         this.registry = registry;
         this.arns = arns;
         this.clock = clock;
         this.baseDir = baseDir.toAbsolutePath();
         this.defaultStartupTimeout = defaultStartupTimeout;
+        this.maxInstances = maxInstances;
     }
 
     public Arns arns() {
@@ -214,6 +217,7 @@ public final class ControlPlane implements AutoCloseable {
             throw new ValidationException("Cannot create already existing endpoint \"" + arns.endpoint(name) + "\".");
         }
         Deployment deployment = deploymentOf(endpointConfig(configName));
+        checkInstanceLimit(deployment);
         StoredEndpoint endpoint = new StoredEndpoint(
                 name,
                 arns.endpoint(name),
@@ -271,6 +275,8 @@ public final class ControlPlane implements AutoCloseable {
                     ErrorKind.VALIDATION, "Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
         }
         Deployment next = deploymentOf(endpointConfig(configName));
+        // Blue/green runs both fleets for a while: the new one must fit beside the old.
+        checkInstanceLimit(next);
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
         LOG.info("Endpoint {} updating to configuration {}", name, configName);
         inBackground("update-" + name, () -> update(name, configName, next));
@@ -424,6 +430,30 @@ public final class ControlPlane implements AutoCloseable {
                 store.updateEndpoint(stored.withStatus(status.name(), reason, clock.instant()));
             }
         });
+    }
+
+    private void checkInstanceLimit(Deployment requested) {
+        int running = 0;
+        for (StoredEndpoint endpoint : store.endpoints()) {
+            if (EndpointStatus.valueOf(endpoint.status()).runs()) {
+                running += instances(Deployment.fromJson(endpoint.deployment()));
+            }
+        }
+        int delta = instances(requested);
+        if (running + delta > maxInstances) {
+            throw new TandemException(
+                    ErrorKind.RESOURCE_LIMIT_EXCEEDED,
+                    "The account-level service limit 'instances for endpoint usage' is " + maxInstances
+                            + " Instances, with current utilization of " + running
+                            + " Instances and a request delta of " + delta
+                            + " Instances. Delete endpoints or start the server with a larger --max-instances.");
+        }
+    }
+
+    private static int instances(Deployment deployment) {
+        return deployment.variants().stream()
+                .mapToInt(VariantDeployment::instanceCount)
+                .sum();
     }
 
     private Deployment deploymentOf(StoredEndpointConfig config) {

@@ -1,0 +1,111 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tandem endpoints}: the server's endpoints with their status, as ListEndpoints gives them. */
+@Command(
+        name = "endpoints",
+        mixinStandardHelpOptions = true,
+        description = "List the server's endpoints with their status (SageMaker's ListEndpoints and DescribeEndpoint).")
+final class EndpointsCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--url",
+            defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
+            description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
+    URI url;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            ObjectNode list = JSON.createObjectNode();
+            list.put("SortBy", "Name");
+            list.put("SortOrder", "Ascending");
+            list.put("MaxResults", 100);
+            JsonNode endpoints = call(client, "ListEndpoints", list);
+            out.printf("%-32s %-15s %-24s %s%n", "ENDPOINT", "STATUS", "LAST MODIFIED", "VARIANTS (instances, weight)");
+            for (JsonNode endpoint : endpoints.path("Endpoints")) {
+                ObjectNode describe = JSON.createObjectNode();
+                describe.put("EndpointName", endpoint.path("EndpointName").asText());
+                JsonNode detail = call(client, "DescribeEndpoint", describe);
+                StringBuilder variants = new StringBuilder();
+                for (JsonNode variant : detail.path("ProductionVariants")) {
+                    variants.append(variants.isEmpty() ? "" : ", ")
+                            .append(String.format(
+                                    Locale.ROOT,
+                                    "%s (%d/%d, %.2f)",
+                                    variant.path("VariantName").asText(),
+                                    variant.path("CurrentInstanceCount").asInt(),
+                                    variant.path("DesiredInstanceCount").asInt(),
+                                    variant.path("CurrentWeight").asDouble()));
+                }
+                out.printf(
+                        "%-32s %-15s %-24s %s%n",
+                        endpoint.path("EndpointName").asText(),
+                        endpoint.path("EndpointStatus").asText(),
+                        Instant.ofEpochMilli(
+                                Math.round(endpoint.path("LastModifiedTime").asDouble() * 1000)),
+                        variants);
+                if (detail.hasNonNull("FailureReason")) {
+                    out.println("    " + detail.path("FailureReason").asText());
+                }
+            }
+            out.flush();
+            return 0;
+        } catch (ConnectException e) {
+            err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
+            return 1;
+        } catch (ApiError e) {
+            err.println(e.getMessage());
+            return 1;
+        }
+    }
+
+    private JsonNode call(HttpClient client, String operation, JsonNode body) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(
+                HttpRequest.newBuilder(url.resolve("/"))
+                        .header("Content-Type", "application/x-amz-json-1.1")
+                        .header("X-Amz-Target", "SageMaker." + operation)
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode answer = JSON.readTree(response.body());
+        if (response.statusCode() != 200) {
+            throw new ApiError(answer.path("__type").asText("HTTP " + response.statusCode()) + ": "
+                    + answer.path("message").asText(response.body()));
+        }
+        return answer;
+    }
+
+    private static final class ApiError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ApiError(String message) {
+            super(message);
+        }
+    }
+}
