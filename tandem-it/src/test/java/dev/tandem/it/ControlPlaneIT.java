@@ -171,6 +171,28 @@ class ControlPlaneIT {
     }
 
     @Test
+    void listsPageAndFilterAsTheModelSays() {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            for (String name : List.of("alpha", "beta", "gamma", "alphabet")) {
+                createModel(sm, name, Map.of());
+            }
+
+            var first = sm.listModels(r -> r.maxResults(3).sortBy("Name").sortOrder("Ascending"));
+            var second = sm.listModels(
+                    r -> r.maxResults(3).sortBy("Name").sortOrder("Ascending").nextToken(first.nextToken()));
+
+            assertThat(first.models()).extracting(m -> m.modelName()).containsExactly("alpha", "alphabet", "beta");
+            assertThat(second.models()).extracting(m -> m.modelName()).containsExactly("gamma");
+            assertThat(second.nextToken()).isNull();
+            assertThat(sm.listModelsPaginator(r -> r.maxResults(1)).models()).hasSize(4);
+            assertThat(sm.listModels(r -> r.nameContains("ALPHA")).models()).hasSize(2);
+            assertThatThrownBy(() -> sm.listModels(r -> r.nextToken("forged")))
+                    .hasMessageContaining("Invalid pagination token");
+        }
+    }
+
+    @Test
     void endpointsPastTheInstanceLimitAreRefused() {
         try (TandemFixture tandem = TandemFixture.start(workDir, c -> c.withMaxInstances(2))) {
             SageMakerClient sm = tandem.sageMaker();
