@@ -80,6 +80,29 @@ class CommandLineIT {
     }
 
     @Test
+    void aKilledServerIsRestartedWithItsEndpointsAndNoLeftoverProcess() throws Exception {
+        List<ProcessHandle> orphans;
+        try (CliProcess serve = serveIris()) {
+            awaitIris(serve);
+            orphans = serve.process().descendants().toList();
+            serve.process().toHandle().destroyForcibly(); // SIGKILL: no shutdown hook runs
+            serve.awaitExit(Duration.ofSeconds(30));
+        }
+        assertThat(orphans).hasSizeGreaterThanOrEqualTo(3).allMatch(ProcessHandle::isAlive);
+
+        try (CliProcess restarted = serveIris()) {
+            String url = awaitIris(restarted);
+
+            assertThat(orphans).noneMatch(ProcessHandle::isAlive);
+            assertThat(restarted.stderr()).contains("left running");
+            CliProcess invoke = CliProcess.run(
+                    List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "6.7,3.0,5.2,2.3"));
+            assertThat(invoke.awaitExit(Duration.ofSeconds(5))).isZero();
+            assertThat(invoke.stdout()).contains("virginica");
+        }
+    }
+
+    @Test
     void invokeReportsTheErrorWithItsCodeAndFailsWithStatusOne() throws Exception {
         try (CliProcess serve = serveIris()) {
             String url = awaitIris(serve);

@@ -10,6 +10,7 @@ import dev.tandem.runtime.builtin.BuiltinRuntime;
 import dev.tandem.runtime.builtin.StageRegistry;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.exec.ExecRuntime;
+import dev.tandem.runtime.exec.ProcessRecords;
 import dev.tandem.runtime.http.HttpRuntime;
 import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
@@ -74,8 +75,13 @@ public final class TandemServer implements AutoCloseable {
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
+        ProcessRecords processes = new ProcessRecords(config.dataDir().resolve("run"));
+        int leftovers = processes.stopLeftovers(config.runtime().stopGracePeriod());
+        if (leftovers > 0) {
+            LOG.warn("Stopped {} container process(es) a previous server left running", leftovers);
+        }
         Runtimes runtimes = new Runtimes(
-                new ExecRuntime(contractClient, config.runtime()),
+                new ExecRuntime(contractClient, config.runtime(), processes),
                 new HttpRuntime(contractClient, config.runtime()),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
         this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));

@@ -42,6 +42,8 @@ final class ExecContainer extends ContainerBase {
     private final ContractTarget target;
     private final ContractStage stage;
     private final Thread supervisor;
+    private final ProcessRecords records;
+    private volatile @Nullable Path record;
     private volatile boolean closed;
     /** Whether the current run of the process answered /ping; only the supervisor touches it. */
     private boolean wasHealthy;
@@ -55,8 +57,10 @@ final class ExecContainer extends ContainerBase {
             PortAllocator allocator,
             ContractClient client,
             HealthProbe probe,
-            RuntimeSettings settings) {
+            RuntimeSettings settings,
+            ProcessRecords records) {
         super(request, LOG_LINES);
+        this.records = records;
         this.program = program;
         this.ports = ports;
         this.allocator = allocator;
@@ -173,6 +177,7 @@ final class ExecContainer extends ContainerBase {
         env.put("SAGEMAKER_SAFE_PORT_RANGE", ports.safeRange());
         env.put("SM_MODEL_DIR", request.modelDir().toString());
         Process started = builder.start();
+        record = records.remember(request.instanceId() + "-" + request.hostname(), started.toHandle());
         pump(started.getInputStream(), "stdout", started);
         pump(started.getErrorStream(), "stderr", started);
         started.getOutputStream().close();
@@ -250,6 +255,10 @@ final class ExecContainer extends ContainerBase {
         }
         stopProcess();
         allocator.release(ports);
+        Path done = record;
+        if (done != null) {
+            records.forget(done);
+        }
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", status.get().restarts()));
         log.event("stopped");
     }

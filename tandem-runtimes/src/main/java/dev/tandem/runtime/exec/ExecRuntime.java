@@ -20,11 +20,17 @@ public final class ExecRuntime implements ContainerRuntime {
     private final ContractClient client;
     private final RuntimeSettings settings;
     private final PortAllocator ports;
+    private final ProcessRecords records;
 
-    public ExecRuntime(ContractClient client, RuntimeSettings settings) {
+    /**
+     * @param records where running processes are recorded, so that a server started after a crash
+     *     stops the ones left behind
+     */
+    public ExecRuntime(ContractClient client, RuntimeSettings settings, ProcessRecords records) {
         this.client = client;
         this.settings = settings;
         this.ports = new PortAllocator(settings.firstPort(), settings.lastPort());
+        this.records = records;
     }
 
     @Override
@@ -35,7 +41,8 @@ public final class ExecRuntime implements ContainerRuntime {
         }
         Path program = program(exec, request.hostname());
         HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-        ExecContainer container = new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings);
+        ExecContainer container =
+                new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings, records);
         container.start();
         return container;
     }
