@@ -85,6 +85,18 @@ final class ServeCommand implements Callable<Integer> {
     List<Path> stagePath = new ArrayList<>();
 
     @Option(
+            names = "--region",
+            defaultValue = "us-east-1",
+            description = "The AWS region named in ARNs (default: ${DEFAULT-VALUE}).")
+    String region;
+
+    @Option(
+            names = "--account-id",
+            defaultValue = "000000000000",
+            description = "The 12-digit AWS account id named in ARNs and messages (default: ${DEFAULT-VALUE}).")
+    String accountId;
+
+    @Option(
             names = "--max-instances",
             defaultValue = "64",
             description = "How many instances all endpoints together may run; past it CreateEndpoint answers"
@@ -134,6 +146,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withStartupTimeout(startupTimeout)
                 .withAccessKeys(keys)
                 .withMaxInstances(maxInstances)
+                .withIdentity(region, accountId)
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace));

@@ -136,6 +136,11 @@ public record ServerConfig(
                 host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, value, maxInstances);
     }
 
+    public ServerConfig withIdentity(String newRegion, String newAccountId) {
+        return new ServerConfig(
+                host, port, dataDir, maxPayloadBytes, startupTimeout, newRegion, newAccountId, runtime, accessKeys, maxInstances);
+    }
+
     public ServerConfig withMaxInstances(int value) {
         return new ServerConfig(
                 host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys, value);
