@@ -138,7 +138,16 @@ public record ServerConfig(
 
     public ServerConfig withIdentity(String newRegion, String newAccountId) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, startupTimeout, newRegion, newAccountId, runtime, accessKeys, maxInstances);
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                newRegion,
+                newAccountId,
+                runtime,
+                accessKeys,
+                maxInstances);
     }
 
     public ServerConfig withMaxInstances(int value) {
