@@ -354,6 +354,66 @@ class ControlPlaneIT {
     }
 
     @Test
+    void instanceCountsChangeInPlaceWithoutLosingARequest() throws Exception {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            SageMakerClient sm = tandem.sageMaker();
+            createModel(sm, "env", Map.of("BEHAVIOUR", "env"));
+            createConfig(sm, "scalable", variant("AllTraffic", "env", 1, 1));
+            sm.createEndpoint(r -> r.endpointName("scalable").endpointConfigName("scalable"));
+            awaitInService(sm, "scalable");
+
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Set<String> ports = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (ExecutorService clients = Executors.newFixedThreadPool(3)) {
+                for (int c = 0; c < 3; c++) {
+                    clients.submit(() -> {
+                        while (running.get()) {
+                            try {
+                                ports.add(invoke(tandem, "scalable", "x").replaceAll(";.*", ""));
+                            } catch (RuntimeException e) {
+                                failures.add(e);
+                            }
+                        }
+                    });
+                }
+                sm.updateEndpointWeightsAndCapacities(r -> r.endpointName("scalable")
+                        .desiredWeightsAndCapacities(DesiredWeightAndCapacity.builder()
+                                .variantName("AllTraffic")
+                                .desiredInstanceCount(3)
+                                .build()));
+                DescribeEndpointResponse up = awaitInService(sm, "scalable");
+                TandemFixture.sleep(Duration.ofMillis(500));
+                sm.updateEndpointWeightsAndCapacities(r -> r.endpointName("scalable")
+                        .desiredWeightsAndCapacities(DesiredWeightAndCapacity.builder()
+                                .variantName("AllTraffic")
+                                .desiredInstanceCount(1)
+                                .build()));
+                DescribeEndpointResponse down = awaitInService(sm, "scalable");
+                TandemFixture.sleep(Duration.ofMillis(300));
+                running.set(false);
+
+                assertThat(up.productionVariants().get(0).currentInstanceCount())
+                        .isEqualTo(3);
+                assertThat(up.productionVariants().get(0).desiredInstanceCount())
+                        .isEqualTo(3);
+                assertThat(down.productionVariants().get(0).currentInstanceCount())
+                        .isEqualTo(1);
+            }
+            assertThat(failures).isEmpty();
+            assertThat(ports).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(tandem.server()
+                            .endpoints()
+                            .find("scalable")
+                            .orElseThrow()
+                            .variants()
+                            .get(0)
+                            .instances())
+                    .hasSize(1);
+        }
+    }
+
+    @Test
     void failingUpdateRollsBackToTheRunningConfiguration() {
         try (TandemFixture tandem = TandemFixture.start(workDir)) {
             SageMakerClient sm = tandem.sageMaker();

@@ -10,6 +10,7 @@ import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StateStore;
 import dev.tandem.server.store.StoredEndpoint;
@@ -217,7 +218,7 @@ public final class ControlPlane implements AutoCloseable {
             throw new ValidationException("Cannot create already existing endpoint \"" + arns.endpoint(name) + "\".");
         }
         Deployment deployment = deploymentOf(endpointConfig(configName));
-        checkInstanceLimit(deployment);
+        checkInstanceLimit(instances(deployment));
         StoredEndpoint endpoint = new StoredEndpoint(
                 name,
                 arns.endpoint(name),
@@ -276,34 +277,128 @@ public final class ControlPlane implements AutoCloseable {
         }
         Deployment next = deploymentOf(endpointConfig(configName));
         // Blue/green runs both fleets for a while: the new one must fit beside the old.
-        checkInstanceLimit(next);
+        checkInstanceLimit(instances(next));
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
         LOG.info("Endpoint {} updating to configuration {}", name, configName);
         inBackground("update-" + name, () -> update(name, configName, next));
     }
 
-    /** UpdateEndpointWeightsAndCapacities for weights: takes effect at once. */
-    public synchronized void updateWeights(String name, Map<String, Double> weights) {
+    /**
+     * UpdateEndpointWeightsAndCapacities: weights take effect at once; a changed instance count
+     * starts (or drains and stops) instances of that variant in the background, the endpoint
+     * Updating meanwhile. New instances take traffic once healthy; if they do not become healthy
+     * the endpoint stays as it was, InService, with the failure as FailureReason.
+     */
+    public synchronized void updateWeightsAndCapacities(
+            String name, Map<String, Double> weights, Map<String, Integer> instanceCounts) {
         StoredEndpoint stored = endpoint(name);
         if (EndpointStatus.valueOf(stored.status()) != EndpointStatus.InService) {
             throw new ValidationException("Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
         }
-        Deployment deployment = Deployment.fromJson(stored.deployment());
         Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
-        for (String variant : weights.keySet()) {
+        Set<String> named = new HashSet<>(weights.keySet());
+        named.addAll(instanceCounts.keySet());
+        for (String variant : named) {
             if (live.variant(variant).isEmpty()) {
                 throw new ValidationException("The variant(s) \"[" + variant
                         + "]\" is/are not present in the endpoint \"" + arns.endpoint(name) + "\".");
             }
         }
+        Deployment deployment = Deployment.fromJson(stored.deployment());
         List<VariantDeployment> updated = new ArrayList<>();
+        int added = 0;
+        Map<String, Integer> changes = new java.util.LinkedHashMap<>();
         for (VariantDeployment variant : deployment.variants()) {
             Double weight = weights.get(variant.variantName());
-            updated.add(weight == null ? variant : variant.withWeight(weight));
+            Integer count = instanceCounts.get(variant.variantName());
+            VariantDeployment next = weight == null ? variant : variant.withWeight(weight);
+            if (count != null && count != variant.instanceCount()) {
+                changes.put(variant.variantName(), count - variant.instanceCount());
+                added += Math.max(0, count - variant.instanceCount());
+                next = next.withInstanceCount(count);
+            }
+            updated.add(next);
+        }
+        if (added > 0) {
+            checkInstanceLimit(added);
         }
         weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
-        store.updateEndpoint(
-                stored.withDeployment(stored.configName(), new Deployment(updated).toJson(), clock.instant()));
+        Deployment next = new Deployment(updated);
+        if (changes.isEmpty()) {
+            store.updateEndpoint(stored.withDeployment(stored.configName(), next.toJson(), clock.instant()));
+            return;
+        }
+        store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
+        inBackground("scale-" + name, () -> scale(name, live, changes, next));
+    }
+
+    private void scale(String name, Endpoint live, Map<String, Integer> changes, Deployment next) {
+        Map<Variant, List<Instance>> started = new java.util.LinkedHashMap<>();
+        for (var change : changes.entrySet()) {
+            Variant variant = live.variant(change.getKey()).orElseThrow();
+            if (change.getValue() > 0) {
+                Duration startup = next.variants().stream()
+                        .filter(v -> v.variantName().equals(variant.name()))
+                        .map(VariantDeployment::startupTimeout)
+                        .findFirst()
+                        .orElse(defaultStartupTimeout);
+                try {
+                    List<Instance> instances = registry.launchInstances(variant, name, change.getValue(), startup);
+                    started.put(variant, instances);
+                    String failure = awaitInstances(variant.name(), instances, startup);
+                    if (failure != null) {
+                        started.values().forEach(registry::discardInstances);
+                        rollBack(name, failure);
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    started.values().forEach(registry::discardInstances);
+                    rollBack(name, String.valueOf(e.getMessage()));
+                    return;
+                }
+            }
+        }
+        started.forEach(registry::addInstances);
+        for (var change : changes.entrySet()) {
+            if (change.getValue() < 0) {
+                registry.removeInstances(
+                        live.variant(change.getKey()).orElseThrow(), -change.getValue(), DRAIN_TIMEOUT);
+            }
+        }
+        synchronized (this) {
+            store.endpoint(name)
+                    .ifPresent(stored -> store.updateEndpoint(
+                            stored.withDeployment(stored.configName(), next.toJson(), clock.instant())
+                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
+        }
+        LOG.info("Endpoint {} scaled: {}", name, changes);
+    }
+
+    /** Waits until every one of {@code instances} is healthy; returns why it cannot be, or null. */
+    private @Nullable String awaitInstances(String variant, List<Instance> instances, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!instances.stream().allMatch(Instance::isHealthy)) {
+            for (Instance instance : instances) {
+                String failure = instance.fatalFailure();
+                if (failure == null) {
+                    failure = instance.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
+                }
+                if (failure != null) {
+                    return "variant " + variant + ": " + failure;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                return "variant " + variant + ": " + instances.get(0).unhealthyContainer()
+                        + " (ContainerStartupHealthCheckTimeoutInSeconds " + timeout.toSeconds() + " s)";
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        return null;
     }
 
     /** Brings back every endpoint the store says was running, as after a restart. */
@@ -432,14 +527,13 @@ public final class ControlPlane implements AutoCloseable {
         });
     }
 
-    private void checkInstanceLimit(Deployment requested) {
+    private void checkInstanceLimit(int delta) {
         int running = 0;
         for (StoredEndpoint endpoint : store.endpoints()) {
             if (EndpointStatus.valueOf(endpoint.status()).runs()) {
                 running += instances(Deployment.fromJson(endpoint.deployment()));
             }
         }
-        int delta = instances(requested);
         if (running + delta > maxInstances) {
             throw new TandemException(
                     ErrorKind.RESOURCE_LIMIT_EXCEEDED,

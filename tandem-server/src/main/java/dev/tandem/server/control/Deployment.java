@@ -36,6 +36,10 @@ record Deployment(List<VariantDeployment> variants) {
         VariantDeployment withWeight(double value) {
             return new VariantDeployment(variantName, model, instanceCount, value, startupTimeout);
         }
+
+        VariantDeployment withInstanceCount(int value) {
+            return new VariantDeployment(variantName, model, value, weight, startupTimeout);
+        }
     }
 
     Deployment {

@@ -252,27 +252,20 @@ final class SageMakerOperations {
     private ObjectNode updateWeights(JsonNode request) {
         String name = text(request, "EndpointName");
         Map<String, Double> weights = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
         for (JsonNode desired : request.path("DesiredWeightsAndCapacities")) {
             String variant = desired.path("VariantName").asText();
-            if (desired.has("DesiredInstanceCount")) {
-                StoredEndpoint stored = control.endpoint(name);
-                int current = Deployment.fromJson(stored.deployment()).variants().stream()
-                        .filter(v -> v.variantName().equals(variant))
-                        .mapToInt(VariantDeployment::instanceCount)
-                        .findFirst()
-                        .orElse(-1);
-                if (current != -1
-                        && current != desired.path("DesiredInstanceCount").asInt()) {
-                    throw new ValidationException("Changing DesiredInstanceCount in place is not supported by this"
-                            + " server yet; create an endpoint configuration with the new InitialInstanceCount and"
-                            + " call UpdateEndpoint.");
-                }
-            }
             if (desired.has("DesiredWeight")) {
                 weights.put(variant, desired.path("DesiredWeight").asDouble());
             }
+            if (desired.has("DesiredInstanceCount")) {
+                counts.put(variant, desired.path("DesiredInstanceCount").asInt());
+            }
+            if (desired.has("ServerlessUpdateConfig")) {
+                throw new ValidationException("ServerlessUpdateConfig is not supported by this server yet.");
+            }
         }
-        control.updateWeights(name, weights);
+        control.updateWeightsAndCapacities(name, weights, counts);
         return object("EndpointArn", control.arns().endpoint(name));
     }
 

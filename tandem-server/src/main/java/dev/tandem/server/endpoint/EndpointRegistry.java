@@ -125,7 +125,48 @@ public final class EndpointRegistry implements AutoCloseable {
     }
 
     private Variant launchVariant(String endpointName, VariantSpec spec) {
-        PipelineDefinition model = spec.model();
+        return new Variant(
+                spec.name(),
+                spec.model(),
+                launchInstances(endpointName, spec.model(), spec.instanceCount(), spec.startupTimeout()),
+                spec.weight());
+    }
+
+    /**
+     * Starts {@code count} more instances of a variant's model; they take no traffic until {@link
+     * #addInstances} adds them.
+     */
+    public List<Instance> launchInstances(Variant variant, String endpointName, int count, Duration startupTimeout) {
+        return launchInstances(endpointName, variant.model(), count, startupTimeout);
+    }
+
+    /** Gives traffic to instances started by {@link #launchInstances(Variant, String, int, Duration)}. */
+    public void addInstances(Variant variant, List<Instance> instances) {
+        variant.addInstances(instances);
+    }
+
+    /** Takes {@code count} instances of a variant out of traffic, drains and stops them. */
+    public void removeInstances(Variant variant, int count, Duration drainTimeout) {
+        List<Instance> removed = variant.removeInstances(count);
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (removed.stream().anyMatch(i -> i.outstanding() > 0) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        removed.forEach(Instance::close);
+    }
+
+    /** Stops instances that never took traffic. */
+    public void discardInstances(List<Instance> instances) {
+        instances.forEach(Instance::close);
+    }
+
+    private List<Instance> launchInstances(
+            String endpointName, PipelineDefinition model, int count, Duration startupTimeout) {
         List<Path> modelDirs = new ArrayList<>();
         for (ContainerDefinition container : model.containers()) {
             modelDirs.add(
@@ -133,14 +174,14 @@ public final class EndpointRegistry implements AutoCloseable {
         }
         List<Instance> instances = new ArrayList<>();
         try {
-            for (int n = 0; n < spec.instanceCount(); n++) {
-                instances.add(launchInstance(endpointName, model, modelDirs, spec.startupTimeout()));
+            for (int n = 0; n < count; n++) {
+                instances.add(launchInstance(endpointName, model, modelDirs, startupTimeout));
             }
         } catch (RuntimeException e) {
             instances.forEach(Instance::close);
             throw e;
         }
-        return new Variant(spec.name(), model, instances, spec.weight());
+        return instances;
     }
 
     private Instance launchInstance(

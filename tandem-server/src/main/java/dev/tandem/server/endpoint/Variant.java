@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 public final class Variant {
     private final String name;
     private final PipelineDefinition model;
-    private final List<Instance> instances;
+    private volatile List<Instance> instances;
     private volatile double weight;
 
     Variant(String name, PipelineDefinition model, List<Instance> instances, double weight) {
@@ -101,6 +101,24 @@ public final class Variant {
 
     int outstanding() {
         return instances.stream().mapToInt(Instance::outstanding).sum();
+    }
+
+    /** Adds started instances to those taking traffic. */
+    synchronized void addInstances(List<Instance> added) {
+        List<Instance> next = new java.util.ArrayList<>(instances);
+        next.addAll(added);
+        instances = List.copyOf(next);
+    }
+
+    /** Takes {@code count} instances out of traffic, the least busy first, and returns them. */
+    synchronized List<Instance> removeInstances(int count) {
+        List<Instance> sorted = new java.util.ArrayList<>(instances);
+        sorted.sort(java.util.Comparator.comparingInt(Instance::outstanding));
+        List<Instance> removed = List.copyOf(sorted.subList(0, count));
+        List<Instance> kept = new java.util.ArrayList<>(instances);
+        kept.removeAll(removed);
+        instances = List.copyOf(kept);
+        return removed;
     }
 
     void close() {
