@@ -10,8 +10,6 @@ import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
-import dev.tandem.server.endpoint.Instance;
-import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StateStore;
 import dev.tandem.server.store.StoredEndpoint;
 import dev.tandem.server.store.StoredEndpointConfig;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A container restarted this often while its endpoint is created fails the creation. */
-    private static final int MAX_RESTARTS_WHILE_CREATING = 3;
-    /** How long a replaced or deleted fleet may finish its requests in flight. */
-    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
 
     private final StateStore store;
     private final EndpointRegistry registry;
@@ -52,7 +45,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Duration defaultStartupTimeout;
     private final int maxInstances;
     private final PipelineParser parser = new PipelineParser();
-    private final List<Thread> lifecycles = new ArrayList<>();
+    private final EndpointLifecycle lifecycle;
 
     /**
      * @param baseDir the folder relative {@code exec:} and {@code file:} paths of API requests are
@@ -73,6 +66,7 @@ public final class ControlPlane implements AutoCloseable {
         this.baseDir = baseDir.toAbsolutePath();
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.maxInstances = maxInstances;
+        this.lifecycle = new EndpointLifecycle(store, registry, clock, this.baseDir, defaultStartupTimeout, this);
     }
 
     public Arns arns() {
@@ -230,7 +224,7 @@ public final class ControlPlane implements AutoCloseable {
                 clock.instant());
         store.insertEndpoint(endpoint);
         LOG.info("Endpoint {} creating from configuration {}", name, configName);
-        inBackground("create-" + name, () -> deploy(name, deployment, EndpointStatus.Creating));
+        lifecycle.create(name, deployment, EndpointStatus.Creating);
         return endpoint;
     }
 
@@ -253,13 +247,7 @@ public final class ControlPlane implements AutoCloseable {
         StoredEndpoint stored = endpoint(name);
         store.updateEndpoint(stored.withStatus(EndpointStatus.Deleting.name(), null, clock.instant()));
         LOG.info("Endpoint {} deleting", name);
-        inBackground("delete-" + name, () -> {
-            registry.remove(name, DRAIN_TIMEOUT);
-            synchronized (this) {
-                store.deleteEndpoint(name);
-            }
-            LOG.info("Endpoint {} deleted", name);
-        });
+        lifecycle.delete(name);
     }
 
     /**
@@ -280,7 +268,7 @@ public final class ControlPlane implements AutoCloseable {
         checkInstanceLimit(instances(next));
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
         LOG.info("Endpoint {} updating to configuration {}", name, configName);
-        inBackground("update-" + name, () -> update(name, configName, next));
+        lifecycle.update(name, configName, next);
     }
 
     /**
@@ -329,76 +317,7 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
-        inBackground("scale-" + name, () -> scale(name, live, changes, next));
-    }
-
-    private void scale(String name, Endpoint live, Map<String, Integer> changes, Deployment next) {
-        Map<Variant, List<Instance>> started = new java.util.LinkedHashMap<>();
-        for (var change : changes.entrySet()) {
-            Variant variant = live.variant(change.getKey()).orElseThrow();
-            if (change.getValue() > 0) {
-                Duration startup = next.variants().stream()
-                        .filter(v -> v.variantName().equals(variant.name()))
-                        .map(VariantDeployment::startupTimeout)
-                        .findFirst()
-                        .orElse(defaultStartupTimeout);
-                try {
-                    List<Instance> instances = registry.launchInstances(variant, name, change.getValue(), startup);
-                    started.put(variant, instances);
-                    String failure = awaitInstances(variant.name(), instances, startup);
-                    if (failure != null) {
-                        started.values().forEach(registry::discardInstances);
-                        rollBack(name, failure);
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    started.values().forEach(registry::discardInstances);
-                    rollBack(name, String.valueOf(e.getMessage()));
-                    return;
-                }
-            }
-        }
-        started.forEach(registry::addInstances);
-        for (var change : changes.entrySet()) {
-            if (change.getValue() < 0) {
-                registry.removeInstances(
-                        live.variant(change.getKey()).orElseThrow(), -change.getValue(), DRAIN_TIMEOUT);
-            }
-        }
-        synchronized (this) {
-            store.endpoint(name)
-                    .ifPresent(stored -> store.updateEndpoint(
-                            stored.withDeployment(stored.configName(), next.toJson(), clock.instant())
-                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
-        }
-        LOG.info("Endpoint {} scaled: {}", name, changes);
-    }
-
-    /** Waits until every one of {@code instances} is healthy; returns why it cannot be, or null. */
-    private @Nullable String awaitInstances(String variant, List<Instance> instances, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!instances.stream().allMatch(Instance::isHealthy)) {
-            for (Instance instance : instances) {
-                String failure = instance.fatalFailure();
-                if (failure == null) {
-                    failure = instance.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
-                }
-                if (failure != null) {
-                    return "variant " + variant + ": " + failure;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                return "variant " + variant + ": " + instances.get(0).unhealthyContainer()
-                        + " (ContainerStartupHealthCheckTimeoutInSeconds " + timeout.toSeconds() + " s)";
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
-        return null;
+        lifecycle.scale(name, live, changes, next);
     }
 
     /** Brings back every endpoint the store says was running, as after a restart. */
@@ -411,120 +330,9 @@ public final class ControlPlane implements AutoCloseable {
                 store.updateEndpoint(stored.withStatus(EndpointStatus.SystemUpdating.name(), null, clock.instant()));
                 LOG.info("Endpoint {} restoring", stored.name());
                 Deployment deployment = Deployment.fromJson(stored.deployment());
-                inBackground(
-                        "restore-" + stored.name(),
-                        () -> deploy(stored.name(), deployment, EndpointStatus.SystemUpdating));
+                lifecycle.create(stored.name(), deployment, EndpointStatus.SystemUpdating);
             }
         }
-    }
-
-    // --- Lifecycle --------------------------------------------------------------------------------
-
-    private void deploy(String name, Deployment deployment, EndpointStatus starting) {
-        Endpoint endpoint;
-        try {
-            endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
-        } catch (RuntimeException e) {
-            fail(name, e.getMessage());
-            return;
-        }
-        String failure = awaitHealthy(endpoint.variants(), deployment);
-        if (failure != null) {
-            registry.remove(name, Duration.ZERO);
-            fail(name, failure);
-            return;
-        }
-        setStatus(name, EndpointStatus.InService, null);
-        LOG.info("Endpoint {} is InService ({} after {})", name, starting, "start");
-    }
-
-    private void update(String name, String configName, Deployment next) {
-        Endpoint endpoint = registry.find(name).orElse(null);
-        if (endpoint == null) {
-            setStatus(name, EndpointStatus.Failed, "the endpoint was not running when the update began");
-            return;
-        }
-        List<Variant> fleet;
-        try {
-            fleet = registry.launch(name, next.toSpecs(parser, baseDir));
-        } catch (RuntimeException e) {
-            rollBack(name, String.valueOf(e.getMessage()));
-            return;
-        }
-        String failure = awaitHealthy(fleet, next);
-        if (failure != null) {
-            registry.discard(fleet, Duration.ZERO);
-            rollBack(name, failure);
-            return;
-        }
-        List<Variant> old = registry.switchTo(endpoint, fleet);
-        synchronized (this) {
-            store.endpoint(name)
-                    .ifPresent(stored ->
-                            store.updateEndpoint(stored.withDeployment(configName, next.toJson(), clock.instant())
-                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
-        }
-        LOG.info("Endpoint {} updated to configuration {}; old instances draining", name, configName);
-        registry.discard(old, DRAIN_TIMEOUT);
-    }
-
-    private void rollBack(String name, String failure) {
-        LOG.warn("Endpoint {} update failed, staying on its current configuration: {}", name, failure);
-        setStatus(name, EndpointStatus.InService, "Update failed: " + failure);
-    }
-
-    /**
-     * Waits until every instance of {@code fleet} is healthy; returns why it cannot be, or null.
-     */
-    private @Nullable String awaitHealthy(List<Variant> fleet, Deployment deployment) {
-        Duration longest = deployment.variants().stream()
-                .map(VariantDeployment::startupTimeout)
-                .max(Duration::compareTo)
-                .orElse(defaultStartupTimeout);
-        long deadline = System.nanoTime() + longest.toNanos();
-        while (true) {
-            if (fleet.stream().allMatch(Variant::allHealthy)) {
-                return null;
-            }
-            for (Variant variant : fleet) {
-                String fatal = variant.fatalFailure();
-                if (fatal != null) {
-                    return fatal;
-                }
-                String crashing = variant.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
-                if (crashing != null) {
-                    return crashing;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                String why = fleet.stream()
-                        .filter(v -> !v.allHealthy())
-                        .map(v -> "variant " + v.name() + ": " + v.unhealthyContainer())
-                        .findFirst()
-                        .orElse("not healthy");
-                return why + " (ContainerStartupHealthCheckTimeoutInSeconds " + longest.toSeconds() + " s)";
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
-    }
-
-    private void fail(String name, @Nullable String reason) {
-        String text = reason == null ? "failed" : reason.length() > 1024 ? reason.substring(0, 1024) : reason;
-        LOG.error("Endpoint {} failed: {}", name, text);
-        setStatus(name, EndpointStatus.Failed, text);
-    }
-
-    private synchronized void setStatus(String name, EndpointStatus status, @Nullable String reason) {
-        store.endpoint(name).ifPresent(stored -> {
-            if (!stored.status().equals(EndpointStatus.Deleting.name())) {
-                store.updateEndpoint(stored.withStatus(status.name(), reason, clock.instant()));
-            }
-        });
     }
 
     private void checkInstanceLimit(int delta) {
@@ -569,21 +377,6 @@ public final class ControlPlane implements AutoCloseable {
         return new Deployment(variants);
     }
 
-    private void inBackground(String name, Runnable task) {
-        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.error("{} failed", name, e);
-            }
-        });
-        synchronized (lifecycles) {
-            lifecycles.removeIf(t -> !t.isAlive());
-            lifecycles.add(thread);
-        }
-        thread.start();
-    }
-
     /** Makes a model's exec: and file: paths absolute against {@code base}. */
     private static ObjectNode absolutePaths(ObjectNode model, Path base) {
         List<JsonNode> containers = new ArrayList<>();
@@ -618,15 +411,9 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /** Waits for background work (creation, updates, deletion) to end; for shutdown. */
+    /** Stops background work (creation, updates, deletion); for shutdown. */
     @Override
     public void close() {
-        List<Thread> running;
-        synchronized (lifecycles) {
-            running = new ArrayList<>(lifecycles);
-        }
-        for (Thread thread : running) {
-            thread.interrupt();
-        }
+        lifecycle.close();
     }
 }

@@ -1,0 +1,288 @@
+package dev.tandem.server.control;
+
+import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.control.Deployment.VariantDeployment;
+import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.endpoint.Variant;
+import dev.tandem.server.store.StateStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens to endpoints in the background once the control plane has accepted an operation:
+ * starting a fleet and waiting for it to be healthy (Creating → InService or Failed), blue/green
+ * updates and rollbacks, scaling a variant, draining and deleting. Each step writes the endpoint's
+ * new status to the store under the control plane's lock.
+ */
+final class EndpointLifecycle implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointLifecycle.class);
+    /** A container restarted this often while its endpoint is created fails the creation. */
+    private static final int MAX_RESTARTS_WHILE_CREATING = 3;
+    /** How long a replaced or deleted fleet may finish its requests in flight. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final StateStore store;
+    private final EndpointRegistry registry;
+    private final Clock clock;
+    private final Path baseDir;
+    private final Duration defaultStartupTimeout;
+    private final Object stateLock;
+    private final PipelineParser parser = new PipelineParser();
+    private final List<Thread> running = new ArrayList<>();
+
+    /** @param stateLock the lock under which the control plane reads and writes endpoint rows */
+    EndpointLifecycle(
+            StateStore store,
+            EndpointRegistry registry,
+            Clock clock,
+            Path baseDir,
+            Duration defaultStartupTimeout,
+            Object stateLock) {
+        this.store = store;
+        this.registry = registry;
+        this.clock = clock;
+        this.baseDir = baseDir;
+        this.defaultStartupTimeout = defaultStartupTimeout;
+        this.stateLock = stateLock;
+    }
+
+    /** Starts {@code deployment} as endpoint {@code name}; InService once healthy, else Failed. */
+    void create(String name, Deployment deployment, EndpointStatus starting) {
+        inBackground(
+                starting.name().toLowerCase(java.util.Locale.ROOT) + "-" + name,
+                () -> deploy(name, deployment, starting));
+    }
+
+    /** Takes endpoint {@code name} out of service, drains it, stops it and forgets it. */
+    void delete(String name) {
+        inBackground("delete-" + name, () -> {
+            registry.remove(name, DRAIN_TIMEOUT);
+            synchronized (stateLock) {
+                store.deleteEndpoint(name);
+            }
+            LOG.info("Endpoint {} deleted", name);
+        });
+    }
+
+    /** Moves endpoint {@code name} to {@code next} blue/green, or rolls back. */
+    void update(String name, String configName, Deployment next) {
+        inBackground("update-" + name, () -> blueGreen(name, configName, next));
+    }
+
+    /** Adds or removes instances of the variants named in {@code changes}, or rolls back. */
+    void scale(String name, Endpoint live, Map<String, Integer> changes, Deployment next) {
+        inBackground("scale-" + name, () -> resize(name, live, changes, next));
+    }
+
+    private void deploy(String name, Deployment deployment, EndpointStatus starting) {
+        Endpoint endpoint;
+        try {
+            endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
+        } catch (RuntimeException e) {
+            fail(name, e.getMessage());
+            return;
+        }
+        String failure = awaitHealthy(endpoint.variants(), deployment);
+        if (failure != null) {
+            registry.remove(name, Duration.ZERO);
+            fail(name, failure);
+            return;
+        }
+        setStatus(name, EndpointStatus.InService, null);
+        LOG.info("Endpoint {} is InService (was {})", name, starting);
+    }
+
+    private void blueGreen(String name, String configName, Deployment next) {
+        Endpoint endpoint = registry.find(name).orElse(null);
+        if (endpoint == null) {
+            setStatus(name, EndpointStatus.Failed, "the endpoint was not running when the update began");
+            return;
+        }
+        List<Variant> fleet;
+        try {
+            fleet = registry.launch(name, next.toSpecs(parser, baseDir));
+        } catch (RuntimeException e) {
+            rollBack(name, String.valueOf(e.getMessage()));
+            return;
+        }
+        String failure = awaitHealthy(fleet, next);
+        if (failure != null) {
+            registry.discard(fleet, Duration.ZERO);
+            rollBack(name, failure);
+            return;
+        }
+        List<Variant> old = registry.switchTo(endpoint, fleet);
+        synchronized (stateLock) {
+            store.endpoint(name)
+                    .ifPresent(stored ->
+                            store.updateEndpoint(stored.withDeployment(configName, next.toJson(), clock.instant())
+                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
+        }
+        LOG.info("Endpoint {} updated to configuration {}; old instances draining", name, configName);
+        registry.discard(old, DRAIN_TIMEOUT);
+    }
+
+    private void rollBack(String name, String failure) {
+        LOG.warn("Endpoint {} update failed, staying on its current configuration: {}", name, failure);
+        setStatus(name, EndpointStatus.InService, "Update failed: " + failure);
+    }
+
+    /**
+     * Waits until every instance of {@code fleet} is healthy; returns why it cannot be, or null.
+     */
+    private @Nullable String awaitHealthy(List<Variant> fleet, Deployment deployment) {
+        Duration longest = deployment.variants().stream()
+                .map(VariantDeployment::startupTimeout)
+                .max(Duration::compareTo)
+                .orElse(defaultStartupTimeout);
+        long deadline = System.nanoTime() + longest.toNanos();
+        while (true) {
+            if (fleet.stream().allMatch(Variant::allHealthy)) {
+                return null;
+            }
+            for (Variant variant : fleet) {
+                String fatal = variant.fatalFailure();
+                if (fatal != null) {
+                    return fatal;
+                }
+                String crashing = variant.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
+                if (crashing != null) {
+                    return crashing;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                String why = fleet.stream()
+                        .filter(v -> !v.allHealthy())
+                        .map(v -> "variant " + v.name() + ": " + v.unhealthyContainer())
+                        .findFirst()
+                        .orElse("not healthy");
+                return why + " (ContainerStartupHealthCheckTimeoutInSeconds " + longest.toSeconds() + " s)";
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+    }
+
+    private void fail(String name, @Nullable String reason) {
+        String text = reason == null ? "failed" : reason.length() > 1024 ? reason.substring(0, 1024) : reason;
+        LOG.error("Endpoint {} failed: {}", name, text);
+        setStatus(name, EndpointStatus.Failed, text);
+    }
+
+    private void setStatus(String name, EndpointStatus status, @Nullable String reason) {
+        synchronized (stateLock) {
+            store.endpoint(name).ifPresent(stored -> {
+                if (!stored.status().equals(EndpointStatus.Deleting.name())) {
+                    store.updateEndpoint(stored.withStatus(status.name(), reason, clock.instant()));
+                }
+            });
+        }
+    }
+
+    private void resize(String name, Endpoint live, Map<String, Integer> changes, Deployment next) {
+        Map<Variant, List<Instance>> started = new java.util.LinkedHashMap<>();
+        for (var change : changes.entrySet()) {
+            Variant variant = live.variant(change.getKey()).orElseThrow();
+            if (change.getValue() > 0) {
+                Duration startup = next.variants().stream()
+                        .filter(v -> v.variantName().equals(variant.name()))
+                        .map(VariantDeployment::startupTimeout)
+                        .findFirst()
+                        .orElse(defaultStartupTimeout);
+                try {
+                    List<Instance> instances = registry.launchInstances(variant, name, change.getValue(), startup);
+                    started.put(variant, instances);
+                    String failure = awaitInstances(variant.name(), instances, startup);
+                    if (failure != null) {
+                        started.values().forEach(registry::discardInstances);
+                        rollBack(name, failure);
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    started.values().forEach(registry::discardInstances);
+                    rollBack(name, String.valueOf(e.getMessage()));
+                    return;
+                }
+            }
+        }
+        started.forEach(registry::addInstances);
+        for (var change : changes.entrySet()) {
+            if (change.getValue() < 0) {
+                registry.removeInstances(
+                        live.variant(change.getKey()).orElseThrow(), -change.getValue(), DRAIN_TIMEOUT);
+            }
+        }
+        synchronized (stateLock) {
+            store.endpoint(name)
+                    .ifPresent(stored -> store.updateEndpoint(
+                            stored.withDeployment(stored.configName(), next.toJson(), clock.instant())
+                                    .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
+        }
+        LOG.info("Endpoint {} scaled: {}", name, changes);
+    }
+
+    /** Waits until every one of {@code instances} is healthy; returns why it cannot be, or null. */
+    private @Nullable String awaitInstances(String variant, List<Instance> instances, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!instances.stream().allMatch(Instance::isHealthy)) {
+            for (Instance instance : instances) {
+                String failure = instance.fatalFailure();
+                if (failure == null) {
+                    failure = instance.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
+                }
+                if (failure != null) {
+                    return "variant " + variant + ": " + failure;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                return "variant " + variant + ": " + instances.get(0).unhealthyContainer()
+                        + " (ContainerStartupHealthCheckTimeoutInSeconds " + timeout.toSeconds() + " s)";
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        return null;
+    }
+
+    private void inBackground(String name, Runnable task) {
+        Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("{} failed", name, e);
+            }
+        });
+        synchronized (running) {
+            running.removeIf(t -> !t.isAlive());
+            running.add(thread);
+        }
+        thread.start();
+    }
+
+    /** Interrupts background work still running; for shutdown. */
+    @Override
+    public void close() {
+        List<Thread> threads;
+        synchronized (running) {
+            threads = new ArrayList<>(running);
+        }
+        threads.forEach(Thread::interrupt);
+    }
+}
