@@ -24,6 +24,7 @@ import dev.tandem.server.control.ServiceModel;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.RequestRouter;
+import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.store.H2StateStore;
 import dev.tandem.server.store.StateStore;
 import io.vertx.core.Handler;
@@ -99,15 +100,19 @@ public final class TandemServer implements AutoCloseable {
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
+        InvocationMetrics metrics = new InvocationMetrics(endpoints, () -> controlPlane.endpoints().stream()
+                .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
+                .toList());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),
                 errors,
                 config.maxPayloadBytes(),
                 config.accountId(),
-                authenticator);
+                authenticator,
+                metrics);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-                .requestHandler(routing.apply(new RequestRouter(invocations, controlPlaneApi, errors)));
+                .requestHandler(routing.apply(new RequestRouter(invocations, controlPlaneApi, errors, metrics)));
     }
 
     /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */

@@ -12,6 +12,7 @@ import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.http.BodyReader;
+import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -41,6 +42,7 @@ public final class InvocationsApi {
     private final long maxPayloadBytes;
     private final String accountId;
     private final Authenticator authenticator;
+    private final InvocationMetrics metrics;
 
     public InvocationsApi(
             EndpointRegistry endpoints,
@@ -48,13 +50,15 @@ public final class InvocationsApi {
             ErrorResponses errors,
             long maxPayloadBytes,
             String accountId,
-            Authenticator authenticator) {
+            Authenticator authenticator,
+            InvocationMetrics metrics) {
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
         this.maxPayloadBytes = maxPayloadBytes;
         this.accountId = accountId;
         this.authenticator = authenticator;
+        this.metrics = metrics;
     }
 
     public void handle(HttpServerRequest request, String endpointName) {
@@ -92,15 +96,33 @@ public final class InvocationsApi {
             errors.write(response, requestId, e, null);
             return;
         }
+        String variantName = lease.variant().name();
         engine.invoke(lease.variant().model().mode(), lease.instance().stages(), stageRequest, target)
                 .whenComplete((result, error) -> {
                     lease.release();
                     if (error == null) {
+                        metrics.success(endpointName, variantName, result, System.nanoTime() - start);
                         respond(response, lease.variant(), result, requestId, start);
                     } else {
+                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), unwrap(error));
                         errors.write(response, requestId, error, logStream(endpoint, lease, error));
                     }
                 });
+    }
+
+    /** The containers the request went to, in order: all of a serial pipeline, or the target. */
+    private static java.util.List<String> ranInOrder(Endpoint.Lease lease, @Nullable String target) {
+        return target != null
+                ? java.util.List.of(target)
+                : lease.variant().model().containers().stream()
+                        .map(dev.tandem.core.model.ContainerDefinition::hostname)
+                        .toList();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error;
     }
 
     private static @Nullable String logStream(Endpoint endpoint, Endpoint.Lease lease, Throwable error) {

@@ -6,6 +6,7 @@ import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.control.ControlPlaneApi;
+import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -22,11 +23,17 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private final InvocationsApi invocations;
     private final ControlPlaneApi controlPlane;
     private final ErrorResponses errors;
+    private final InvocationMetrics metrics;
 
-    public RequestRouter(InvocationsApi invocations, ControlPlaneApi controlPlane, ErrorResponses errors) {
+    public RequestRouter(
+            InvocationsApi invocations,
+            ControlPlaneApi controlPlane,
+            ErrorResponses errors,
+            InvocationMetrics metrics) {
         this.invocations = invocations;
         this.controlPlane = controlPlane;
         this.errors = errors;
+        this.metrics = metrics;
     }
 
     @Override
@@ -42,6 +49,12 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         }
         if (path.equals("/") && method.equals(HttpMethod.POST) && ControlPlaneApi.accepts(request)) {
             controlPlane.handle(request);
+            return;
+        }
+        if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
+            // Gauges read the endpoints and the state store: off the event loop.
+            request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            Thread.ofVirtual().start(() -> request.response().end(metrics.scrape()));
             return;
         }
         if (path.equals("/ping") && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD))) {

@@ -1,0 +1,225 @@
+package dev.tandem.server.metrics;
+
+import dev.tandem.core.engine.InvocationResult;
+import dev.tandem.core.engine.StageTiming;
+import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.TandemException;
+import dev.tandem.core.runtime.ContainerStatus;
+import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.endpoint.Variant;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Tandem's metrics in Prometheus text format, served at {@code GET /metrics}.
+ *
+ * <p>Per endpoint and variant, SageMaker's endpoint metrics: {@code sagemaker_invocations_total},
+ * {@code sagemaker_invocation_4xx_errors_total}, {@code sagemaker_invocation_5xx_errors_total},
+ * {@code sagemaker_model_latency_seconds} (time inside containers) and {@code
+ * sagemaker_overhead_latency_seconds} (the time Tandem adds). Per container: {@code
+ * tandem_container_invocations_total}, {@code tandem_container_errors_total} (by status), {@code
+ * tandem_container_latency_seconds}, {@code tandem_container_restarts} and {@code
+ * tandem_container_healthy}. Per variant {@code tandem_variant_instances} and {@code
+ * tandem_variant_healthy_instances}; per endpoint {@code tandem_endpoint_status} (1 for its
+ * current status). As in SageMaker, a container's 4xx or 5xx counts as the invocation's.
+ */
+public final class InvocationMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ConcurrentMap<List<String>, VariantMeters> variants = new ConcurrentHashMap<>();
+    private final ConcurrentMap<List<String>, ContainerMeters> containers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<List<String>, Counter> containerErrors = new ConcurrentHashMap<>();
+    private final MultiGauge instances = MultiGauge.builder("tandem.variant.instances")
+            .description("Instances of a variant")
+            .register(registry);
+    private final MultiGauge healthyInstances = MultiGauge.builder("tandem.variant.healthy.instances")
+            .description("Instances of a variant whose every container is healthy")
+            .register(registry);
+    private final MultiGauge restarts = MultiGauge.builder("tandem.container.restarts")
+            .description("Times a container has been restarted since its instance started")
+            .register(registry);
+    private final MultiGauge healthy = MultiGauge.builder("tandem.container.healthy")
+            .description("1 when a container answers /ping, else 0")
+            .register(registry);
+    private final MultiGauge endpointStatus = MultiGauge.builder("tandem.endpoint.status")
+            .description("1 for an endpoint's current status")
+            .register(registry);
+    private final EndpointRegistry endpoints;
+    private final Supplier<List<EndpointState>> statuses;
+
+    /** An endpoint's name and status, as the control plane stores them. */
+    public record EndpointState(String name, String status) {}
+
+    public InvocationMetrics(EndpointRegistry endpoints, Supplier<List<EndpointState>> statuses) {
+        this.endpoints = endpoints;
+        this.statuses = statuses;
+    }
+
+    private record VariantMeters(
+            Counter invocations, Counter clientErrors, Counter serverErrors, Timer modelLatency, Timer overhead) {}
+
+    private record ContainerMeters(Counter invocations, Timer latency) {}
+
+    /** Records an invocation that succeeded. */
+    public void success(String endpoint, String variant, InvocationResult result, long totalNanos) {
+        VariantMeters meters = variant(endpoint, variant);
+        meters.invocations().increment();
+        long model = 0;
+        for (StageTiming timing : result.timings()) {
+            model += timing.nanos();
+            ContainerMeters container = container(endpoint, variant, timing.hostname());
+            container.invocations().increment();
+            container.latency().record(timing.nanos(), TimeUnit.NANOSECONDS);
+        }
+        meters.modelLatency().record(model, TimeUnit.NANOSECONDS);
+        meters.overhead().record(Math.max(0, totalNanos - model), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Records an invocation that failed on the variant that served it. In a serial pipeline the
+     * containers before the failing one ran, and count as invoked.
+     */
+    public void failure(String endpoint, @Nullable String variant, List<String> containersInOrder, Throwable error) {
+        int status = status(error);
+        if (variant == null) {
+            return;
+        }
+        VariantMeters meters = variant(endpoint, variant);
+        meters.invocations().increment();
+        (status < 500 ? meters.clientErrors() : meters.serverErrors()).increment();
+        if (error instanceof ModelErrorException model) {
+            for (String earlier : containersInOrder) {
+                container(endpoint, variant, earlier).invocations().increment();
+                if (earlier.equals(model.container())) {
+                    break;
+                }
+            }
+            String code = model.originalStatusCode() == null ? "timeout" : Integer.toString(model.originalStatusCode());
+            containerErrors
+                    .computeIfAbsent(List.of(endpoint, variant, model.container(), code), key -> Counter.builder(
+                                    "tandem.container.errors")
+                            .description("Container invocations that failed, by the status the container answered")
+                            .tags(
+                                    "endpoint",
+                                    endpoint,
+                                    "variant",
+                                    variant,
+                                    "container",
+                                    model.container(),
+                                    "status",
+                                    code)
+                            .register(registry))
+                    .increment();
+        }
+    }
+
+    /** The HTTP status class an error counts in: a container's own for a ModelError, as SageMaker counts. */
+    private static int status(Throwable error) {
+        if (error instanceof ModelErrorException model) {
+            Integer original = model.originalStatusCode();
+            return original != null && original >= 400 ? original : 500;
+        }
+        if (error instanceof TandemException known) {
+            return known.kind() == ErrorKind.INTERNAL_FAILURE
+                    ? 500
+                    : known.kind().httpStatus();
+        }
+        return 500;
+    }
+
+    /** The Prometheus text exposition of every metric, gauges read now. */
+    public String scrape() {
+        List<MultiGauge.Row<?>> instanceRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> healthyRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> restartRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> healthRows = new ArrayList<>();
+        for (Endpoint endpoint : endpoints.all()) {
+            for (Variant variant : endpoint.variants()) {
+                Tags tags = Tags.of("endpoint", endpoint.name(), "variant", variant.name());
+                instanceRows.add(MultiGauge.Row.of(tags, variant.instances().size()));
+                healthyRows.add(MultiGauge.Row.of(
+                        tags,
+                        variant.instances().stream().filter(Instance::isHealthy).count()));
+                for (Instance instance : variant.instances()) {
+                    for (RunningContainer container : instance.containers()) {
+                        ContainerStatus status = container.status();
+                        Tags containerTags = tags.and("instance", instance.id(), "container", container.hostname());
+                        restartRows.add(MultiGauge.Row.of(containerTags, status.restarts()));
+                        healthRows.add(MultiGauge.Row.of(containerTags, status.isHealthy() ? 1 : 0));
+                    }
+                }
+            }
+        }
+        instances.register(instanceRows, true);
+        healthyInstances.register(healthyRows, true);
+        restarts.register(restartRows, true);
+        healthy.register(healthRows, true);
+        List<MultiGauge.Row<?>> statusRows = new ArrayList<>();
+        for (EndpointState state : statuses.get()) {
+            statusRows.add(MultiGauge.Row.of(Tags.of("endpoint", state.name(), "status", state.status()), 1));
+        }
+        endpointStatus.register(statusRows, true);
+        return registry.scrape();
+    }
+
+    private VariantMeters variant(String endpoint, String variant) {
+        return variants.computeIfAbsent(List.of(endpoint, variant), key -> {
+            Tags tags = Tags.of("endpoint", endpoint, "variant", variant);
+            return new VariantMeters(
+                    Counter.builder("sagemaker.invocations")
+                            .description("InvokeEndpoint requests sent to the variant (SageMaker's Invocations)")
+                            .tags(tags)
+                            .register(registry),
+                    Counter.builder("sagemaker.invocation.4xx.errors")
+                            .description("Invocations that ended in a 4xx (SageMaker's Invocation4XXErrors)")
+                            .tags(tags)
+                            .register(registry),
+                    Counter.builder("sagemaker.invocation.5xx.errors")
+                            .description("Invocations that ended in a 5xx (SageMaker's Invocation5XXErrors)")
+                            .tags(tags)
+                            .register(registry),
+                    latency("sagemaker.model.latency", "Time inside the containers (SageMaker's ModelLatency)", tags),
+                    latency("sagemaker.overhead.latency", "Time Tandem added (SageMaker's OverheadLatency)", tags));
+        });
+    }
+
+    private ContainerMeters container(String endpoint, String variant, String container) {
+        return containers.computeIfAbsent(List.of(endpoint, variant, container), key -> {
+            Tags tags = Tags.of("endpoint", endpoint, "variant", variant, "container", container);
+            return new ContainerMeters(
+                    Counter.builder("tandem.container.invocations")
+                            .description("Invocations of one container")
+                            .tags(tags)
+                            .register(registry),
+                    latency(
+                            "tandem.container.latency",
+                            "Time one container took (SageMaker's ContainerLatency)",
+                            tags));
+        });
+    }
+
+    private Timer latency(String name, String description, Tags tags) {
+        return Timer.builder(name)
+                .description(description)
+                .tags(tags)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
+    }
+}
