@@ -60,6 +60,7 @@ public final class PipelineOverheadBenchmark {
         Path dataDir = Files.createTempDirectory("tandem-bench");
         Vertx clientVertx = Vertx.vertx();
         TandemServer tandem = null;
+        TandemServer bare = null;
         try {
             for (int i = 0; i < CONTAINERS; i++) {
                 int port = freePort();
@@ -92,6 +93,20 @@ public final class PipelineOverheadBenchmark {
             {"ContainerHostname": "s2", "Image": "builtin:identity"},
             {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
           """);
+            // The same in-process pipeline on a server that records no metrics: their price.
+            bare = TandemServer.start(ServerConfig.defaults()
+                    .withPort(0)
+                    .withDataDir(Files.createTempDirectory("tandem-bench"))
+                    .withMetrics(false));
+            deploy(
+                    bare,
+                    dataDir,
+                    """
+          {"ModelName": "identity", "Containers": [
+            {"ContainerHostname": "s1", "Image": "builtin:identity"},
+            {"ContainerHostname": "s2", "Image": "builtin:identity"},
+            {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
+          """);
 
             HttpClientAgent client = clientVertx.createHttpClient(
                     ContractClient.clientOptions(), new PoolOptions().setHttp1MaxSize(inFlight * CONTAINERS));
@@ -102,9 +117,12 @@ public final class PipelineOverheadBenchmark {
             Supplier<Future<?>> plainRoute = () -> post(client, tandemPort, "/echo", Buffer.buffer(payload));
             Supplier<Future<?>> inProcess =
                     () -> post(client, tandemPort, "/endpoints/identity/invocations", Buffer.buffer(payload));
+            int barePort = bare.port();
+            Supplier<Future<?>> noMetrics =
+                    () -> post(client, barePort, "/endpoints/identity/invocations", Buffer.buffer(payload));
 
             System.out.printf(Locale.ROOT, "warming up (%d s per scenario) ...%n", Math.max(3, seconds / 2));
-            for (Supplier<Future<?>> scenario : List.of(direct, viaTandem, plainRoute, inProcess)) {
+            for (Supplier<Future<?>> scenario : List.of(direct, viaTandem, plainRoute, inProcess, noMetrics)) {
                 LoadGenerator.closedLoop(scenario, inFlight, Duration.ofSeconds(Math.max(3, seconds / 2)));
             }
 
@@ -116,6 +134,8 @@ public final class PipelineOverheadBenchmark {
             LoadGenerator.Throughput tandemRate = LoadGenerator.closedLoop(viaTandem, inFlight, measure);
             LoadGenerator.Throughput plainRate = LoadGenerator.closedLoop(plainRoute, inFlight, measure);
             LoadGenerator.Throughput inProcessRate = LoadGenerator.closedLoop(inProcess, inFlight, measure);
+            LoadGenerator.Latency noMetricsLatency = LoadGenerator.openLoop(noMetrics, rate, measure);
+            LoadGenerator.Throughput noMetricsRate = LoadGenerator.closedLoop(noMetrics, inFlight, measure);
 
             System.out.printf(
                     Locale.ROOT,
@@ -132,6 +152,7 @@ public final class PipelineOverheadBenchmark {
             row("(b) client -> Tandem -> 3 containers", tandemLatency, tandemRate);
             row("(c0) plain echo route, same server", plainLatency, plainRate);
             row("(c) Tandem, 3 in-process identity stages", inProcessLatency, inProcessRate);
+            row("(c-) the same with metrics off", noMetricsLatency, noMetricsRate);
             System.out.printf(
                     Locale.ROOT,
                     "%nratios (b)/(a): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: p50 within 1.4x)%n",
@@ -144,9 +165,18 @@ public final class PipelineOverheadBenchmark {
                     inProcessLatency.p50() / plainLatency.p50(),
                     inProcessLatency.p99() / plainLatency.p99(),
                     inProcessRate.perSecond() / plainRate.perSecond());
+            System.out.printf(
+                    Locale.ROOT,
+                    "metrics on (c) / off (c-): p50 %.2fx, p99 %.2fx, throughput %.2fx%n",
+                    inProcessLatency.p50() / noMetricsLatency.p50(),
+                    inProcessLatency.p99() / noMetricsLatency.p99(),
+                    inProcessRate.perSecond() / noMetricsRate.perSecond());
         } finally {
             if (tandem != null) {
                 tandem.close();
+            }
+            if (bare != null) {
+                bare.close();
             }
             clientVertx.close().toCompletionStage().toCompletableFuture().get();
             containers.forEach(Process::destroy);

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param runtime how containers are run, timed and restarted
  * @param maxInstances how many instances all endpoints together may run (64): this machine's
  *     "account limit", past which CreateEndpoint and UpdateEndpoint answer ResourceLimitExceeded
+ * @param metrics whether invocations are counted and timed for {@code GET /metrics} (on)
  * @param accessKeys secret access keys by access key id; when any is given, every request must
  *     carry a valid AWS Signature V4 by one of them (none: authentication is off)
  */
@@ -36,7 +37,8 @@ public record ServerConfig(
         String accountId,
         RuntimeSettings runtime,
         Map<String, String> accessKeys,
-        int maxInstances) {
+        int maxInstances,
+        boolean metrics) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -76,7 +78,8 @@ public record ServerConfig(
                 "000000000000",
                 RuntimeSettings.defaults(),
                 Map.of(),
-                64);
+                64,
+                true);
     }
 
     public ServerConfig withHost(String value) {
@@ -90,7 +93,8 @@ public record ServerConfig(
                 accountId,
                 runtime,
                 accessKeys,
-                maxInstances);
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withPort(int value) {
@@ -104,7 +108,8 @@ public record ServerConfig(
                 accountId,
                 runtime,
                 accessKeys,
-                maxInstances);
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withDataDir(Path value) {
@@ -118,22 +123,53 @@ public record ServerConfig(
                 accountId,
                 runtime,
                 accessKeys,
-                maxInstances);
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withMaxPayloadBytes(long value) {
         return new ServerConfig(
-                host, port, dataDir, value, startupTimeout, region, accountId, runtime, accessKeys, maxInstances);
+                host,
+                port,
+                dataDir,
+                value,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withStartupTimeout(Duration value) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, value, region, accountId, runtime, accessKeys, maxInstances);
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                value,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withAccessKeys(Map<String, String> value) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, value, maxInstances);
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                value,
+                maxInstances,
+                metrics);
     }
 
     public ServerConfig withIdentity(String newRegion, String newAccountId) {
@@ -147,12 +183,38 @@ public record ServerConfig(
                 newAccountId,
                 runtime,
                 accessKeys,
-                maxInstances);
+                maxInstances,
+                metrics);
+    }
+
+    public ServerConfig withMetrics(boolean value) {
+        return new ServerConfig(
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                maxInstances,
+                value);
     }
 
     public ServerConfig withMaxInstances(int value) {
         return new ServerConfig(
-                host, port, dataDir, maxPayloadBytes, startupTimeout, region, accountId, runtime, accessKeys, value);
+                host,
+                port,
+                dataDir,
+                maxPayloadBytes,
+                startupTimeout,
+                region,
+                accountId,
+                runtime,
+                accessKeys,
+                value,
+                metrics);
     }
 
     public ServerConfig withRuntime(RuntimeSettings value) {
@@ -166,6 +228,7 @@ public record ServerConfig(
                 accountId,
                 value,
                 accessKeys,
-                maxInstances);
+                maxInstances,
+                metrics);
     }
 }

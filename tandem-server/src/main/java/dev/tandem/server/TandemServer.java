@@ -100,9 +100,12 @@ public final class TandemServer implements AutoCloseable {
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
-        InvocationMetrics metrics = new InvocationMetrics(endpoints, () -> controlPlane.endpoints().stream()
-                .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
-                .toList());
+        InvocationMetrics metrics = new InvocationMetrics(
+                endpoints,
+                () -> controlPlane.endpoints().stream()
+                        .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
+                        .toList(),
+                config.metrics());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,12 +63,46 @@ public final class InvocationMetrics {
     private final EndpointRegistry endpoints;
     private final Supplier<List<EndpointState>> statuses;
 
+    /**
+     * Histogram buckets from 50 µs (an in-process stage) to 60 s (the invocation timeout). A fixed
+     * set of 18 keeps recording cheap on the request path; Micrometer's generated percentile
+     * histograms (~70 buckets per timer) cost a fifth of an in-process pipeline's throughput.
+     */
+    private static final Duration[] BUCKETS = Stream.of(
+                    "PT0.00005S",
+                    "PT0.0001S",
+                    "PT0.00025S",
+                    "PT0.0005S",
+                    "PT0.001S",
+                    "PT0.0025S",
+                    "PT0.005S",
+                    "PT0.01S",
+                    "PT0.025S",
+                    "PT0.05S",
+                    "PT0.1S",
+                    "PT0.25S",
+                    "PT0.5S",
+                    "PT1S",
+                    "PT2.5S",
+                    "PT5S",
+                    "PT10S",
+                    "PT60S")
+            .map(Duration::parse)
+            .toArray(Duration[]::new);
+
     /** An endpoint's name and status, as the control plane stores them. */
     public record EndpointState(String name, String status) {}
 
-    public InvocationMetrics(EndpointRegistry endpoints, Supplier<List<EndpointState>> statuses) {
+    private final boolean recording;
+
+    /**
+     * @param recording whether invocations are counted and timed; when not, only the gauges (read
+     *     at scrape time) are served
+     */
+    public InvocationMetrics(EndpointRegistry endpoints, Supplier<List<EndpointState>> statuses, boolean recording) {
         this.endpoints = endpoints;
         this.statuses = statuses;
+        this.recording = recording;
     }
 
     private record VariantMeters(
@@ -77,6 +112,9 @@ public final class InvocationMetrics {
 
     /** Records an invocation that succeeded. */
     public void success(String endpoint, String variant, InvocationResult result, long totalNanos) {
+        if (!recording) {
+            return;
+        }
         VariantMeters meters = variant(endpoint, variant);
         meters.invocations().increment();
         long model = 0;
@@ -96,7 +134,7 @@ public final class InvocationMetrics {
      */
     public void failure(String endpoint, @Nullable String variant, List<String> containersInOrder, Throwable error) {
         int status = status(error);
-        if (variant == null) {
+        if (!recording || variant == null) {
             return;
         }
         VariantMeters meters = variant(endpoint, variant);
@@ -217,9 +255,7 @@ public final class InvocationMetrics {
         return Timer.builder(name)
                 .description(description)
                 .tags(tags)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000))
-                .maximumExpectedValue(Duration.ofSeconds(60))
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 }
