@@ -100,6 +100,22 @@ class InvokeEndpointIT {
     }
 
     @Test
+    void debugHeaderShowsWhatEachContainerAnswered() {
+        HttpResponse<String> response =
+                tandem.invoke("chain", "12345", "Content-Type", "text/csv", "X-Tandem-Debug", "stages");
+
+        String first = "12345>first(ct=text/csv,accept=null,ca=null)";
+        String second = first + ">second(ct=application/x-first,accept=null,ca=null)";
+        assertThat(response.headers().firstValue("X-Tandem-Stages"))
+                .contains("first;bytes=" + first.length() + ";type=\"application/x-first\", second;bytes="
+                        + second.length() + ";type=\"application/x-second\", third;bytes="
+                        + response.body().length()
+                        + ";type=\"application/json\"");
+        assertThat(tandem.invoke("chain", "x").headers().firstValue("X-Tandem-Stages"))
+                .isEmpty();
+    }
+
+    @Test
     void customAttributesComeBackOnlyWhenTheLastContainerSetsThem() {
         InvokeEndpointResponse response = tandem.sdk()
                 .invokeEndpoint(InvokeEndpointRequest.builder()

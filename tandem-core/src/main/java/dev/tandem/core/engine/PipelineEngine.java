@@ -140,7 +140,12 @@ public final class PipelineEngine {
             }
             call.whenComplete((response, error) -> {
                 // Each step runs after the previous one completed, so the list needs no lock.
-                timings.add(new StageTiming(stage.hostname(), System.nanoTime() - start));
+                long took = System.nanoTime() - start;
+                timings.add(
+                        response == null
+                                ? new StageTiming(stage.hostname(), took)
+                                : new StageTiming(
+                                        stage.hostname(), took, response.body().size(), response.contentType()));
                 if (error != null) {
                     result.completeExceptionally(failure(stage, unwrap(error)));
                 } else if (index == stages.size() - 1) {

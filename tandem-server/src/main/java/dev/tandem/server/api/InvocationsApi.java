@@ -33,6 +33,10 @@ public final class InvocationsApi {
     static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
     static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
     static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
+    /** Opt-in: {@code X-Tandem-Debug: stages} asks for {@code X-Tandem-Stages} in the answer. */
+    static final String DEBUG = "X-Tandem-Debug";
+
+    static final String STAGES = "X-Tandem-Stages";
     private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
     private static final int MAX_HEADER = 1024;
 
@@ -102,6 +106,9 @@ public final class InvocationsApi {
                     lease.release();
                     if (error == null) {
                         metrics.success(endpointName, variantName, result, System.nanoTime() - start);
+                        if ("stages".equalsIgnoreCase(request.getHeader(DEBUG))) {
+                            response.putHeader(STAGES, ServerTiming.stages(result.timings()));
+                        }
                         respond(response, lease.variant(), result, requestId, start);
                     } else {
                         metrics.failure(endpointName, variantName, ranInOrder(lease, target), unwrap(error));

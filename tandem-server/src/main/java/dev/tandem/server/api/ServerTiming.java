@@ -21,6 +21,26 @@ final class ServerTiming {
         return header.toString();
     }
 
+    /**
+     * The {@code X-Tandem-Stages} debugging header: what each stage answered — size and content
+     * type — to find serialization problems between stages.
+     */
+    static String stages(List<StageTiming> timings) {
+        StringBuilder header = new StringBuilder(48 * timings.size());
+        for (StageTiming timing : timings) {
+            if (!header.isEmpty()) {
+                header.append(", ");
+            }
+            header.append(timing.hostname()).append(";bytes=").append(timing.responseBytes());
+            if (timing.responseContentType() != null) {
+                header.append(";type=\"")
+                        .append(timing.responseContentType().replace("\"", "'"))
+                        .append('"');
+            }
+        }
+        return header.toString();
+    }
+
     private static void entry(StringBuilder header, String name, long nanos) {
         if (!header.isEmpty()) {
             header.append(", ");
