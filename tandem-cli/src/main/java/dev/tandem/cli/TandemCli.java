@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TandemCli.Version.class,
         description = "Inference pipelines behind SageMaker's APIs, on any machine.",
-        subcommands = {ServeCommand.class, InvokeCommand.class, EndpointsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            InvokeCommand.class,
+            EndpointsCommand.class,
+            LogsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class TandemCli {
 
     public static void main(String[] args) {

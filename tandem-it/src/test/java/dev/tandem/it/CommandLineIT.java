@@ -111,6 +111,16 @@ class CommandLineIT {
             CliProcess badRow = CliProcess.run(
                     List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "1,2,3"));
 
+            CliProcess logs = CliProcess.run(List.of("logs", "iris", "--url", url, "--container", "preprocess"));
+            assertThat(logs.awaitExit(Duration.ofSeconds(5))).as(logs.stderr()).isZero();
+            assertThat(logs.stdout())
+                    .containsPattern("i-\\d+/preprocess stdout: preprocess listening on port \\d+")
+                    .contains("preprocess tandem: healthy")
+                    .doesNotContain("/model ");
+            CliProcess noLogs = CliProcess.run(List.of("logs", "nosuch", "--url", url));
+            assertThat(noLogs.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+            assertThat(noLogs.stderr()).contains("ValidationError: Endpoint nosuch of account 000000000000 not found.");
+
             CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
             assertThat(endpoints.awaitExit(Duration.ofSeconds(5)))
                     .as(endpoints.stderr())

@@ -3,6 +3,7 @@ package dev.tandem.runtime;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.runtime.LogLine;
 import dev.tandem.core.runtime.RunningContainer;
 import java.util.List;
 
@@ -29,7 +30,7 @@ public abstract class ContainerBase implements RunningContainer {
     }
 
     @Override
-    public final List<String> recentLogs() {
+    public final List<LogLine> logs() {
         return log.recent();
     }
 }

@@ -1,5 +1,7 @@
 package dev.tandem.runtime;
 
+import dev.tandem.core.runtime.LogLine;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,8 @@ public final class ContainerLog {
     private final Logger logger;
     private final String tag;
     private final int capacity;
-    private final ArrayDeque<String> lines;
+    private final ArrayDeque<LogLine> lines;
+    private long sequence;
 
     public ContainerLog(String endpointName, String instanceId, String hostname, int capacity) {
         this.logger = LoggerFactory.getLogger("tandem.container." + endpointName + "." + hostname);
@@ -26,26 +29,26 @@ public final class ContainerLog {
     /** Records one line the container wrote on {@code stream} ("stdout" or "stderr"). */
     public void append(String stream, String line) {
         logger.info("{}{}: {}", tag, stream, line);
-        synchronized (lines) {
-            if (lines.size() == capacity) {
-                lines.removeFirst();
-            }
-            lines.addLast(line);
-        }
+        keep(stream, line);
     }
 
     /** Records an event of Tandem's about the container (started, exited, restarting). */
     public void event(String message) {
         logger.info("{}{}", tag, message);
+        keep("tandem", message);
+    }
+
+    private void keep(String stream, String message) {
         synchronized (lines) {
             if (lines.size() == capacity) {
                 lines.removeFirst();
             }
-            lines.addLast("[tandem] " + message);
+            lines.addLast(new LogLine(++sequence, Instant.now(), stream, message));
         }
     }
 
-    public List<String> recent() {
+    /** The kept lines, oldest first; at most the capacity, the oldest dropped first. */
+    public List<LogLine> recent() {
         synchronized (lines) {
             return new ArrayList<>(lines);
         }

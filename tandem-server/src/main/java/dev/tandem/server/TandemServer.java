@@ -16,6 +16,7 @@ import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
+import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ControlPlane;
@@ -115,7 +116,12 @@ public final class TandemServer implements AutoCloseable {
                 authenticator,
                 metrics);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-                .requestHandler(routing.apply(new RequestRouter(invocations, controlPlaneApi, errors, metrics)));
+                .requestHandler(routing.apply(new RequestRouter(
+                        invocations,
+                        controlPlaneApi,
+                        new LogsApi(endpoints, errors, authenticator, config.accountId()),
+                        errors,
+                        metrics)));
     }
 
     /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */

@@ -13,8 +13,13 @@ public interface RunningContainer extends AutoCloseable {
 
     ContainerStatus status();
 
-    /** The most recent lines the container wrote to stdout and stderr, oldest first. */
-    List<String> recentLogs();
+    /** The most recent lines the container wrote to stdout and stderr, and Tandem's events, oldest first. */
+    List<LogLine> logs();
+
+    /** The messages of {@link #logs()}. */
+    default List<String> recentLogs() {
+        return logs().stream().map(LogLine::message).toList();
+    }
 
     /** Stops the container and releases its resources; waits for it to exit. */
     @Override

@@ -4,6 +4,7 @@ import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
+import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.metrics.InvocationMetrics;
@@ -19,17 +20,21 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestRouter implements Handler<HttpServerRequest> {
     private static final String ENDPOINTS = "/endpoints/";
     private static final String INVOCATIONS = "/invocations";
+    private static final String LOGS = "/logs";
 
     private final InvocationsApi invocations;
     private final ControlPlaneApi controlPlane;
     private final ErrorResponses errors;
     private final InvocationMetrics metrics;
+    private final LogsApi logs;
 
     public RequestRouter(
             InvocationsApi invocations,
             ControlPlaneApi controlPlane,
+            LogsApi logs,
             ErrorResponses errors,
             InvocationMetrics metrics) {
+        this.logs = logs;
         this.invocations = invocations;
         this.controlPlane = controlPlane;
         this.errors = errors;
@@ -50,6 +55,14 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         if (path.equals("/") && method.equals(HttpMethod.POST) && ControlPlaneApi.accepts(request)) {
             controlPlane.handle(request);
             return;
+        }
+        if (path.startsWith(ENDPOINTS) && path.endsWith(LOGS) && method.equals(HttpMethod.GET)) {
+            String name = path.substring(ENDPOINTS.length(), path.length() - LOGS.length());
+            if (!name.isEmpty() && name.indexOf('/') < 0) {
+                // Reads every container's kept lines: off the event loop.
+                Thread.ofVirtual().start(() -> logs.handle(request, name));
+                return;
+            }
         }
         if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
             // Gauges read the endpoints and the state store: off the event loop.
