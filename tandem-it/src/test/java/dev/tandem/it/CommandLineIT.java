@@ -2,6 +2,8 @@ package dev.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.it.support.CliProcess;
 import dev.tandem.it.support.ShoutStageProvider;
 import dev.tandem.it.support.TandemFixture;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -223,6 +226,34 @@ class CommandLineIT {
             out.putNextEntry(new java.util.jar.JarEntry("META-INF/services/dev.tandem.core.stage.StageProvider"));
             out.write((provider.getName() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             out.closeEntry();
+        }
+    }
+
+    @Test
+    void jsonLogsCarryTheContainersFields() throws Exception {
+        Path pipeline = workDir.resolve("one.json");
+        Files.writeString(
+                pipeline,
+                """
+                {"ModelName": "one", "PrimaryContainer": {"Image": "builtin:identity"}}
+                """);
+        try (CliProcess serve = CliProcess.start(
+                List.of(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        workDir.resolve("data").toString(),
+                        pipeline.toString()),
+                Map.of("TANDEM_LOG_FORMAT", "json"))) {
+            String line = serve.awaitStderr(
+                            Pattern.compile("^\\{.*\"container\":\"primary\".*$"), Duration.ofSeconds(60))
+                    .group();
+            JsonNode json = new ObjectMapper().readTree(line);
+
+            assertThat(json.path("level").asText()).isEqualTo("INFO");
+            assertThat(json.path("message").asText()).contains("[one/i-");
+            assertThat(json.toString()).contains("\"endpoint\":\"one\"").contains("\"stream\":\"tandem\"");
         }
     }
 

@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
 public final class ContainerLog {
     private final Logger logger;
     private final String tag;
+    private final String endpoint;
+    private final String instance;
+    private final String hostname;
     private final int capacity;
     private final ArrayDeque<LogLine> lines;
     private long sequence;
@@ -22,20 +25,33 @@ public final class ContainerLog {
     public ContainerLog(String endpointName, String instanceId, String hostname, int capacity) {
         this.logger = LoggerFactory.getLogger("tandem.container." + endpointName + "." + hostname);
         this.tag = "[" + endpointName + "/" + instanceId + "/" + hostname + "] ";
+        this.endpoint = endpointName;
+        this.instance = instanceId;
+        this.hostname = hostname;
         this.capacity = capacity;
         this.lines = new ArrayDeque<>(Math.min(capacity, 256));
     }
 
     /** Records one line the container wrote on {@code stream} ("stdout" or "stderr"). */
     public void append(String stream, String line) {
-        logger.info("{}{}: {}", tag, stream, line);
+        log(stream, tag + stream + ": " + line);
         keep(stream, line);
     }
 
     /** Records an event of Tandem's about the container (started, exited, restarting). */
     public void event(String message) {
-        logger.info("{}{}", tag, message);
+        log("tandem", tag + message);
         keep("tandem", message);
+    }
+
+    /** To the server log, with the fields a structured (JSON) log shows. */
+    private void log(String stream, String message) {
+        logger.atInfo()
+                .addKeyValue("endpoint", endpoint)
+                .addKeyValue("instance", instance)
+                .addKeyValue("container", hostname)
+                .addKeyValue("stream", stream)
+                .log(message);
     }
 
     private void keep(String stream, String message) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,6 +39,11 @@ public final class CliProcess implements AutoCloseable {
 
     /** Starts {@code tandem ARGS...}; {@code stdin} is the file to read standard input from, or null. */
     public static CliProcess start(List<String> args) {
+        return start(args, Map.of());
+    }
+
+    /** Starts {@code tandem ARGS...} with {@code environment} added to this JVM's. */
+    public static CliProcess start(List<String> args, Map<String, String> environment) {
         Path jar = repositoryRoot().resolve("tandem-cli/target/tandem.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the tandem-cli module first");
@@ -50,6 +56,7 @@ public final class CliProcess implements AutoCloseable {
         ProcessBuilder builder =
                 new ProcessBuilder(command).directory(repositoryRoot().toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(environment);
         try {
             return new CliProcess(builder.start());
         } catch (IOException e) {
