@@ -28,6 +28,7 @@ import dev.tandem.server.http.RequestRouter;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.store.H2StateStore;
 import dev.tandem.server.store.StateStore;
+import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -65,7 +66,10 @@ public final class TandemServer implements AutoCloseable {
     private volatile boolean closed;
 
     private TandemServer(
-            ServerConfig config, ClassLoader stageLoader, UnaryOperator<Handler<HttpServerRequest>> routing) {
+            ServerConfig config,
+            ClassLoader stageLoader,
+            UnaryOperator<Handler<HttpServerRequest>> routing,
+            Tracing tracing) {
         this.config = config;
         try {
             Files.createDirectories(config.dataDir());
@@ -114,7 +118,8 @@ public final class TandemServer implements AutoCloseable {
                 config.maxPayloadBytes(),
                 config.accountId(),
                 authenticator,
-                metrics);
+                metrics,
+                tracing);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
                 .requestHandler(routing.apply(new RequestRouter(
                         invocations,
@@ -143,7 +148,16 @@ public final class TandemServer implements AutoCloseable {
      */
     public static TandemServer start(
             ServerConfig config, ClassLoader stageLoader, UnaryOperator<Handler<HttpServerRequest>> routing) {
-        TandemServer server = new TandemServer(config, stageLoader, routing);
+        return start(config, stageLoader, routing, Tracing.fromEnvironment(System.getenv()));
+    }
+
+    /** Starts a server that traces into {@code tracing} (tests give one with an in-memory exporter). */
+    public static TandemServer start(
+            ServerConfig config,
+            ClassLoader stageLoader,
+            UnaryOperator<Handler<HttpServerRequest>> routing,
+            Tracing tracing) {
+        TandemServer server = new TandemServer(config, stageLoader, routing, tracing);
         try {
             server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -96,7 +96,8 @@ public final class PipelineEngine {
                         request.body(),
                         request.contentType(),
                         stages.size() == 1 ? request.accept() : null,
-                        request.customAttributes());
+                        request.customAttributes(),
+                        request.traceparent());
                 yield new Invocation(stages, request, first);
             }
             case DIRECT -> {
@@ -170,7 +171,8 @@ public final class PipelineEngine {
                             response.body(),
                             response.contentType(),
                             last ? client.accept() : null,
-                            client.customAttributes()));
+                            client.customAttributes(),
+                            client.traceparent()));
         }
     }
 

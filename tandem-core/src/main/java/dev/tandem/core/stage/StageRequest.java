@@ -13,11 +13,29 @@ import org.jspecify.annotations.Nullable;
  *     last of a serial pipeline, so that each stage's own default applies
  * @param customAttributes the client's {@code X-Amzn-SageMaker-Custom-Attributes}, given to every
  *     stage
+ * @param traceparent the W3C trace context of the span this stage runs in, passed to containers as
+ *     their {@code traceparent} header so that their own spans join the trace; absent when the
+ *     request is not traced
  */
 public record StageRequest(
-        Payload body, @Nullable String contentType, @Nullable String accept, @Nullable String customAttributes) {
+        Payload body,
+        @Nullable String contentType,
+        @Nullable String accept,
+        @Nullable String customAttributes,
+        @Nullable String traceparent) {
 
     public StageRequest {
         Objects.requireNonNull(body, "body");
+    }
+
+    /** A request outside any trace. */
+    public StageRequest(
+            Payload body, @Nullable String contentType, @Nullable String accept, @Nullable String customAttributes) {
+        this(body, contentType, accept, customAttributes, null);
+    }
+
+    /** The same request in another span. */
+    public StageRequest withTraceparent(@Nullable String value) {
+        return new StageRequest(body, contentType, accept, customAttributes, value);
     }
 }

@@ -6,6 +6,7 @@ import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.tracing.Tracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -50,6 +51,11 @@ public final class TandemFixture implements AutoCloseable {
     }
 
     public static TandemFixture start(Path workDir, UnaryOperator<ServerConfig> customize) {
+        return start(workDir, customize, Tracing.off());
+    }
+
+    /** A server that traces into {@code tracing}. */
+    public static TandemFixture start(Path workDir, UnaryOperator<ServerConfig> customize, Tracing tracing) {
         writeContainerScript(workDir.resolve("test-container"));
         ServerConfig defaults = ServerConfig.defaults();
         RuntimeSettings fast = defaults.runtime()
@@ -60,7 +66,9 @@ public final class TandemFixture implements AutoCloseable {
                 .withDataDir(workDir.resolve("data"))
                 .withStartupTimeout(Duration.ofSeconds(60))
                 .withRuntime(fast));
-        return new TandemFixture(workDir, TandemServer.start(config));
+        return new TandemFixture(
+                workDir,
+                TandemServer.start(config, TandemFixture.class.getClassLoader(), UnaryOperator.identity(), tracing));
     }
 
     /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */

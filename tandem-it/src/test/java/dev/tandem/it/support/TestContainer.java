@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
  *       {@code CRASH_MARKER}), then behaves as echo once restarted.
  *   <li>{@code never-healthy}: answers /ping with 500.
  *   <li>{@code exit}: exits with code 1 as soon as it starts.
+ *   <li>{@code headers}: answers with the {@code traceparent} header it received.
  *   <li>with {@code SLEEP_MS} set, echo takes that long to answer.
  *   <li>{@code env}: answers with the contract environment it was given and the files of its
  *       model folder.
@@ -75,6 +76,16 @@ public final class TestContainer {
                 } catch (InterruptedException e) {
                     return;
                 }
+            }
+            case "headers" -> {
+                String traceparent = headers.getFirst("traceparent");
+                reply(
+                        exchange,
+                        200,
+                        "text/plain",
+                        null,
+                        (traceparent == null ? "none" : traceparent).getBytes(StandardCharsets.UTF_8));
+                return;
             }
             case "big" -> {
                 reply(

@@ -85,6 +85,9 @@ public final class ContractClient implements AutoCloseable {
         if (request.customAttributes() != null) {
             options.putHeader(CUSTOM_ATTRIBUTES, request.customAttributes());
         }
+        if (request.traceparent() != null) {
+            options.putHeader("traceparent", request.traceparent());
+        }
         return exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout)
                 .thenApply(ContractClient::toResponse);
     }

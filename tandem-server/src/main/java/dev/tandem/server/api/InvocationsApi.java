@@ -2,6 +2,7 @@ package dev.tandem.server.api;
 
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
+import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.stage.Payload;
@@ -13,9 +14,11 @@ import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.http.BodyReader;
 import dev.tandem.server.metrics.InvocationMetrics;
+import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -47,6 +50,7 @@ public final class InvocationsApi {
     private final String accountId;
     private final Authenticator authenticator;
     private final InvocationMetrics metrics;
+    private final Tracing tracing;
 
     public InvocationsApi(
             EndpointRegistry endpoints,
@@ -55,7 +59,8 @@ public final class InvocationsApi {
             long maxPayloadBytes,
             String accountId,
             Authenticator authenticator,
-            InvocationMetrics metrics) {
+            InvocationMetrics metrics,
+            Tracing tracing) {
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
@@ -63,6 +68,7 @@ public final class InvocationsApi {
         this.accountId = accountId;
         this.authenticator = authenticator;
         this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     public void handle(HttpServerRequest request, String endpointName) {
@@ -101,9 +107,19 @@ public final class InvocationsApi {
             return;
         }
         String variantName = lease.variant().name();
-        engine.invoke(lease.variant().model().mode(), lease.instance().stages(), stageRequest, target)
+        Tracing.Invocation trace = tracing.start(endpointName, request::getHeader);
+        List<PipelineStage> stages = lease.instance().stages();
+        if (trace != null) {
+            stages = tracing.traced(
+                    stages, endpointName, variantName, lease.instance().id());
+            stageRequest = stageRequest.withTraceparent(trace.traceparent());
+        }
+        engine.invoke(lease.variant().model().mode(), stages, stageRequest, target)
                 .whenComplete((result, error) -> {
                     lease.release();
+                    if (trace != null) {
+                        trace.end(error == null ? 200 : Tracing.status(error), error);
+                    }
                     if (error == null) {
                         metrics.success(endpointName, variantName, result, System.nanoTime() - start);
                         if ("stages".equalsIgnoreCase(request.getHeader(DEBUG))) {

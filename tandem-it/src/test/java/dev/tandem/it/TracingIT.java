@@ -1,0 +1,142 @@
+package dev.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.it.support.TandemFixture;
+import dev.tandem.server.tracing.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Traces of invocations, caught by an in-memory exporter: the span tree and the propagated context. */
+class TracingIT {
+    private static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+    private static final String CLIENT_TRACEPARENT = "00-" + TRACE + "-b7ad6b7169203331-01";
+
+    @TempDir
+    static Path workDir;
+
+    static InMemorySpanExporter spans = InMemorySpanExporter.create();
+    static TandemFixture tandem;
+
+    @BeforeAll
+    static void start() {
+        OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                        .build())
+                .build();
+        tandem = TandemFixture.start(workDir, UnaryOperator.identity(), Tracing.with(otel));
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "traced", "Containers": [
+                  {"ContainerHostname": "first", "Image": "exec:test-container"},
+                  {"ContainerHostname": "middle", "Image": "builtin:identity"},
+                  {"ContainerHostname": "last", "Image": "exec:test-container", "Environment": {"BEHAVIOUR": "headers"}}]}
+                """);
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "failing", "Containers": [
+                  {"ContainerHostname": "ok", "Image": "builtin:identity"},
+                  {"ContainerHostname": "broken", "Image": "exec:test-container",
+                   "Environment": {"BEHAVIOUR": "fail", "FAIL_STATUS": "503"}}]}
+                """);
+    }
+
+    @AfterAll
+    static void stop() {
+        tandem.close();
+    }
+
+    private static List<SpanData> awaitSpans(String traceId, int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            List<SpanData> found = spans.getFinishedSpanItems().stream()
+                    .filter(s -> s.getTraceId().equals(traceId))
+                    .toList();
+            if (found.size() >= count || System.nanoTime() > deadline) {
+                return found;
+            }
+            TandemFixture.sleep(Duration.ofMillis(10));
+        }
+    }
+
+    @Test
+    void aServerSpanWithAChildPerContainerJoinsTheClientsTrace() {
+        HttpResponse<String> response = tandem.invoke("traced", "x", "traceparent", CLIENT_TRACEPARENT);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<SpanData> trace = awaitSpans(TRACE, 4);
+        SpanData server = trace.stream()
+                .filter(s -> s.getKind() == SpanKind.SERVER)
+                .findFirst()
+                .orElseThrow();
+        assertThat(server.getName()).isEqualTo("InvokeEndpoint traced");
+        assertThat(server.getParentSpanId()).isEqualTo("b7ad6b7169203331");
+        List<SpanData> children =
+                trace.stream().filter(s -> s.getKind() == SpanKind.CLIENT).toList();
+        assertThat(children)
+                .extracting(SpanData::getName)
+                .containsExactlyInAnyOrder("container first", "container middle", "container last");
+        assertThat(children).allSatisfy(child -> {
+            assertThat(child.getParentSpanId()).isEqualTo(server.getSpanId());
+            assertThat(child.getAttributes().get(AttributeKey.stringKey("sagemaker.endpoint")))
+                    .isEqualTo("traced");
+            assertThat(child.getAttributes().get(AttributeKey.stringKey("sagemaker.variant")))
+                    .isEqualTo("AllTraffic");
+            assertThat(child.getAttributes().get(AttributeKey.stringKey("sagemaker.instance")))
+                    .startsWith("i-");
+        });
+        SpanData last = children.stream()
+                .filter(s -> s.getName().equals("container last"))
+                .findFirst()
+                .orElseThrow();
+        // The container got its own span's context, so its spans would be children of it.
+        assertThat(response.body()).isEqualTo("00-" + TRACE + "-" + last.getSpanId() + "-01");
+    }
+
+    @Test
+    void aFailingContainerMarksItsSpanAndTheServerSpan() {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> response =
+                tandem.invoke("failing", "x", "traceparent", "00-" + trace + "-00f067aa0ba902b7-01");
+
+        assertThat(response.statusCode()).isEqualTo(424);
+        List<SpanData> spansOfTrace = awaitSpans(trace, 3);
+        SpanData broken = spansOfTrace.stream()
+                .filter(s -> s.getName().equals("container broken"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(broken.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(broken.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                .isEqualTo(503L);
+        SpanData server = spansOfTrace.stream()
+                .filter(s -> s.getKind() == SpanKind.SERVER)
+                .findFirst()
+                .orElseThrow();
+        assertThat(server.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(server.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                .isEqualTo(424L);
+    }
+
+    @Test
+    void aRequestWithoutTraceparentStartsATraceOfItsOwn() {
+        HttpResponse<String> response = tandem.invoke("traced", "x");
+
+        assertThat(response.body()).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01").doesNotContain(TRACE);
+    }
+}

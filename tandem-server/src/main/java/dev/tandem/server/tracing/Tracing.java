@@ -1,0 +1,194 @@
+package dev.tandem.server.tracing;
+
+import dev.tandem.core.engine.AsyncStage;
+import dev.tandem.core.engine.PipelineStage;
+import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.TandemException;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * OpenTelemetry traces: a server span per invocation ({@code InvokeEndpoint}, the client's W3C
+ * {@code traceparent} as its parent) with a child span per container that ran, tagged with
+ * endpoint, variant, instance, container and status; each container gets its span's {@code
+ * traceparent}, so that its own spans join the trace.
+ *
+ * <p>Off unless the standard {@code OTEL_*} environment variables ask for an exporter (for example
+ * {@code OTEL_EXPORTER_OTLP_ENDPOINT}); off, it costs nothing on the request path.
+ */
+public final class Tracing {
+    static final AttributeKey<String> ENDPOINT = AttributeKey.stringKey("sagemaker.endpoint");
+    static final AttributeKey<String> VARIANT = AttributeKey.stringKey("sagemaker.variant");
+    static final AttributeKey<String> INSTANCE = AttributeKey.stringKey("sagemaker.instance");
+    static final AttributeKey<String> CONTAINER = AttributeKey.stringKey("sagemaker.container");
+    static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+
+    private static final W3CTraceContextPropagator PROPAGATOR = W3CTraceContextPropagator.getInstance();
+    private static final TextMapSetter<Map<String, String>> INTO_MAP = (carrier, key, value) -> {
+        if (carrier != null) {
+            carrier.put(key, value);
+        }
+    };
+
+    private final @Nullable Tracer tracer;
+
+    private Tracing(@Nullable Tracer tracer) {
+        this.tracer = tracer;
+    }
+
+    /** No tracing. */
+    public static Tracing off() {
+        return new Tracing(null);
+    }
+
+    /** Traces into {@code openTelemetry} (tests give one with an in-memory exporter). */
+    public static Tracing with(OpenTelemetry openTelemetry) {
+        return new Tracing(openTelemetry.getTracer("dev.tandem"));
+    }
+
+    /** Tracing as the OTEL_* environment configures it; off when it names no exporter. */
+    public static Tracing fromEnvironment(Map<String, String> environment) {
+        boolean configured = environment.containsKey("OTEL_EXPORTER_OTLP_ENDPOINT")
+                || environment.containsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+                || (environment.containsKey("OTEL_TRACES_EXPORTER")
+                        && !environment.get("OTEL_TRACES_EXPORTER").equals("none"));
+        if (!configured || "true".equals(environment.get("OTEL_SDK_DISABLED"))) {
+            return off();
+        }
+        return with(AutoConfiguredOpenTelemetrySdk.builder()
+                .addPropertiesSupplier(() -> Map.of("otel.metrics.exporter", "none", "otel.logs.exporter", "none"))
+                .build()
+                .getOpenTelemetrySdk());
+    }
+
+    public boolean enabled() {
+        return tracer != null;
+    }
+
+    /** One traced invocation: the server span, and the traceparent its stages run under. */
+    public record Invocation(Span span, String traceparent) {
+        /** Ends the server span with the outcome of the request. */
+        public void end(int httpStatus, @Nullable Throwable error) {
+            span.setAttribute(STATUS, (long) httpStatus);
+            if (error != null) {
+                span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
+            }
+            span.end();
+        }
+    }
+
+    /**
+     * Starts the server span of an invocation, under the client's trace when its headers carry
+     * one; null when tracing is off.
+     */
+    public @Nullable Invocation start(String endpoint, Function<String, @Nullable String> headers) {
+        if (tracer == null) {
+            return null;
+        }
+        Context parent = PROPAGATOR.extract(Context.root(), headers, getter());
+        Span span = tracer.spanBuilder("InvokeEndpoint " + endpoint)
+                .setParent(parent)
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute(ENDPOINT, endpoint)
+                .startSpan();
+        return new Invocation(span, traceparent(Context.root().with(span)));
+    }
+
+    /** The instance's stages, each wrapped in a span that is a child of the request's. */
+    public List<PipelineStage> traced(List<PipelineStage> stages, String endpoint, String variant, String instance) {
+        Tracer active = tracer;
+        if (active == null) {
+            return stages;
+        }
+        List<PipelineStage> traced = new ArrayList<>(stages.size());
+        for (PipelineStage stage : stages) {
+            traced.add(new PipelineStage(stage.hostname(), span(active, stage, endpoint, variant, instance)));
+        }
+        return traced;
+    }
+
+    private static AsyncStage span(
+            Tracer active, PipelineStage stage, String endpoint, String variant, String instance) {
+        return request -> {
+            String parentTraceparent = request.traceparent();
+            Function<String, @Nullable String> carrier = key -> "traceparent".equals(key) ? parentTraceparent : null;
+            Context parent =
+                    parentTraceparent == null ? Context.root() : PROPAGATOR.extract(Context.root(), carrier, getter());
+            Span span = active.spanBuilder("container " + stage.hostname())
+                    .setParent(parent)
+                    .setSpanKind(SpanKind.CLIENT)
+                    .setAttribute(ENDPOINT, endpoint)
+                    .setAttribute(VARIANT, variant)
+                    .setAttribute(INSTANCE, instance)
+                    .setAttribute(CONTAINER, stage.hostname())
+                    .startSpan();
+            CompletableFuture<dev.tandem.core.stage.StageResponse> call;
+            try {
+                call = stage.stage()
+                        .invoke(request.withTraceparent(
+                                traceparent(Context.root().with(span))))
+                        .toCompletableFuture();
+            } catch (RuntimeException e) {
+                call = CompletableFuture.failedFuture(e);
+            }
+            return call.whenComplete((response, error) -> {
+                if (error == null) {
+                    span.setAttribute(STATUS, 200L);
+                } else {
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof dev.tandem.core.stage.StageException failed) {
+                        span.setAttribute(STATUS, (long) failed.status());
+                    }
+                    span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
+                }
+                span.end();
+            });
+        };
+    }
+
+    /** The HTTP status an error is answered with, for the server span. */
+    public static int status(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ModelErrorException) {
+            return 424;
+        }
+        return cause instanceof TandemException known ? known.kind().httpStatus() : 500;
+    }
+
+    private static String traceparent(Context context) {
+        Map<String, String> carrier = new java.util.HashMap<>();
+        PROPAGATOR.inject(context, carrier, INTO_MAP);
+        return carrier.getOrDefault("traceparent", "");
+    }
+
+    private static TextMapGetter<Function<String, @Nullable String>> getter() {
+        return new TextMapGetter<>() {
+            @Override
+            public Iterable<String> keys(Function<String, @Nullable String> carrier) {
+                return List.of("traceparent", "tracestate");
+            }
+
+            @Override
+            public @Nullable String get(@Nullable Function<String, @Nullable String> carrier, String key) {
+                return carrier == null ? null : carrier.apply(key);
+            }
+        };
+    }
+}
