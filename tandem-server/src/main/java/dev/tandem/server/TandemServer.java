@@ -18,6 +18,7 @@ import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.control.ControlPlaneApi;
@@ -63,6 +64,10 @@ public final class TandemServer implements AutoCloseable {
     private final HttpServer httpServer;
     private final StateStore store;
     private final ControlPlane controlPlane;
+    private final DataCapture capture;
+    /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
+    private static final int CAPTURE_QUEUE = 10_000;
+
     private volatile boolean closed;
 
     private TandemServer(
@@ -78,6 +83,7 @@ public final class TandemServer implements AutoCloseable {
         }
         // First, so that a data dir another server holds is refused before anything starts.
         this.store = H2StateStore.open(config.dataDir());
+        this.capture = new DataCapture(CAPTURE_QUEUE);
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
@@ -98,7 +104,8 @@ public final class TandemServer implements AutoCloseable {
                 Clock.systemUTC(),
                 Path.of("").toAbsolutePath(),
                 config.startupTimeout(),
-                config.maxInstances());
+                config.maxInstances(),
+                capture);
         Authenticator authenticator = config.accessKeys().isEmpty()
                 ? Authenticator.NONE
                 : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
@@ -106,6 +113,7 @@ public final class TandemServer implements AutoCloseable {
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationMetrics metrics = new InvocationMetrics(
+                capture,
                 endpoints,
                 () -> controlPlane.endpoints().stream()
                         .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
@@ -119,7 +127,8 @@ public final class TandemServer implements AutoCloseable {
                 config.accountId(),
                 authenticator,
                 metrics,
-                tracing);
+                tracing,
+                capture);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
                 .requestHandler(routing.apply(new RequestRouter(
                         invocations,
@@ -240,6 +249,7 @@ public final class TandemServer implements AutoCloseable {
         await(httpServer.close());
         controlPlane.close();
         endpoints.close();
+        capture.close();
         store.close();
         virtualThreads.shutdown();
         contractClient.close();

@@ -9,6 +9,7 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Variant;
@@ -51,6 +52,7 @@ public final class InvocationsApi {
     private final Authenticator authenticator;
     private final InvocationMetrics metrics;
     private final Tracing tracing;
+    private final DataCapture capture;
 
     public InvocationsApi(
             EndpointRegistry endpoints,
@@ -60,7 +62,8 @@ public final class InvocationsApi {
             String accountId,
             Authenticator authenticator,
             InvocationMetrics metrics,
-            Tracing tracing) {
+            Tracing tracing,
+            DataCapture capture) {
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
@@ -69,6 +72,7 @@ public final class InvocationsApi {
         this.authenticator = authenticator;
         this.metrics = metrics;
         this.tracing = tracing;
+        this.capture = capture;
     }
 
     public void handle(HttpServerRequest request, String endpointName) {
@@ -114,6 +118,7 @@ public final class InvocationsApi {
                     stages, endpointName, variantName, lease.instance().id());
             stageRequest = stageRequest.withTraceparent(trace.traceparent());
         }
+        StageRequest input = stageRequest;
         engine.invoke(lease.variant().model().mode(), stages, stageRequest, target)
                 .whenComplete((result, error) -> {
                     lease.release();
@@ -126,6 +131,14 @@ public final class InvocationsApi {
                             response.putHeader(STAGES, ServerTiming.stages(result.timings()));
                         }
                         respond(response, lease.variant(), result, requestId, start);
+                        capture.offer(
+                                endpointName,
+                                variantName,
+                                requestId,
+                                input.contentType(),
+                                input.body(),
+                                result.response().contentType(),
+                                result.response().body());
                     } else {
                         metrics.failure(endpointName, variantName, ranInOrder(lease, target), unwrap(error));
                         errors.write(response, requestId, error, logStream(endpoint, lease, error));

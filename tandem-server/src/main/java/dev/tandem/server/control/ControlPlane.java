@@ -7,6 +7,8 @@ import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.capture.CaptureSettings;
+import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
@@ -58,7 +60,8 @@ public final class ControlPlane implements AutoCloseable {
             Clock clock,
             Path baseDir,
             Duration defaultStartupTimeout,
-            int maxInstances) {
+            int maxInstances,
+            DataCapture capture) {
         this.store = store;
         this.registry = registry;
         this.arns = arns;
@@ -66,7 +69,8 @@ public final class ControlPlane implements AutoCloseable {
         this.baseDir = baseDir.toAbsolutePath();
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.maxInstances = maxInstances;
-        this.lifecycle = new EndpointLifecycle(store, registry, clock, this.baseDir, defaultStartupTimeout, this);
+        this.lifecycle =
+                new EndpointLifecycle(store, registry, clock, this.baseDir, defaultStartupTimeout, this, capture);
     }
 
     public Arns arns() {
@@ -170,12 +174,12 @@ public final class ControlPlane implements AutoCloseable {
                         + ": ServerlessConfig is not supported by this server yet; give InitialInstanceCount.");
             }
         }
-        for (String unsupported :
-                List.of("AsyncInferenceConfig", "DataCaptureConfig", "ShadowProductionVariants", "ExplainerConfig")) {
+        for (String unsupported : List.of("AsyncInferenceConfig", "ShadowProductionVariants", "ExplainerConfig")) {
             if (request.has(unsupported)) {
                 throw new ValidationException(unsupported + " is not supported by this server yet.");
             }
         }
+        CaptureSettings.of(request.get("DataCaptureConfig"));
         StoredEndpointConfig config =
                 new StoredEndpointConfig(name, arns.endpointConfig(name), request.toString(), clock.instant());
         if (!store.insertEndpointConfig(config)) {
@@ -311,7 +315,7 @@ public final class ControlPlane implements AutoCloseable {
             checkInstanceLimit(added);
         }
         weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
-        Deployment next = new Deployment(updated);
+        Deployment next = deployment.withVariants(updated);
         if (changes.isEmpty()) {
             store.updateEndpoint(stored.withDeployment(stored.configName(), next.toJson(), clock.instant()));
             return;
@@ -374,7 +378,7 @@ public final class ControlPlane implements AutoCloseable {
                     variant.path("InitialVariantWeight").asDouble(1.0),
                     startup));
         }
-        return new Deployment(variants);
+        return new Deployment(variants, request.get("DataCaptureConfig"));
     }
 
     /** Makes a model's exec: and file: paths absolute against {@code base}. */

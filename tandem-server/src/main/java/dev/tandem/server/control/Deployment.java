@@ -11,13 +11,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an endpoint runs, self-contained so that it survives the deletion of the models and
  * config it came from and a server restart: for each variant its model definition, instance
  * count, weight and startup timeout. Stored as JSON.
  */
-record Deployment(List<VariantDeployment> variants) {
+record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCapture) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One variant: its model's CreateModel body and how it runs. */
@@ -46,6 +47,14 @@ record Deployment(List<VariantDeployment> variants) {
         variants = List.copyOf(variants);
     }
 
+    Deployment(List<VariantDeployment> variants) {
+        this(variants, null);
+    }
+
+    Deployment withVariants(List<VariantDeployment> next) {
+        return new Deployment(next, dataCapture);
+    }
+
     List<VariantSpec> toSpecs(PipelineParser parser, Path baseDir) {
         return variants.stream().map(v -> v.toSpec(parser, baseDir)).toList();
     }
@@ -61,6 +70,9 @@ record Deployment(List<VariantDeployment> variants) {
             node.put("Weight", variant.weight());
             node.put("StartupTimeoutSeconds", variant.startupTimeout().toSeconds());
         }
+        if (dataCapture != null) {
+            root.set("DataCaptureConfig", dataCapture);
+        }
         return root.toString();
     }
 
@@ -75,7 +87,8 @@ record Deployment(List<VariantDeployment> variants) {
                         node.path("Weight").asDouble(),
                         Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong())));
             }
-            return new Deployment(variants);
+            JsonNode root = JSON.readTree(json);
+            return new Deployment(variants, root.has("DataCaptureConfig") ? root.get("DataCaptureConfig") : null);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("stored deployment is not valid JSON: " + e.getMessage(), e);
         }

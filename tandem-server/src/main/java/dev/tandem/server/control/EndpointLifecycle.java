@@ -1,6 +1,8 @@
 package dev.tandem.server.control;
 
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.capture.CaptureSettings;
+import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
@@ -36,6 +38,7 @@ final class EndpointLifecycle implements AutoCloseable {
     private final Path baseDir;
     private final Duration defaultStartupTimeout;
     private final Object stateLock;
+    private final DataCapture capture;
     private final PipelineParser parser = new PipelineParser();
     private final List<Thread> running = new ArrayList<>();
 
@@ -46,13 +49,15 @@ final class EndpointLifecycle implements AutoCloseable {
             Clock clock,
             Path baseDir,
             Duration defaultStartupTimeout,
-            Object stateLock) {
+            Object stateLock,
+            DataCapture capture) {
         this.store = store;
         this.registry = registry;
         this.clock = clock;
         this.baseDir = baseDir;
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.stateLock = stateLock;
+        this.capture = capture;
     }
 
     /** Starts {@code deployment} as endpoint {@code name}; InService once healthy, else Failed. */
@@ -65,6 +70,7 @@ final class EndpointLifecycle implements AutoCloseable {
     /** Takes endpoint {@code name} out of service, drains it, stops it and forgets it. */
     void delete(String name) {
         inBackground("delete-" + name, () -> {
+            capture.configure(name, null);
             registry.remove(name, DRAIN_TIMEOUT);
             synchronized (stateLock) {
                 store.deleteEndpoint(name);
@@ -87,12 +93,14 @@ final class EndpointLifecycle implements AutoCloseable {
         Endpoint endpoint;
         try {
             endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
+            capture.configure(name, CaptureSettings.of(deployment.dataCapture()));
         } catch (RuntimeException e) {
             fail(name, e.getMessage());
             return;
         }
         String failure = awaitHealthy(endpoint.variants(), deployment);
         if (failure != null) {
+            capture.configure(name, null);
             registry.remove(name, Duration.ZERO);
             fail(name, failure);
             return;
@@ -121,6 +129,7 @@ final class EndpointLifecycle implements AutoCloseable {
             return;
         }
         List<Variant> old = registry.switchTo(endpoint, fleet);
+        capture.configure(name, CaptureSettings.of(next.dataCapture()));
         synchronized (stateLock) {
             store.endpoint(name)
                     .ifPresent(stored ->

@@ -7,11 +7,13 @@ import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -99,7 +101,17 @@ public final class InvocationMetrics {
      * @param recording whether invocations are counted and timed; when not, only the gauges (read
      *     at scrape time) are served
      */
-    public InvocationMetrics(EndpointRegistry endpoints, Supplier<List<EndpointState>> statuses, boolean recording) {
+    public InvocationMetrics(
+            DataCapture capture,
+            EndpointRegistry endpoints,
+            Supplier<List<EndpointState>> statuses,
+            boolean recording) {
+        FunctionCounter.builder("tandem.data.capture.written", capture, DataCapture::written)
+                .description("Captured invocations written")
+                .register(registry);
+        FunctionCounter.builder("tandem.data.capture.dropped", capture, DataCapture::dropped)
+                .description("Captured invocations dropped because the capture queue was full or writing failed")
+                .register(registry);
         this.endpoints = endpoints;
         this.statuses = statuses;
         this.recording = recording;
