@@ -82,6 +82,14 @@ class ContainerLifecycleIT {
                     endpoint.variants().get(0).instances().get(0).containers().get(0);
             assertThat(container.status().restarts()).isEqualTo(1);
             assertThat(container.recentLogs()).anyMatch(line -> line.contains("exited with code 3"));
+            // Every line also goes to the container's log file under the data dir.
+            Path logFile = workDir.resolve("data/logs/fragile")
+                    .resolve(endpoint.variants().get(0).instances().get(0).id())
+                    .resolve("primary.log");
+            assertThat(logFile)
+                    .content()
+                    .contains("stderr: crashing on purpose")
+                    .contains("exited with code 3");
         }
     }
 

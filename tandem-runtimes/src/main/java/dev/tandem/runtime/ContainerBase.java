@@ -13,9 +13,9 @@ public abstract class ContainerBase implements RunningContainer {
     protected final ContainerLog log;
     protected final StatusCell status;
 
-    protected ContainerBase(LaunchRequest request, int logLines) {
+    protected ContainerBase(LaunchRequest request, ContainerLog log) {
         this.request = request;
-        this.log = new ContainerLog(request.endpointName(), request.instanceId(), request.hostname(), logLines);
+        this.log = log;
         this.status = new StatusCell(new ContainerStatus(Phase.STARTING, null, 0), request.statusListener());
     }
 

@@ -5,12 +5,14 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The output of one container: each line goes to the server log, tagged with the endpoint and
- * hostname, and the most recent lines are kept in memory for diagnosis.
+ * hostname; the most recent lines are kept in memory for diagnosis, and all of them in a rotated
+ * file when {@link ContainerLogs} gives one.
  */
 public final class ContainerLog {
     private final Logger logger;
@@ -20,9 +22,17 @@ public final class ContainerLog {
     private final String hostname;
     private final int capacity;
     private final ArrayDeque<LogLine> lines;
+    private final @Nullable RotatingLogFile file;
     private long sequence;
 
+    /** A log kept in memory only. */
     public ContainerLog(String endpointName, String instanceId, String hostname, int capacity) {
+        this(endpointName, instanceId, hostname, capacity, null);
+    }
+
+    ContainerLog(
+            String endpointName, String instanceId, String hostname, int capacity, @Nullable RotatingLogFile file) {
+        this.file = file;
         this.logger = LoggerFactory.getLogger("tandem.container." + endpointName + "." + hostname);
         this.tag = "[" + endpointName + "/" + instanceId + "/" + hostname + "] ";
         this.endpoint = endpointName;
@@ -55,11 +65,23 @@ public final class ContainerLog {
     }
 
     private void keep(String stream, String message) {
+        LogLine line;
         synchronized (lines) {
             if (lines.size() == capacity) {
                 lines.removeFirst();
             }
-            lines.addLast(new LogLine(++sequence, Instant.now(), stream, message));
+            line = new LogLine(++sequence, Instant.now(), stream, message);
+            lines.addLast(line);
+        }
+        if (file != null) {
+            file.write(line.time() + " " + stream + ": " + message);
+        }
+    }
+
+    /** Closes the log's file, if it has one; the lines in memory stay readable. */
+    public void close() {
+        if (file != null) {
+            file.close();
         }
     }
 

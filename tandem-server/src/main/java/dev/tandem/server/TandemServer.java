@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.runtime.ContainerLogs;
 import dev.tandem.runtime.Runtimes;
 import dev.tandem.runtime.builtin.BuiltinRuntime;
 import dev.tandem.runtime.builtin.StageRegistry;
@@ -67,6 +68,10 @@ public final class TandemServer implements AutoCloseable {
     private final DataCapture capture;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
+    /** Each container's output file rotates at this size, keeping this many old files. */
+    private static final long LOG_FILE_BYTES = 10L * 1024 * 1024;
+
+    private static final int LOG_FILES_KEPT = 3;
 
     private volatile boolean closed;
 
@@ -92,10 +97,11 @@ public final class TandemServer implements AutoCloseable {
         if (leftovers > 0) {
             LOG.warn("Stopped {} container process(es) a previous server left running", leftovers);
         }
+        ContainerLogs logs = ContainerLogs.inFolder(config.dataDir().resolve("logs"), LOG_FILE_BYTES, LOG_FILES_KEPT);
         Runtimes runtimes = new Runtimes(
-                new ExecRuntime(contractClient, config.runtime(), processes),
-                new HttpRuntime(contractClient, config.runtime()),
-                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads));
+                new ExecRuntime(contractClient, config.runtime(), processes, logs),
+                new HttpRuntime(contractClient, config.runtime(), logs),
+                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, logs));
         this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));
         this.controlPlane = new ControlPlane(
                 store,

@@ -10,6 +10,7 @@ import dev.tandem.core.stage.StageProvider;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import dev.tandem.runtime.ContainerBase;
+import dev.tandem.runtime.ContainerLog;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -28,8 +29,8 @@ final class BuiltinContainer extends ContainerBase {
     private volatile @Nullable Stage stage;
     private volatile @Nullable AsyncStage invoker;
 
-    BuiltinContainer(LaunchRequest request, StageProvider provider, Executor blockingExecutor) {
-        super(request, 200);
+    BuiltinContainer(LaunchRequest request, ContainerLog log, StageProvider provider, Executor blockingExecutor) {
+        super(request, log);
         this.provider = provider;
         this.blockingExecutor = blockingExecutor;
         this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
@@ -84,5 +85,6 @@ final class BuiltinContainer extends ContainerBase {
             }
         }
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
+        log.close();
     }
 }

@@ -6,18 +6,21 @@ import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.core.stage.StageProvider;
+import dev.tandem.runtime.ContainerLogs;
 import java.util.concurrent.Executor;
 
 /** Runs {@code builtin:NAME} containers: in-process stages, no process and no network hop. */
 public final class BuiltinRuntime implements ContainerRuntime {
     private final StageRegistry registry;
     private final Executor blockingExecutor;
+    private final ContainerLogs logs;
 
     /**
      * @param blockingExecutor where stages that may block run (those that declare themselves
      *     non-blocking run on the I/O thread)
      */
-    public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor) {
+    public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor, ContainerLogs logs) {
+        this.logs = logs;
         this.registry = registry;
         this.blockingExecutor = blockingExecutor;
     }
@@ -36,7 +39,7 @@ public final class BuiltinRuntime implements ContainerRuntime {
                     "not a builtin image: " + request.container().image());
         }
         StageProvider provider = registry.provider(builtin.name());
-        BuiltinContainer container = new BuiltinContainer(request, provider, blockingExecutor);
+        BuiltinContainer container = new BuiltinContainer(request, logs.open(request, 200), provider, blockingExecutor);
         container.start();
         return container;
     }

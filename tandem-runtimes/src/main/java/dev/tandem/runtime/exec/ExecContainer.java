@@ -5,6 +5,7 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.runtime.ContainerBase;
+import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractStage;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * SIGKILL after the grace period — together with any process it started.
  */
 final class ExecContainer extends ContainerBase {
-    private static final int LOG_LINES = 2000;
+    static final int LOG_LINES = 2000;
 
     private final Path program;
     private final PortBlock ports;
@@ -52,6 +53,7 @@ final class ExecContainer extends ContainerBase {
 
     ExecContainer(
             LaunchRequest request,
+            ContainerLog log,
             Path program,
             PortBlock ports,
             PortAllocator allocator,
@@ -59,7 +61,7 @@ final class ExecContainer extends ContainerBase {
             HealthProbe probe,
             RuntimeSettings settings,
             ProcessRecords records) {
-        super(request, LOG_LINES);
+        super(request, log);
         this.records = records;
         this.program = program;
         this.ports = ports;
@@ -261,5 +263,6 @@ final class ExecContainer extends ContainerBase {
         }
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", status.get().restarts()));
         log.event("stopped");
+        log.close();
     }
 }

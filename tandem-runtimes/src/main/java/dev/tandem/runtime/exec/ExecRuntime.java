@@ -6,6 +6,7 @@ import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.runtime.ContainerLogs;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.HealthProbe;
@@ -21,12 +22,14 @@ public final class ExecRuntime implements ContainerRuntime {
     private final RuntimeSettings settings;
     private final PortAllocator ports;
     private final ProcessRecords records;
+    private final ContainerLogs logs;
 
     /**
      * @param records where running processes are recorded, so that a server started after a crash
      *     stops the ones left behind
      */
-    public ExecRuntime(ContractClient client, RuntimeSettings settings, ProcessRecords records) {
+    public ExecRuntime(ContractClient client, RuntimeSettings settings, ProcessRecords records, ContainerLogs logs) {
+        this.logs = logs;
         this.client = client;
         this.settings = settings;
         this.ports = new PortAllocator(settings.firstPort(), settings.lastPort());
@@ -41,8 +44,16 @@ public final class ExecRuntime implements ContainerRuntime {
         }
         Path program = program(exec, request.hostname());
         HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-        ExecContainer container =
-                new ExecContainer(request, program, ports.allocate(), ports, client, probe, settings, records);
+        ExecContainer container = new ExecContainer(
+                request,
+                logs.open(request, ExecContainer.LOG_LINES),
+                program,
+                ports.allocate(),
+                ports,
+                client,
+                probe,
+                settings,
+                records);
         container.start();
         return container;
     }

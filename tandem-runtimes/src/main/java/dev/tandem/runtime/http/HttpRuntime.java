@@ -4,6 +4,7 @@ import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.runtime.ContainerLogs;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractTarget;
@@ -16,8 +17,10 @@ import dev.tandem.runtime.contract.HealthProbe;
 public final class HttpRuntime implements ContainerRuntime {
     private final ContractClient client;
     private final RuntimeSettings settings;
+    private final ContainerLogs logs;
 
-    public HttpRuntime(ContractClient client, RuntimeSettings settings) {
+    public HttpRuntime(ContractClient client, RuntimeSettings settings, ContainerLogs logs) {
+        this.logs = logs;
         this.client = client;
         this.settings = settings;
     }
@@ -29,8 +32,8 @@ public final class HttpRuntime implements ContainerRuntime {
                     "not an http image: " + request.container().image());
         }
         HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-        RemoteContainer container =
-                new RemoteContainer(request, ContractTarget.of(http.baseUrl()), client, probe, settings);
+        RemoteContainer container = new RemoteContainer(
+                request, logs.open(request, 200), ContractTarget.of(http.baseUrl()), client, probe, settings);
         container.start();
         return container;
     }

@@ -5,6 +5,7 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.runtime.ContainerBase;
+import dev.tandem.runtime.ContainerLog;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractStage;
@@ -25,11 +26,12 @@ final class RemoteContainer extends ContainerBase {
 
     RemoteContainer(
             LaunchRequest request,
+            ContainerLog log,
             ContractTarget target,
             ContractClient client,
             HealthProbe probe,
             RuntimeSettings settings) {
-        super(request, 200);
+        super(request, log);
         this.target = target;
         this.stage = new ContractStage(client, target, settings.invocationTimeout());
         this.probe = probe;
@@ -88,5 +90,6 @@ final class RemoteContainer extends ContainerBase {
             Thread.currentThread().interrupt();
         }
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
+        log.close();
     }
 }
