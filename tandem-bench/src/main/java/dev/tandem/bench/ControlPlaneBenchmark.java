@@ -139,6 +139,30 @@ public final class ControlPlaneBenchmark {
         }
     }
 
+    /** Deploys endpoint "identity" (3 identity stages) capturing {@code percent}% of requests to {@code destination}. */
+    static void deployIdentityWithCapture(TandemServer server, String destination, int percent) throws Exception {
+        ControlPlane control = server.controlPlane();
+        control.createModel(
+                json(
+                        """
+                {"ModelName": "identity", "Containers": [
+                  {"ContainerHostname": "s1", "Image": "builtin:identity"},
+                  {"ContainerHostname": "s2", "Image": "builtin:identity"},
+                  {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
+                """));
+        control.createEndpointConfig(json(
+                """
+                {"EndpointConfigName": "identity", "ProductionVariants": [
+                  {"VariantName": "AllTraffic", "ModelName": "identity", "InitialInstanceCount": 1}],
+                 "DataCaptureConfig": {"EnableCapture": true, "InitialSamplingPercentage": %d,
+                   "DestinationS3Uri": "%s",
+                   "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}}
+                """
+                        .formatted(percent, destination)));
+        control.createEndpoint("identity", "identity");
+        awaitInService(control, "identity");
+    }
+
     private static Future<Buffer> post(HttpClientAgent client, int port, String path) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)

@@ -3,6 +3,11 @@ package dev.tandem.bench;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
+import dev.tandem.server.tracing.Tracing;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -42,7 +47,8 @@ import java.util.function.Supplier;
  * throughput from a closed-loop run with a fixed number of requests in flight. The containers
  * are child processes; server and load generator share this JVM. Options: {@code --seconds N}
  * (per measurement, default 10), {@code --rate N} (open-loop requests per second, default 200),
- * {@code --in-flight N} (closed loop, default 16), {@code --payload N} (bytes, default 512).
+ * {@code --in-flight N} (closed loop, default 16), {@code --payload N} (bytes, default 512),
+ * {@code --capture-percent N} (data capture sampling on the observed server, default 0).
  */
 public final class PipelineOverheadBenchmark {
     private static final int CONTAINERS = 3;
@@ -52,6 +58,7 @@ public final class PipelineOverheadBenchmark {
         int rate = option(args, "--rate", 200);
         int inFlight = option(args, "--in-flight", 16);
         int payloadBytes = option(args, "--payload", 512);
+        int capturePercent = option(args, "--capture-percent", 0);
         Duration measure = Duration.ofSeconds(seconds);
         byte[] payload = "x".repeat(payloadBytes).getBytes(StandardCharsets.UTF_8);
 
@@ -61,6 +68,7 @@ public final class PipelineOverheadBenchmark {
         Vertx clientVertx = Vertx.vertx();
         TandemServer tandem = null;
         TandemServer bare = null;
+        TandemServer observed = null;
         try {
             for (int i = 0; i < CONTAINERS; i++) {
                 int port = freePort();
@@ -108,6 +116,21 @@ public final class PipelineOverheadBenchmark {
             {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
           """);
 
+            // And on a server that also traces every request (spans batch-exported to a discarding
+            // exporter) and captures every request and response: the price of observing it all.
+            Path captureDir = Files.createTempDirectory("tandem-capture");
+            observed = TandemServer.start(
+                    ServerConfig.defaults().withPort(0).withDataDir(Files.createTempDirectory("tandem-bench")),
+                    PipelineOverheadBenchmark.class.getClassLoader(),
+                    java.util.function.UnaryOperator.identity(),
+                    Tracing.with(OpenTelemetrySdk.builder()
+                            .setTracerProvider(SdkTracerProvider.builder()
+                                    .addSpanProcessor(BatchSpanProcessor.builder(SpanExporter.composite())
+                                            .build())
+                                    .build())
+                            .build()));
+            ControlPlaneBenchmark.deployIdentityWithCapture(observed, "file:" + captureDir, capturePercent);
+
             HttpClientAgent client = clientVertx.createHttpClient(
                     ContractClient.clientOptions(), new PoolOptions().setHttp1MaxSize(inFlight * CONTAINERS));
             int tandemPort = tandem.port();
@@ -120,9 +143,13 @@ public final class PipelineOverheadBenchmark {
             int barePort = bare.port();
             Supplier<Future<?>> noMetrics =
                     () -> post(client, barePort, "/endpoints/identity/invocations", Buffer.buffer(payload));
+            int observedPort = observed.port();
+            Supplier<Future<?>> everything =
+                    () -> post(client, observedPort, "/endpoints/identity/invocations", Buffer.buffer(payload));
 
             System.out.printf(Locale.ROOT, "warming up (%d s per scenario) ...%n", Math.max(3, seconds / 2));
-            for (Supplier<Future<?>> scenario : List.of(direct, viaTandem, plainRoute, inProcess, noMetrics)) {
+            for (Supplier<Future<?>> scenario :
+                    List.of(direct, viaTandem, plainRoute, inProcess, noMetrics, everything)) {
                 LoadGenerator.closedLoop(scenario, inFlight, Duration.ofSeconds(Math.max(3, seconds / 2)));
             }
 
@@ -136,6 +163,8 @@ public final class PipelineOverheadBenchmark {
             LoadGenerator.Throughput inProcessRate = LoadGenerator.closedLoop(inProcess, inFlight, measure);
             LoadGenerator.Latency noMetricsLatency = LoadGenerator.openLoop(noMetrics, rate, measure);
             LoadGenerator.Throughput noMetricsRate = LoadGenerator.closedLoop(noMetrics, inFlight, measure);
+            LoadGenerator.Latency everythingLatency = LoadGenerator.openLoop(everything, rate, measure);
+            LoadGenerator.Throughput everythingRate = LoadGenerator.closedLoop(everything, inFlight, measure);
 
             System.out.printf(
                     Locale.ROOT,
@@ -153,6 +182,7 @@ public final class PipelineOverheadBenchmark {
             row("(c0) plain echo route, same server", plainLatency, plainRate);
             row("(c) Tandem, 3 in-process identity stages", inProcessLatency, inProcessRate);
             row("(c-) the same with metrics off", noMetricsLatency, noMetricsRate);
+            row("(c+) metrics, traces, capture " + capturePercent + "%", everythingLatency, everythingRate);
             System.out.printf(
                     Locale.ROOT,
                     "%nratios (b)/(a): p50 %.2fx, p99 %.2fx, throughput %.2fx  (target: p50 within 1.4x)%n",
@@ -171,7 +201,17 @@ public final class PipelineOverheadBenchmark {
                     inProcessLatency.p50() / noMetricsLatency.p50(),
                     inProcessLatency.p99() / noMetricsLatency.p99(),
                     inProcessRate.perSecond() / noMetricsRate.perSecond());
+            System.out.printf(
+                    Locale.ROOT,
+                    "metrics + traces + capture (c+) / all off (c-): p50 %.2fx, p99 %.2fx, throughput %.2fx"
+                            + "  (target: at least 0.95x with metrics and traces)%n",
+                    everythingLatency.p50() / noMetricsLatency.p50(),
+                    everythingLatency.p99() / noMetricsLatency.p99(),
+                    everythingRate.perSecond() / noMetricsRate.perSecond());
         } finally {
+            if (observed != null) {
+                observed.close();
+            }
             if (tandem != null) {
                 tandem.close();
             }
