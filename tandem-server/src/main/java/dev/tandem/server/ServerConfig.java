@@ -83,152 +83,96 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(
-                value,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
+        return edit(b -> b.host = value);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(
-                host,
-                value,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
+        return edit(b -> b.port = value);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(
-                host,
-                port,
-                value,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
+        return edit(b -> b.dataDir = value);
     }
 
     public ServerConfig withMaxPayloadBytes(long value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                value,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
+        return edit(b -> b.maxPayloadBytes = value);
     }
 
     public ServerConfig withStartupTimeout(Duration value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                value,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
-    }
-
-    public ServerConfig withAccessKeys(Map<String, String> value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                value,
-                maxInstances,
-                metrics);
+        return edit(b -> b.startupTimeout = value);
     }
 
     public ServerConfig withIdentity(String newRegion, String newAccountId) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                newRegion,
-                newAccountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                metrics);
-    }
-
-    public ServerConfig withMetrics(boolean value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                maxInstances,
-                value);
-    }
-
-    public ServerConfig withMaxInstances(int value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                runtime,
-                accessKeys,
-                value,
-                metrics);
+        return edit(b -> {
+            b.region = newRegion;
+            b.accountId = newAccountId;
+        });
     }
 
     public ServerConfig withRuntime(RuntimeSettings value) {
-        return new ServerConfig(
-                host,
-                port,
-                dataDir,
-                maxPayloadBytes,
-                startupTimeout,
-                region,
-                accountId,
-                value,
-                accessKeys,
-                maxInstances,
-                metrics);
+        return edit(b -> b.runtime = value);
+    }
+
+    public ServerConfig withAccessKeys(Map<String, String> value) {
+        return edit(b -> b.accessKeys = value);
+    }
+
+    public ServerConfig withMaxInstances(int value) {
+        return edit(b -> b.maxInstances = value);
+    }
+
+    public ServerConfig withMetrics(boolean value) {
+        return edit(b -> b.metrics = value);
+    }
+
+    /** A copy with the changes {@code change} makes, validated like any other. */
+    private ServerConfig edit(java.util.function.Consumer<Draft> change) {
+        Draft draft = new Draft(this);
+        change.accept(draft);
+        return draft.build();
+    }
+
+    /** The components of a config being changed; one place, so each wither is one line. */
+    private static final class Draft {
+        String host;
+        int port;
+        Path dataDir;
+        long maxPayloadBytes;
+        Duration startupTimeout;
+        String region;
+        String accountId;
+        RuntimeSettings runtime;
+        Map<String, String> accessKeys;
+        int maxInstances;
+        boolean metrics;
+
+        Draft(ServerConfig from) {
+            host = from.host;
+            port = from.port;
+            dataDir = from.dataDir;
+            maxPayloadBytes = from.maxPayloadBytes;
+            startupTimeout = from.startupTimeout;
+            region = from.region;
+            accountId = from.accountId;
+            runtime = from.runtime;
+            accessKeys = from.accessKeys;
+            maxInstances = from.maxInstances;
+            metrics = from.metrics;
+        }
+
+        ServerConfig build() {
+            return new ServerConfig(
+                    host,
+                    port,
+                    dataDir,
+                    maxPayloadBytes,
+                    startupTimeout,
+                    region,
+                    accountId,
+                    runtime,
+                    accessKeys,
+                    maxInstances,
+                    metrics);
+        }
     }
 }

@@ -1,0 +1,66 @@
+package dev.tandem.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+    private final ServerConfig defaults = ServerConfig.defaults();
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        assertThat(defaults.host()).isEqualTo("127.0.0.1");
+        assertThat(defaults.port()).isEqualTo(8080);
+        assertThat(defaults.dataDir()).isEqualTo(Path.of(".tandem"));
+        assertThat(defaults.maxPayloadBytes()).isEqualTo(6_291_456L);
+        assertThat(defaults.startupTimeout()).isEqualTo(Duration.ofSeconds(600));
+        assertThat(defaults.region()).isEqualTo("us-east-1");
+        assertThat(defaults.accountId()).isEqualTo("000000000000");
+        assertThat(defaults.accessKeys()).isEmpty();
+        assertThat(defaults.maxInstances()).isEqualTo(64);
+        assertThat(defaults.metrics()).isTrue();
+    }
+
+    @Test
+    void eachWitherChangesItsKeyOnly() {
+        ServerConfig changed = defaults.withPort(9000)
+                .withHost("0.0.0.0")
+                .withDataDir(Path.of("/srv/tandem"))
+                .withMaxPayloadBytes(1024)
+                .withStartupTimeout(Duration.ofSeconds(5))
+                .withIdentity("eu-west-1", "123456789012")
+                .withAccessKeys(Map.of("AKID", "secret"))
+                .withMaxInstances(4)
+                .withMetrics(false);
+
+        assertThat(changed)
+                .isEqualTo(new ServerConfig(
+                        "0.0.0.0",
+                        9000,
+                        Path.of("/srv/tandem"),
+                        1024,
+                        Duration.ofSeconds(5),
+                        "eu-west-1",
+                        "123456789012",
+                        defaults.runtime(),
+                        Map.of("AKID", "secret"),
+                        4,
+                        false));
+        assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);
+    }
+
+    @Test
+    void invalidValuesAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> defaults.withPort(70_000)).hasMessage("port must be 0 to 65535, was 70000");
+        assertThatThrownBy(() -> defaults.withMaxPayloadBytes(0)).hasMessage("max-payload must be positive, was 0");
+        assertThatThrownBy(() -> defaults.withStartupTimeout(Duration.ZERO))
+                .hasMessageStartingWith("startup-timeout must be positive");
+        assertThatThrownBy(() -> defaults.withIdentity("us-east-1", "42"))
+                .hasMessage("account-id must be 12 digits, was '42'");
+        assertThatThrownBy(() -> defaults.withMaxInstances(0)).hasMessage("max-instances must be at least 1, was 0");
+    }
+}
