@@ -15,12 +15,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,7 +38,11 @@ public final class DataCapture implements AutoCloseable {
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
 
     private final ConcurrentMap<String, CaptureSettings> endpoints = new ConcurrentHashMap<>();
-    private final BlockingQueue<Captured> queue;
+    /** Lock-free, so that request threads never wait on each other or on the writer to offer. */
+    private final ConcurrentLinkedQueue<Captured> queue = new ConcurrentLinkedQueue<>();
+
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int capacity;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final String fileName;
@@ -58,7 +61,7 @@ public final class DataCapture implements AutoCloseable {
             Payload output) {}
 
     public DataCapture(int capacity) {
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.capacity = capacity;
         this.fileName = "capture-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis() + ".jsonl";
         this.writer = Thread.ofVirtual().name("data-capture").start(this::write);
     }
@@ -87,9 +90,12 @@ public final class DataCapture implements AutoCloseable {
         }
         Captured record =
                 new Captured(endpoint, variant, settings, eventId, Instant.now(), inputType, input, outputType, output);
-        if (!queue.offer(record)) {
+        if (queued.incrementAndGet() > capacity) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
+            return;
         }
+        queue.add(record);
     }
 
     /** Records dropped because the queue was full. */
@@ -104,18 +110,28 @@ public final class DataCapture implements AutoCloseable {
 
     private void write() {
         Map<Path, BufferedWriter> files = new HashMap<>();
+        String openHour = "";
         try {
             while (!closed || !queue.isEmpty()) {
-                Captured record = queue.poll(200, TimeUnit.MILLISECONDS);
+                Captured record = queue.poll();
                 if (record == null) {
+                    flushAll(files);
+                    Thread.sleep(20);
                     continue;
                 }
+                queued.decrementAndGet();
                 try {
+                    String hour = HOUR_PATH.format(record.time());
+                    if (!hour.equals(openHour)) {
+                        // A new hour: the files of the last one are complete.
+                        closeAll(files);
+                        openHour = hour;
+                    }
                     Path file = record.settings()
                             .destination()
                             .resolve(record.endpoint())
                             .resolve(record.variant())
-                            .resolve(HOUR_PATH.format(record.time()))
+                            .resolve(hour)
                             .resolve(fileName);
                     BufferedWriter out = files.get(file);
                     if (out == null) {
@@ -126,9 +142,6 @@ public final class DataCapture implements AutoCloseable {
                     }
                     out.write(json(record));
                     out.newLine();
-                    if (queue.isEmpty()) {
-                        out.flush();
-                    }
                     written.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     dropped.incrementAndGet();
@@ -138,12 +151,27 @@ public final class DataCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (BufferedWriter out : files.values()) {
-                try {
-                    out.close();
-                } catch (IOException e) {
-                    LOG.warn("closing a capture file failed: {}", e.toString());
-                }
+            closeAll(files);
+        }
+    }
+
+    private static void closeAll(Map<Path, BufferedWriter> files) {
+        for (BufferedWriter out : files.values()) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                LOG.warn("closing a capture file failed: {}", e.toString());
+            }
+        }
+        files.clear();
+    }
+
+    private static void flushAll(Map<Path, BufferedWriter> files) {
+        for (BufferedWriter out : files.values()) {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                LOG.warn("flushing a capture file failed: {}", e.toString());
             }
         }
     }
