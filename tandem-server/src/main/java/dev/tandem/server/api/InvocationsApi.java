@@ -5,6 +5,7 @@ import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
@@ -20,6 +21,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -147,18 +149,16 @@ public final class InvocationsApi {
     }
 
     /** The containers the request went to, in order: all of a serial pipeline, or the target. */
-    private static java.util.List<String> ranInOrder(Endpoint.Lease lease, @Nullable String target) {
+    private static List<String> ranInOrder(Endpoint.Lease lease, @Nullable String target) {
         return target != null
-                ? java.util.List.of(target)
+                ? List.of(target)
                 : lease.variant().model().containers().stream()
-                        .map(dev.tandem.core.model.ContainerDefinition::hostname)
+                        .map(ContainerDefinition::hostname)
                         .toList();
     }
 
     private static Throwable unwrap(Throwable error) {
-        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause()
-                : error;
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static @Nullable String logStream(Endpoint endpoint, Endpoint.Lease lease, Throwable error) {
