@@ -71,8 +71,19 @@ public final class Tracing {
         if (!configured || "true".equals(environment.get("OTEL_SDK_DISABLED"))) {
             return off();
         }
+        Map<String, String> properties = new java.util.HashMap<>();
+        // The SDK reads OTEL_* from the process environment itself; passing them as properties too
+        // makes this method honour exactly the map it is given.
+        environment.forEach((name, value) -> {
+            if (name.startsWith("OTEL_")) {
+                properties.put(name.toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        properties.putIfAbsent("otel.metrics.exporter", "none");
+        properties.putIfAbsent("otel.logs.exporter", "none");
+        properties.putIfAbsent("otel.service.name", "tandem");
         return with(AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> Map.of("otel.metrics.exporter", "none", "otel.logs.exporter", "none"))
+                .addPropertiesSupplier(() -> properties)
                 .build()
                 .getOpenTelemetrySdk());
     }
