@@ -148,7 +148,7 @@ public final class PipelineEngine {
                                 : new StageTiming(
                                         stage.hostname(), took, response.body().size(), response.contentType()));
                 if (error != null) {
-                    result.completeExceptionally(failure(stage, unwrap(error)));
+                    result.completeExceptionally(failure(stage, Failures.unwrap(error)));
                 } else if (index == stages.size() - 1) {
                     result.complete(new InvocationResult(response, timings));
                 } else {
@@ -174,15 +174,6 @@ public final class PipelineEngine {
                             client.customAttributes(),
                             client.traceparent()));
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     /** The client's view of a stage's failure: a ModelError naming the stage. */

@@ -2,6 +2,7 @@ package dev.tandem.server.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.engine.Failures;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
@@ -64,10 +65,7 @@ public final class ErrorResponses {
     }
 
     Reply reply(String requestId, Throwable thrown, @Nullable String logStream) {
-        Throwable error = thrown;
-        while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
-            error = error.getCause();
-        }
+        Throwable error = Failures.unwrap(thrown);
         if (error instanceof AuthenticationException denied) {
             ObjectNode body = JSON.createObjectNode();
             body.put("message", denied.getMessage());

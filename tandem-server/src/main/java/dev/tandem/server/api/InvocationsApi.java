@@ -1,5 +1,6 @@
 package dev.tandem.server.api;
 
+import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.engine.PipelineStage;
@@ -21,7 +22,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -142,7 +142,7 @@ public final class InvocationsApi {
                                 result.response().contentType(),
                                 result.response().body());
                     } else {
-                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), unwrap(error));
+                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), Failures.unwrap(error));
                         errors.write(response, requestId, error, logStream(endpoint, lease, error));
                     }
                 });
@@ -155,10 +155,6 @@ public final class InvocationsApi {
                 : lease.variant().model().containers().stream()
                         .map(ContainerDefinition::hostname)
                         .toList();
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static @Nullable String logStream(Endpoint endpoint, Endpoint.Lease lease, Throwable error) {

@@ -1,6 +1,7 @@
 package dev.tandem.server.tracing;
 
 import dev.tandem.core.engine.AsyncStage;
+import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -162,8 +162,7 @@ public final class Tracing {
                 if (error == null) {
                     span.setAttribute(STATUS, 200L);
                 } else {
-                    Throwable cause =
-                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = Failures.unwrap(error);
                     if (cause instanceof dev.tandem.core.stage.StageException failed) {
                         span.setAttribute(STATUS, (long) failed.status());
                     }
@@ -176,7 +175,7 @@ public final class Tracing {
 
     /** The HTTP status an error is answered with, for the server span. */
     public static int status(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Failures.unwrap(error);
         if (cause instanceof ModelErrorException) {
             return 424;
         }
