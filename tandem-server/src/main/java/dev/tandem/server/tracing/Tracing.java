@@ -3,7 +3,6 @@ package dev.tandem.server.tracing;
 import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.PipelineStage;
-import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -175,11 +174,9 @@ public final class Tracing {
 
     /** The HTTP status an error is answered with, for the server span. */
     public static int status(Throwable error) {
-        Throwable cause = Failures.unwrap(error);
-        if (cause instanceof ModelErrorException) {
-            return 424;
-        }
-        return cause instanceof TandemException known ? known.kind().httpStatus() : 500;
+        return Failures.unwrap(error) instanceof TandemException known
+                ? known.kind().httpStatus()
+                : 500;
     }
 
     private static String traceparent(Context context) {
