@@ -23,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class H2StateStore implements StateStore {
     private final Connection connection;
+    private final Definitions<StoredModel> models = new Definitions<>("model", H2StateStore::model);
+    private final Definitions<StoredEndpointConfig> configs =
+            new Definitions<>("endpoint_config", H2StateStore::config);
 
     private H2StateStore(Connection connection) {
         this.connection = connection;
@@ -54,54 +57,75 @@ public final class H2StateStore implements StateStore {
 
     @Override
     public synchronized boolean insertModel(StoredModel model) {
-        return insert(
-                "INSERT INTO model (name, arn, definition, created_at) VALUES (?, ?, ?, ?)",
-                model.name(),
-                model.arn(),
-                model.definition(),
-                time(model.createdAt()));
+        return models.insert(model.name(), model.arn(), model.definition(), model.createdAt());
     }
 
     @Override
     public synchronized Optional<StoredModel> model(String name) {
-        return query("SELECT * FROM model WHERE name = ?", H2StateStore::model, name).stream()
-                .findFirst();
+        return models.find(name);
     }
 
     @Override
     public synchronized List<StoredModel> models() {
-        return query("SELECT * FROM model ORDER BY name", H2StateStore::model);
+        return models.all();
     }
 
     @Override
     public synchronized boolean deleteModel(String name) {
-        return update("DELETE FROM model WHERE name = ?", name) > 0;
+        return models.delete(name);
     }
 
     @Override
     public synchronized boolean insertEndpointConfig(StoredEndpointConfig config) {
-        return insert(
-                "INSERT INTO endpoint_config (name, arn, definition, created_at) VALUES (?, ?, ?, ?)",
-                config.name(),
-                config.arn(),
-                config.definition(),
-                time(config.createdAt()));
+        return configs.insert(config.name(), config.arn(), config.definition(), config.createdAt());
     }
 
     @Override
     public synchronized Optional<StoredEndpointConfig> endpointConfig(String name) {
-        return query("SELECT * FROM endpoint_config WHERE name = ?", H2StateStore::config, name).stream()
-                .findFirst();
+        return configs.find(name);
     }
 
     @Override
     public synchronized List<StoredEndpointConfig> endpointConfigs() {
-        return query("SELECT * FROM endpoint_config ORDER BY name", H2StateStore::config);
+        return configs.all();
     }
 
     @Override
     public synchronized boolean deleteEndpointConfig(String name) {
-        return update("DELETE FROM endpoint_config WHERE name = ?", name) > 0;
+        return configs.delete(name);
+    }
+
+    /** A table of definitions kept as their request JSON: models and endpoint configurations. */
+    private final class Definitions<T> {
+        private final String table;
+        private final Row<T> reader;
+
+        Definitions(String table, Row<T> reader) {
+            this.table = table;
+            this.reader = reader;
+        }
+
+        boolean insert(String name, String arn, String definition, Instant createdAt) {
+            return H2StateStore.this.insert(
+                    "INSERT INTO " + table + " (name, arn, definition, created_at) VALUES (?, ?, ?, ?)",
+                    name,
+                    arn,
+                    definition,
+                    time(createdAt));
+        }
+
+        Optional<T> find(String name) {
+            return query("SELECT * FROM " + table + " WHERE name = ?", reader, name).stream()
+                    .findFirst();
+        }
+
+        List<T> all() {
+            return query("SELECT * FROM " + table + " ORDER BY name", reader);
+        }
+
+        boolean delete(String name) {
+            return update("DELETE FROM " + table + " WHERE name = ?", name) > 0;
+        }
     }
 
     @Override
