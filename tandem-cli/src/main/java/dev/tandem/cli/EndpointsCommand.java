@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,8 +14,8 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tandem endpoints}: the server's endpoints with their status, as ListEndpoints gives them. */
@@ -30,11 +29,8 @@ final class EndpointsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--url",
-            defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
-            description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
-    URI url;
+    @Mixin
+    ServerUrl server;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -77,7 +73,7 @@ final class EndpointsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (ConnectException e) {
-            err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
+            err.println("error: cannot connect to " + server.url + " (is `./tandem serve` running?)");
             return 1;
         } catch (ApiError e) {
             err.println(e.getMessage());
@@ -87,7 +83,7 @@ final class EndpointsCommand implements Callable<Integer> {
 
     private JsonNode call(HttpClient client, String operation, JsonNode body) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(
-                HttpRequest.newBuilder(url.resolve("/"))
+                HttpRequest.newBuilder(server.url.resolve("/"))
                         .header("Content-Type", "application/x-amz-json-1.1")
                         .header("X-Amz-Target", "SageMaker." + operation)
                         .POST(HttpRequest.BodyPublishers.ofString(body.toString()))

@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,11 +42,8 @@ final class InvokeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ENDPOINT", description = "The endpoint's name.")
     String endpoint;
 
-    @Option(
-            names = "--url",
-            defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
-            description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
-    URI url;
+    @Mixin
+    ServerUrl server;
 
     @Option(names = "--content-type", description = "Content-Type of the body, e.g. text/csv.")
     @Nullable
@@ -100,7 +98,7 @@ final class InvokeCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         byte[] body = requestBody();
-        String target = url.toString().replaceAll("/+$", "") + "/endpoints/"
+        String target = server.url.toString().replaceAll("/+$", "") + "/endpoints/"
                 + URLEncoder.encode(endpoint, StandardCharsets.UTF_8) + "/invocations";
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target))
                 .timeout(timeout)
@@ -115,7 +113,7 @@ final class InvokeCommand implements Callable<Integer> {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (ConnectException e) {
-            err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
+            err.println("error: cannot connect to " + server.url + " (is `./tandem serve` running?)");
             return 1;
         }
         if (verbose) {

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,11 +39,8 @@ final class LogsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ENDPOINT", description = "The endpoint's name.")
     String endpoint;
 
-    @Option(
-            names = "--url",
-            defaultValue = "${env:TANDEM_URL:-http://localhost:8080}",
-            description = "The server (default: $TANDEM_URL, else ${DEFAULT-VALUE}).")
-    URI url;
+    @Mixin
+    ServerUrl server;
 
     @Option(names = "--container", description = "Only this container (its ContainerHostname).")
     @Nullable
@@ -99,7 +97,7 @@ final class LogsCommand implements Callable<Integer> {
                 Thread.sleep(1000);
             }
         } catch (ConnectException e) {
-            err.println("error: cannot connect to " + url + " (is `./tandem serve` running?)");
+            err.println("error: cannot connect to " + server.url + " (is `./tandem serve` running?)");
             return 1;
         }
     }
@@ -115,6 +113,6 @@ final class LogsCommand implements Callable<Integer> {
         if (container != null) {
             query.append("&container=").append(URLEncoder.encode(container, StandardCharsets.UTF_8));
         }
-        return url.resolve(query.toString());
+        return server.url.resolve(query.toString());
     }
 }

@@ -71,63 +71,62 @@ public record RuntimeSettings(
     }
 
     public RuntimeSettings withInvocationTimeout(Duration timeout) {
-        return new RuntimeSettings(
-                timeout,
-                pingTimeout,
-                startupPollInterval,
-                healthCheckInterval,
-                unhealthyThreshold,
-                restartBackoff,
-                maxRestartBackoff,
-                stopGracePeriod,
-                firstPort,
-                lastPort,
-                maxConnectionsPerContainer);
+        return edit(d -> d.invocationTimeout = timeout);
     }
 
     public RuntimeSettings withHealthChecks(Duration interval, int threshold) {
-        return new RuntimeSettings(
-                invocationTimeout,
-                pingTimeout,
-                startupPollInterval,
-                interval,
-                threshold,
-                restartBackoff,
-                maxRestartBackoff,
-                stopGracePeriod,
-                firstPort,
-                lastPort,
-                maxConnectionsPerContainer);
+        return edit(d -> {
+            d.healthCheckInterval = interval;
+            d.unhealthyThreshold = threshold;
+        });
     }
 
     public RuntimeSettings withRestartBackoff(Duration initial, Duration max) {
+        return edit(d -> {
+            d.restartBackoff = initial;
+            d.maxRestartBackoff = max;
+        });
+    }
+
+    public RuntimeSettings withStopGracePeriod(Duration grace) {
+        return edit(d -> d.stopGracePeriod = grace);
+    }
+
+    /** A copy with the changes {@code change} makes, validated like any other. */
+    private RuntimeSettings edit(java.util.function.Consumer<Draft> change) {
+        Draft draft = new Draft(this);
+        change.accept(draft);
         return new RuntimeSettings(
-                invocationTimeout,
+                draft.invocationTimeout,
                 pingTimeout,
                 startupPollInterval,
-                healthCheckInterval,
-                unhealthyThreshold,
-                initial,
-                max,
-                stopGracePeriod,
+                draft.healthCheckInterval,
+                draft.unhealthyThreshold,
+                draft.restartBackoff,
+                draft.maxRestartBackoff,
+                draft.stopGracePeriod,
                 firstPort,
                 lastPort,
                 maxConnectionsPerContainer);
     }
 
-    public RuntimeSettings withStopGracePeriod(Duration grace) {
-        return new RuntimeSettings(
-                invocationTimeout,
-                pingTimeout,
-                startupPollInterval,
-                healthCheckInterval,
-                unhealthyThreshold,
-                restartBackoff,
-                maxRestartBackoff,
-                grace,
-                firstPort,
-                lastPort,
-                maxConnectionsPerContainer);
+    /** The components the withers change. */
+    private static final class Draft {
+        Duration invocationTimeout;
+        Duration healthCheckInterval;
+        int unhealthyThreshold;
+        Duration restartBackoff;
+        Duration maxRestartBackoff;
+        Duration stopGracePeriod;
+
+        Draft(RuntimeSettings from) {
+            invocationTimeout = from.invocationTimeout;
+            healthCheckInterval = from.healthCheckInterval;
+            unhealthyThreshold = from.unhealthyThreshold;
+            restartBackoff = from.restartBackoff;
+            maxRestartBackoff = from.maxRestartBackoff;
+            stopGracePeriod = from.stopGracePeriod;
+        }
     }
 
     /** The delay before the {@code failures}-th restart in a row (1-based): doubling, capped. */
