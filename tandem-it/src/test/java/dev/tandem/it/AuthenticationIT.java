@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -25,8 +24,6 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
@@ -57,20 +54,12 @@ class AuthenticationIT {
     }
 
     private static SageMakerClient controlPlane(String key, String secret) {
-        return SageMakerClient.builder()
-                .endpointOverride(tandem.baseUrl())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)))
-                .httpClient(UrlConnectionHttpClient.create())
+        return TandemFixture.pointAt(SageMakerClient.builder(), tandem.baseUrl(), key, secret)
                 .build();
     }
 
     private static SageMakerRuntimeClient runtime(String key, String secret) {
-        return SageMakerRuntimeClient.builder()
-                .endpointOverride(tandem.baseUrl())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key, secret)))
-                .httpClient(UrlConnectionHttpClient.create())
+        return TandemFixture.pointAt(SageMakerRuntimeClient.builder(), tandem.baseUrl(), key, secret)
                 .build();
     }
 

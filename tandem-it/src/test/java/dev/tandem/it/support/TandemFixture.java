@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -171,14 +173,7 @@ public final class TandemFixture implements AutoCloseable {
     /** The AWS SDK for Java v2 client, pointed at this server, without retries. */
     public synchronized SageMakerRuntimeClient sdk() {
         if (sdk == null) {
-            sdk = SageMakerRuntimeClient.builder()
-                    .endpointOverride(baseUrl())
-                    .region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                    .httpClient(UrlConnectionHttpClient.builder()
-                            .socketTimeout(Duration.ofSeconds(90))
-                            .build())
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            sdk = pointAt(SageMakerRuntimeClient.builder(), baseUrl(), "test", "test")
                     .build();
         }
         return sdk;
@@ -187,17 +182,25 @@ public final class TandemFixture implements AutoCloseable {
     /** The AWS SDK for Java v2 control-plane client, pointed at this server, without retries. */
     public synchronized SageMakerClient sageMaker() {
         if (sageMaker == null) {
-            sageMaker = SageMakerClient.builder()
-                    .endpointOverride(baseUrl())
-                    .region(Region.US_EAST_1)
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                    .httpClient(UrlConnectionHttpClient.builder()
-                            .socketTimeout(Duration.ofSeconds(90))
-                            .build())
-                    .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            sageMaker = pointAt(SageMakerClient.builder(), baseUrl(), "test", "test")
                     .build();
         }
         return sageMaker;
+    }
+
+    /**
+     * Sets up any AWS SDK client builder to call {@code url} with the given credentials, without
+     * retries, so that a test sees every answer as it was given.
+     */
+    public static <B extends AwsSyncClientBuilder<B, ?> & AwsClientBuilder<B, ?>> B pointAt(
+            B builder, URI url, String accessKey, String secretKey) {
+        return builder.endpointOverride(url)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .socketTimeout(Duration.ofSeconds(90))
+                        .build())
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()));
     }
 
     public static void sleep(Duration duration) {

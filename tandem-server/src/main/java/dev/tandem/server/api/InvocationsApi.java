@@ -82,15 +82,11 @@ public final class InvocationsApi {
         String requestId = RequestIds.next();
         BodyReader.read(request, maxPayloadBytes).onComplete(read -> {
             if (read.failed()) {
-                refuse(request, requestId, read.cause());
+                errors.write(request.response(), requestId, read.cause(), null);
             } else {
                 invoke(request, endpointName, read.result(), requestId, start);
             }
         });
-    }
-
-    private void refuse(HttpServerRequest request, String requestId, Throwable cause) {
-        errors.write(request.response(), requestId, cause, null);
     }
 
     // The pipeline's future ends in the callback that answers the client; nothing else waits on it.

@@ -78,8 +78,9 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
 
     static Deployment fromJson(String json) {
         try {
+            JsonNode root = JSON.readTree(json);
             List<VariantDeployment> variants = new ArrayList<>();
-            for (JsonNode node : JSON.readTree(json).path("Variants")) {
+            for (JsonNode node : root.path("Variants")) {
                 variants.add(new VariantDeployment(
                         node.path("VariantName").asText(),
                         node.path("Model"),
@@ -87,7 +88,6 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
                         node.path("Weight").asDouble(),
                         Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong())));
             }
-            JsonNode root = JSON.readTree(json);
             return new Deployment(variants, root.has("DataCaptureConfig") ? root.get("DataCaptureConfig") : null);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("stored deployment is not valid JSON: " + e.getMessage(), e);
