@@ -61,6 +61,7 @@ public final class TandemServer implements AutoCloseable {
     private final Vertx vertx;
     private final ContractClient contractClient;
     private final ExecutorService virtualThreads;
+    private final ExecutorService nativeThreads;
     private final EndpointRegistry endpoints;
     private final HttpServer httpServer;
     private final StateStore store;
@@ -92,6 +93,10 @@ public final class TandemServer implements AutoCloseable {
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
+        // JNI calls pin virtual threads, so native inference gets platform threads, one per core.
+        this.nativeThreads = Executors.newFixedThreadPool(
+                Runtime.getRuntime().availableProcessors(),
+                Thread.ofPlatform().name("native-stage-", 0).daemon(true).factory());
         ProcessRecords processes = new ProcessRecords(config.dataDir().resolve("run"));
         int leftovers = processes.stopLeftovers(config.runtime().stopGracePeriod());
         if (leftovers > 0) {
@@ -101,7 +106,7 @@ public final class TandemServer implements AutoCloseable {
         Runtimes runtimes = new Runtimes(
                 new ExecRuntime(contractClient, config.runtime(), processes, logs),
                 new HttpRuntime(contractClient, config.runtime(), logs),
-                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, logs));
+                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs));
         this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));
         this.controlPlane = new ControlPlane(
                 store,
@@ -258,6 +263,7 @@ public final class TandemServer implements AutoCloseable {
         capture.close();
         store.close();
         virtualThreads.shutdown();
+        nativeThreads.shutdown();
         contractClient.close();
         await(vertx.close());
         LOG.info("Tandem stopped");

@@ -1,5 +1,7 @@
 package dev.tandem.core.stage;
 
+import java.util.List;
+
 /**
  * One step of an inference pipeline: takes a body with its content type and answers another.
  *
@@ -12,9 +14,13 @@ package dev.tandem.core.stage;
  * <ul>
  *   <li><b>Concurrency.</b> {@link #invoke} is called concurrently from many threads (virtual
  *       threads, one per request); implementations must be thread-safe. Blocking is fine.
- *   <li><b>Native code.</b> A stage that calls into native code (JNI) pins the virtual thread it
- *       runs on; such stages should run their native work on a bounded pool of platform threads
- *       and wait on it.
+ *   <li><b>Native code.</b> A stage that calls into native code (JNI: ONNX Runtime, XGBoost)
+ *       says so with {@link #callsNativeCode()}; Tandem then runs it on a bounded pool of platform
+ *       threads sized to the cores, because a JNI call pins the virtual thread it runs on.
+ *   <li><b>Content types.</b> A stage lists the media types it {@linkplain #accepts() accepts}
+ *       and {@linkplain #produces() produces}; Tandem refuses a request whose {@code Content-Type}
+ *       or {@code Accept} it cannot serve before calling it (415 and 406, as a container would),
+ *       and the stage picks its answer's type with {@link MediaTypes#negotiate}.
  *   <li><b>Errors.</b> To refuse input or report a failure, throw {@link StageException} with the
  *       HTTP status a container would have answered (400 for bad input, 500 for a fault). Any
  *       other exception is reported as a 500 from this stage. Either way the client gets a {@code
@@ -35,6 +41,31 @@ public interface Stage extends AutoCloseable {
      * for anything that waits, does I/O, calls native code or may take longer.
      */
     default boolean nonBlocking() {
+        return false;
+    }
+
+    /**
+     * The media types this stage takes as {@code Content-Type}, such as {@code text/csv}; a
+     * request without a content type is passed on and the stage applies its default. Empty (the
+     * default) means any type.
+     */
+    default List<String> accepts() {
+        return List.of();
+    }
+
+    /**
+     * The media types this stage can answer with, its default first. Empty (the default) means
+     * the stage does not say, and any {@code Accept} is passed on.
+     */
+    default List<String> produces() {
+        return List.of();
+    }
+
+    /**
+     * Whether {@link #invoke} calls native code through JNI. Such a stage runs on a bounded pool
+     * of platform threads rather than on a virtual thread, which a native call would pin.
+     */
+    default boolean callsNativeCode() {
         return false;
     }
 

@@ -4,8 +4,10 @@ import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.stage.MediaTypes;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageContext;
+import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageProvider;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
@@ -25,14 +27,21 @@ final class BuiltinContainer extends ContainerBase {
     private final StageProvider provider;
     private final Thread loader;
     private final Executor blockingExecutor;
+    private final Executor nativeExecutor;
     private final AsyncStage facade = this::invoke;
     private volatile @Nullable Stage stage;
     private volatile @Nullable AsyncStage invoker;
 
-    BuiltinContainer(LaunchRequest request, ContainerLog log, StageProvider provider, Executor blockingExecutor) {
+    BuiltinContainer(
+            LaunchRequest request,
+            ContainerLog log,
+            StageProvider provider,
+            Executor blockingExecutor,
+            Executor nativeExecutor) {
         super(request, log);
         this.provider = provider;
         this.blockingExecutor = blockingExecutor;
+        this.nativeExecutor = nativeExecutor;
         this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
     }
 
@@ -45,7 +54,7 @@ final class BuiltinContainer extends ContainerBase {
             Stage created = provider.create(new StageContext(
                     request.hostname(), request.modelDir(), request.container().environment()));
             stage = created;
-            invoker = AsyncStage.of(created, blockingExecutor);
+            invoker = AsyncStage.of(created, created.callsNativeCode() ? nativeExecutor : blockingExecutor);
             log.event("loaded builtin:" + provider.name());
             status.set(ContainerStatus.healthy(0));
         } catch (Exception | LinkageError e) {
@@ -62,11 +71,34 @@ final class BuiltinContainer extends ContainerBase {
 
     private CompletionStage<StageResponse> invoke(StageRequest stageRequest) {
         AsyncStage loaded = invoker;
-        if (loaded == null) {
+        Stage built = stage;
+        if (loaded == null || built == null) {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
         }
-        return loaded.invoke(stageRequest);
+        StageException refused = refusal(built, stageRequest);
+        return refused != null ? CompletableFuture.failedFuture(refused) : loaded.invoke(stageRequest);
+    }
+
+    /** What a container would answer before reading the body: 415 or 406 when types do not fit. */
+    private @Nullable StageException refusal(Stage built, StageRequest stageRequest) {
+        String contentType = stageRequest.contentType();
+        if (contentType != null && !built.accepts().isEmpty() && !MediaTypes.isOneOf(contentType, built.accepts())) {
+            return new StageException(
+                    415,
+                    "builtin:" + provider.name() + " accepts " + String.join(", ", built.accepts()) + "; got "
+                            + contentType);
+        }
+        String accept = stageRequest.accept();
+        if (accept != null
+                && !built.produces().isEmpty()
+                && MediaTypes.negotiate(accept, built.produces()).isEmpty()) {
+            return new StageException(
+                    406,
+                    "builtin:" + provider.name() + " answers " + String.join(", ", built.produces())
+                            + "; the request accepts only " + accept);
+        }
+        return null;
     }
 
     @Override

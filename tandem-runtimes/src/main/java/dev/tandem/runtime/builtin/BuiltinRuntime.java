@@ -13,16 +13,20 @@ import java.util.concurrent.Executor;
 public final class BuiltinRuntime implements ContainerRuntime {
     private final StageRegistry registry;
     private final Executor blockingExecutor;
+    private final Executor nativeExecutor;
     private final ContainerLogs logs;
 
     /**
      * @param blockingExecutor where stages that may block run (those that declare themselves
      *     non-blocking run on the I/O thread)
+     * @param nativeExecutor where stages that call native code run: platform threads, bounded
      */
-    public BuiltinRuntime(StageRegistry registry, Executor blockingExecutor, ContainerLogs logs) {
+    public BuiltinRuntime(
+            StageRegistry registry, Executor blockingExecutor, Executor nativeExecutor, ContainerLogs logs) {
         this.logs = logs;
         this.registry = registry;
         this.blockingExecutor = blockingExecutor;
+        this.nativeExecutor = nativeExecutor;
     }
 
     @Override
@@ -39,7 +43,8 @@ public final class BuiltinRuntime implements ContainerRuntime {
                     "not a builtin image: " + request.container().image());
         }
         StageProvider provider = registry.provider(builtin.name());
-        BuiltinContainer container = new BuiltinContainer(request, logs.open(request, 200), provider, blockingExecutor);
+        BuiltinContainer container =
+                new BuiltinContainer(request, logs.open(request, 200), provider, blockingExecutor, nativeExecutor);
         container.start();
         return container;
     }
