@@ -50,21 +50,23 @@ public final class Matrix {
     }
 
     /**
-     * Reads numbers from CSV, JSON ({@code {"instances": [[...]]}}, {@code [[...]]} or one flat
-     * row) or JSON Lines; an empty CSV cell or a JSON {@code null} is a missing value.
+     * Reads numbers from CSV, JSON ({@code {"instances": [[...]]}}, {@code {"predictions":
+     * [[...]]}}, {@code [[...]]} or one flat row) or JSON Lines; an empty CSV cell or a JSON {@code null} is a missing value.
      */
     public static Matrix read(Payload body, String contentType) {
         Table table;
         if (MediaTypes.essence(contentType).equals(MediaTypes.JSON)) {
             JsonNode root = Json.parse(body);
-            JsonNode rows = root.isObject() && root.has("instances") ? root.get("instances") : root;
+            JsonNode rows = root.isObject() && root.has("instances")
+                    ? root.get("instances")
+                    : root.isObject() && root.has("predictions") ? root.get("predictions") : root;
             if (rows.isArray()
                     && rows.size() > 0
                     && !rows.get(0).isArray()
                     && !rows.get(0).isObject()) {
                 return flatRow(rows);
             }
-            table = TableReader.readJson(root);
+            table = TableReader.readJson(rows);
         } else {
             table = TableReader.read(body, contentType, HeaderPolicy.never());
         }
