@@ -116,12 +116,29 @@ public final class TandemFixture implements AutoCloseable {
         return endpoint;
     }
 
+    /** Serves a pipeline file, paths relative to its folder, as {@code tandem serve FILE} does. */
+    public Endpoint deployFileAndAwait(Path pipelineFile) {
+        try {
+            Endpoint endpoint = deploy(
+                    Files.readString(pipelineFile),
+                    pipelineFile.toAbsolutePath().getParent());
+            awaitInService(endpoint);
+            return endpoint;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Serves a pipeline through the control plane, as {@code tandem serve FILE} does, and returns
      * its endpoint once its instances exist (they may still be starting).
      */
     public Endpoint deploy(String pipelineJson) {
-        String name = server.servePipeline(pipelineJson.getBytes(StandardCharsets.UTF_8), workDir);
+        return deploy(pipelineJson, workDir);
+    }
+
+    private Endpoint deploy(String pipelineJson, Path baseDir) {
+        String name = server.servePipeline(pipelineJson.getBytes(StandardCharsets.UTF_8), baseDir);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             var endpoint = server.endpoints().find(name);

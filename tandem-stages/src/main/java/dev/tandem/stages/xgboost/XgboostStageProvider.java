@@ -46,12 +46,19 @@ public final class XgboostStageProvider implements StageProvider {
             booster = XGBoost.loadModel(file.toString());
         } catch (XGBoostError e) {
             throw new IllegalArgumentException(
-                    context.modelDir().relativize(file) + " is not a valid XGBoost model: " + e.getMessage(), e);
+                    context.modelDir().relativize(file) + " is not a valid XGBoost model: " + firstLine(e), e);
         }
         booster.setParam("nthread", settings.integer("TANDEM_XGBOOST_THREADS", 1, 1, 256));
         boolean margin = settings.choice("TANDEM_XGBOOST_OUTPUT", "probability", "probability", "margin")
                 .equals("margin");
         return new XgboostStage(booster, (int) booster.getNumFeature(), margin);
+    }
+
+    /** XGBoost's messages end with a native backtrace; its first line says what went wrong. */
+    static String firstLine(XGBoostError e) {
+        String message = String.valueOf(e.getMessage()).strip();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     static final class XgboostStage implements Stage {
@@ -87,7 +94,7 @@ public final class XgboostStageProvider implements StageProvider {
                 scores = booster.inplace_predict(
                         rows.values(), rows.rows(), rows.columns(), Float.NaN, ALL_TREES, predictionType, null);
             } catch (XGBoostError e) {
-                throw new StageException(500, "XGBoost failed to predict: " + e.getMessage(), e);
+                throw new StageException(500, "XGBoost failed to predict: " + firstLine(e), e);
             }
             String answer = MediaTypes.negotiate(request.accept(), PRODUCES).orElse(MediaTypes.JSON);
             return StageResponse.of(flatten(scores).write(answer), answer);
