@@ -29,6 +29,9 @@ final class BuiltinContainer extends ContainerBase {
     private final Executor blockingExecutor;
     private final Executor nativeExecutor;
     private final AsyncStage facade = this::invoke;
+    /** SageMaker's setting for what a container answers when the request names no Accept. */
+    private final @Nullable String defaultAccept;
+
     private volatile @Nullable Stage stage;
     private volatile @Nullable AsyncStage invoker;
 
@@ -42,6 +45,7 @@ final class BuiltinContainer extends ContainerBase {
         this.provider = provider;
         this.blockingExecutor = blockingExecutor;
         this.nativeExecutor = nativeExecutor;
+        this.defaultAccept = request.container().environment().get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT");
         this.loader = Thread.ofVirtual().name("load-" + request.hostname()).unstarted(this::load);
     }
 
@@ -76,8 +80,16 @@ final class BuiltinContainer extends ContainerBase {
             return CompletableFuture.failedFuture(
                     new IllegalStateException("builtin:" + provider.name() + " is not loaded"));
         }
-        StageException refused = refusal(built, stageRequest);
-        return refused != null ? CompletableFuture.failedFuture(refused) : loaded.invoke(stageRequest);
+        StageRequest withAccept = stageRequest.accept() == null && defaultAccept != null
+                ? new StageRequest(
+                        stageRequest.body(),
+                        stageRequest.contentType(),
+                        defaultAccept,
+                        stageRequest.customAttributes(),
+                        stageRequest.traceparent())
+                : stageRequest;
+        StageException refused = refusal(built, withAccept);
+        return refused != null ? CompletableFuture.failedFuture(refused) : loaded.invoke(withAccept);
     }
 
     /** What a container would answer before reading the body: 415 or 406 when types do not fit. */
