@@ -20,7 +20,7 @@ final class TensorWriter {
     private TensorWriter() {}
 
     static Payload v2(String modelName, List<Tensor> outputs) {
-        return json(json -> {
+        return json(false, json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeArrayFieldStart("outputs");
@@ -50,7 +50,7 @@ final class TensorWriter {
         return switch (MediaTypes.essence(mediaType)) {
             case MediaTypes.CSV -> csv(outputs);
             case MediaTypes.JSON_LINES ->
-                json(json -> {
+                json(true, json -> {
                     long rows = batch(outputs);
                     for (int row = 0; row < rows; row++) {
                         writeRow(json, outputs, row);
@@ -58,7 +58,7 @@ final class TensorWriter {
                     }
                 });
             default ->
-                json(json -> {
+                json(false, json -> {
                     json.writeStartObject();
                     json.writeArrayFieldStart("predictions");
                     long rows = batch(outputs);
@@ -148,9 +148,9 @@ final class TensorWriter {
         void write(JsonGenerator json) throws IOException;
     }
 
-    private static Payload json(JsonBody body) {
+    private static Payload json(boolean lines, JsonBody body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+        try (JsonGenerator json = Json.generator(out, lines)) {
             body.write(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

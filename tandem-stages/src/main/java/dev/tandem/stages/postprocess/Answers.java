@@ -46,7 +46,7 @@ final class Answers {
 
     private Payload json(List<Answer> answers, boolean wrapped) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(answers.size() * 48 + 32);
-        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+        try (JsonGenerator json = Json.generator(out, !wrapped)) {
             if (wrapped) {
                 json.writeStartObject();
                 json.writeArrayFieldStart("predictions");

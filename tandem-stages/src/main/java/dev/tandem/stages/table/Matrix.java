@@ -155,7 +155,7 @@ public final class Matrix {
     private Payload writeJson(@Nullable String key) {
         boolean wrapped = key != null;
         ByteArrayOutputStream out = new ByteArrayOutputStream(rows * columns * 12 + 32);
-        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+        try (JsonGenerator json = Json.generator(out, !wrapped)) {
             if (wrapped) {
                 json.writeStartObject();
                 json.writeFieldName(key);
