@@ -245,14 +245,18 @@ public final class PipelineOverheadBenchmark {
                 .compose(answer -> chain(client, ports, index + 1, answer));
     }
 
-    private static Future<Buffer> post(HttpClientAgent client, int port, String path, Buffer body) {
+    static Future<Buffer> post(HttpClientAgent client, int port, String path, Buffer body) {
+        return post(client, port, path, "application/octet-stream", body);
+    }
+
+    static Future<Buffer> post(HttpClientAgent client, int port, String path, String contentType, Buffer body) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost("127.0.0.1")
                 .setPort(port)
                 .setURI(path)
                 .setIdleTimeout(10_000)
-                .putHeader("Content-Type", "application/octet-stream");
+                .putHeader("Content-Type", contentType);
         return client.request(options)
                 // Read the response inside the send callback: Vert.x's client races otherwise when the
                 // request starts off its event loop (see ContractClient).
@@ -266,7 +270,7 @@ public final class PipelineOverheadBenchmark {
                 : response.body().compose(b -> Future.failedFuture("HTTP " + response.statusCode() + ": " + b));
     }
 
-    private static void row(String name, LoadGenerator.Latency latency, LoadGenerator.Throughput throughput) {
+    static void row(String name, LoadGenerator.Latency latency, LoadGenerator.Throughput throughput) {
         System.out.printf(
                 Locale.ROOT,
                 "%-44s %9.0f %9.0f %9.0f %11.0f %7d%n",
@@ -278,7 +282,7 @@ public final class PipelineOverheadBenchmark {
                 latency.errors() + throughput.errors());
     }
 
-    private static void deploy(TandemServer tandem, Path dir, String json) throws InterruptedException {
+    static void deploy(TandemServer tandem, Path dir, String json) throws InterruptedException {
         String name = tandem.servePipeline(json.getBytes(StandardCharsets.UTF_8), dir);
         var endpoint = awaitDeployed(tandem, name);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
