@@ -50,6 +50,7 @@ public final class CliProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("--enable-native-access=ALL-UNNAMED"); // as ./tandem runs it
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);
