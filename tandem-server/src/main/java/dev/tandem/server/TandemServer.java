@@ -19,6 +19,7 @@ import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ControlPlane;
@@ -62,6 +63,7 @@ public final class TandemServer implements AutoCloseable {
     private final ContractClient contractClient;
     private final ExecutorService virtualThreads;
     private final ExecutorService nativeThreads;
+    private final TransformJobs transformJobs;
     private final EndpointRegistry endpoints;
     private final HttpServer httpServer;
     private final StateStore store;
@@ -120,8 +122,10 @@ public final class TandemServer implements AutoCloseable {
         Authenticator authenticator = config.accessKeys().isEmpty()
                 ? Authenticator.NONE
                 : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
+        this.transformJobs = new TransformJobs(
+                store, controlPlane, endpoints, Clock.systemUTC(), config.startupTimeout(), config.maxInstances());
         ControlPlaneApi controlPlaneApi =
-                new ControlPlaneApi(ServiceModel.load(), controlPlane, virtualThreads, authenticator);
+                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationMetrics metrics = new InvocationMetrics(
                 capture,
@@ -187,6 +191,7 @@ public final class TandemServer implements AutoCloseable {
                     "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
         }
         server.controlPlane.restore();
+        server.transformJobs.restore();
         LOG.info(
                 "Tandem listening on http://{}:{} (data dir {}, {} transport)",
                 config.host(),
@@ -258,6 +263,7 @@ public final class TandemServer implements AutoCloseable {
         closed = true;
         LOG.info("Tandem stopping");
         await(httpServer.close());
+        transformJobs.close();
         controlPlane.close();
         endpoints.close();
         capture.close();

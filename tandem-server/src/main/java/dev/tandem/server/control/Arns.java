@@ -17,6 +17,10 @@ public record Arns(String region, String accountId) {
         return arn("endpoint", name);
     }
 
+    public String transformJob(String name) {
+        return arn("transform-job", name);
+    }
+
     private String arn(String kind, String name) {
         return "arn:aws:sagemaker:" + region + ":" + accountId + ":" + kind + "/" + name.toLowerCase(Locale.ROOT);
     }

@@ -8,6 +8,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.http.BodyReader;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -34,9 +35,13 @@ public final class ControlPlaneApi {
     private final Authenticator authenticator;
 
     public ControlPlaneApi(
-            ServiceModel model, ControlPlane control, Executor virtualThreads, Authenticator authenticator) {
+            ServiceModel model,
+            ControlPlane control,
+            TransformJobs transformJobs,
+            Executor virtualThreads,
+            Authenticator authenticator) {
         this.model = model;
-        this.operations = new SageMakerOperations(control);
+        this.operations = new SageMakerOperations(control, transformJobs);
         this.virtualThreads = virtualThreads;
         this.authenticator = authenticator;
     }

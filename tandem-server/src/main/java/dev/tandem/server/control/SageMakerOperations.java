@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.Instance;
@@ -14,6 +15,7 @@ import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StoredEndpoint;
 import dev.tandem.server.store.StoredEndpointConfig;
 import dev.tandem.server.store.StoredModel;
+import dev.tandem.server.store.StoredTransformJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,9 +37,11 @@ final class SageMakerOperations {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ControlPlane control;
+    private final TransformJobs transformJobs;
 
-    SageMakerOperations(ControlPlane control) {
+    SageMakerOperations(ControlPlane control, TransformJobs transformJobs) {
         this.control = control;
+        this.transformJobs = transformJobs;
     }
 
     /** Whether {@code operation} is one this server serves. */
@@ -56,7 +60,11 @@ final class SageMakerOperations {
                     "ListEndpoints",
                     "UpdateEndpoint",
                     "UpdateEndpointWeightsAndCapacities",
-                    "DeleteEndpoint" -> true;
+                    "DeleteEndpoint",
+                    "CreateTransformJob",
+                    "DescribeTransformJob",
+                    "ListTransformJobs",
+                    "StopTransformJob" -> true;
             default -> false;
         };
     }
@@ -114,9 +122,78 @@ final class SageMakerOperations {
                 control.deleteEndpoint(text(request, "EndpointName"));
                 yield JSON.createObjectNode();
             }
+            case "CreateTransformJob" ->
+                object(
+                        "TransformJobArn",
+                        transformJobs.create((ObjectNode) request).arn());
+            case "DescribeTransformJob" -> describeTransformJob(transformJobs.job(text(request, "TransformJobName")));
+            case "ListTransformJobs" ->
+                list(
+                        request,
+                        "TransformJobSummaries",
+                        transformJobs(request),
+                        StoredTransformJob::name,
+                        StoredTransformJob::createdAt,
+                        StoredTransformJob::status,
+                        this::transformJobSummary);
+            case "StopTransformJob" -> {
+                transformJobs.stop(text(request, "TransformJobName"));
+                yield JSON.createObjectNode();
+            }
             default ->
                 throw new TandemException(ErrorKind.UNKNOWN_OPERATION, "Operation " + operation + " is not supported.");
         };
+    }
+
+    private ObjectNode describeTransformJob(StoredTransformJob job) {
+        ObjectNode out = (ObjectNode) read(job.definition());
+        out.remove("Tags");
+        out.put("TransformJobArn", job.arn());
+        out.put("TransformJobStatus", job.status());
+        if (job.failureReason() != null) {
+            out.put("FailureReason", job.failureReason());
+        }
+        out.put("CreationTime", seconds(job.createdAt()));
+        if (job.startedAt() != null) {
+            out.put("TransformStartTime", seconds(job.startedAt()));
+        }
+        if (job.endedAt() != null) {
+            out.put("TransformEndTime", seconds(job.endedAt()));
+        }
+        return out;
+    }
+
+    private List<StoredTransformJob> transformJobs(JsonNode request) {
+        List<StoredTransformJob> jobs = new ArrayList<>(transformJobs.jobs());
+        if (request.has("StatusEquals")) {
+            String status = request.path("StatusEquals").asText();
+            jobs.removeIf(job -> !job.status().equals(status));
+        }
+        if (request.has("LastModifiedTimeAfter")) {
+            Instant after = instant(request.get("LastModifiedTimeAfter"));
+            jobs.removeIf(job -> !job.lastModifiedAt().isAfter(after));
+        }
+        if (request.has("LastModifiedTimeBefore")) {
+            Instant before = instant(request.get("LastModifiedTimeBefore"));
+            jobs.removeIf(job -> !job.lastModifiedAt().isBefore(before));
+        }
+        return jobs;
+    }
+
+    private ObjectNode transformJobSummary(StoredTransformJob job) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("TransformJobName", job.name());
+        out.put("TransformJobArn", job.arn());
+        out.put("CreationTime", seconds(job.createdAt()));
+        if (job.endedAt() != null) {
+            out.put("TransformEndTime", seconds(job.endedAt()));
+        }
+        out.put("LastModifiedTime", seconds(job.lastModifiedAt()));
+        out.put("TransformJobStatus", job.status());
+        if (job.failureReason() != null) {
+            out.put("FailureReason", job.failureReason());
+        }
+        return out;
     }
 
     private ObjectNode describeModel(StoredModel model) {

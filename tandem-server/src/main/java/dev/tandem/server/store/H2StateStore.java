@@ -173,6 +173,46 @@ public final class H2StateStore implements StateStore {
     }
 
     @Override
+    public synchronized boolean insertTransformJob(StoredTransformJob job) {
+        return insert(
+                "INSERT INTO transform_job (name, arn, definition, status, failure_reason, created_at, started_at,"
+                        + " ended_at, last_modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                job.name(),
+                job.arn(),
+                job.definition(),
+                job.status(),
+                job.failureReason(),
+                time(job.createdAt()),
+                optionalTime(job.startedAt()),
+                optionalTime(job.endedAt()),
+                time(job.lastModifiedAt()));
+    }
+
+    @Override
+    public synchronized void updateTransformJob(StoredTransformJob job) {
+        update(
+                "UPDATE transform_job SET status = ?, failure_reason = ?, started_at = ?, ended_at = ?,"
+                        + " last_modified_at = ? WHERE name = ?",
+                job.status(),
+                job.failureReason(),
+                optionalTime(job.startedAt()),
+                optionalTime(job.endedAt()),
+                time(job.lastModifiedAt()),
+                job.name());
+    }
+
+    @Override
+    public synchronized Optional<StoredTransformJob> transformJob(String name) {
+        return query("SELECT * FROM transform_job WHERE name = ?", H2StateStore::transformJob, name).stream()
+                .findFirst();
+    }
+
+    @Override
+    public synchronized List<StoredTransformJob> transformJobs() {
+        return query("SELECT * FROM transform_job ORDER BY name", H2StateStore::transformJob);
+    }
+
+    @Override
     public synchronized void close() {
         try {
             connection.close();
@@ -205,6 +245,28 @@ public final class H2StateStore implements StateStore {
                 row.getString("failure_reason"),
                 instant(row, "created_at"),
                 instant(row, "last_modified_at"));
+    }
+
+    private static StoredTransformJob transformJob(ResultSet row) throws SQLException {
+        return new StoredTransformJob(
+                row.getString("name"),
+                row.getString("arn"),
+                row.getString("definition"),
+                row.getString("status"),
+                row.getString("failure_reason"),
+                instant(row, "created_at"),
+                optionalInstant(row, "started_at"),
+                optionalInstant(row, "ended_at"),
+                instant(row, "last_modified_at"));
+    }
+
+    private static @Nullable OffsetDateTime optionalTime(@Nullable Instant instant) {
+        return instant == null ? null : time(instant);
+    }
+
+    private static @Nullable Instant optionalInstant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
     }
 
     private static OffsetDateTime time(Instant instant) {

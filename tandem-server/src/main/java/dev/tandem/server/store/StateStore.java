@@ -37,6 +37,15 @@ public interface StateStore extends AutoCloseable {
 
     boolean deleteEndpoint(String name);
 
+    boolean insertTransformJob(StoredTransformJob job);
+
+    /** Replaces the stored job of the same name. */
+    void updateTransformJob(StoredTransformJob job);
+
+    Optional<StoredTransformJob> transformJob(String name);
+
+    List<StoredTransformJob> transformJobs();
+
     @Override
     void close();
 }

@@ -1,0 +1,475 @@
+package dev.tandem.server.batch;
+
+import dev.tandem.core.engine.Failures;
+import dev.tandem.core.engine.InvocationResult;
+import dev.tandem.core.engine.PipelineEngine;
+import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.model.ContainerDefinition;
+import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.core.stage.Payload;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.server.batch.TransformJobSpec.Strategy;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.endpoint.Variant;
+import dev.tandem.server.endpoint.VariantSpec;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One execution of a transform job: starts the model's containers ({@code InstanceCount}
+ * instances, none of them an endpoint), streams every record of every input through them with at
+ * most {@code MaxConcurrentTransforms} requests in flight per instance, writes each input's output
+ * in input order, and stops the containers.
+ *
+ * <p>Memory stays flat whatever the input size: a file is read record by record, and only the
+ * requests in flight (at most the concurrency times the payload limit) are held.
+ */
+final class TransformJobRun {
+    private static final Logger LOG = LoggerFactory.getLogger(TransformJobRun.class);
+    private static final int MAX_RESTARTS_WHILE_STARTING = 3;
+
+    private final TransformJobSpec spec;
+    private final PipelineDefinition model;
+    private final EndpointRegistry registry;
+    private final Duration startupTimeout;
+    private final boolean resume;
+    private final TransformProgress progress = new TransformProgress();
+    private final RecordShaper shaper;
+    private final AtomicInteger nextInstance = new AtomicInteger();
+    private volatile boolean stopRequested;
+    private volatile boolean shuttingDown;
+
+    /** How a run ended. */
+    sealed interface Outcome {
+        record Completed() implements Outcome {}
+
+        record Failed(String reason) implements Outcome {}
+
+        record Stopped() implements Outcome {}
+
+        /** The server is shutting down: the job stays InProgress and resumes on the next start. */
+        record Interrupted() implements Outcome {}
+    }
+
+    /**
+     * @param resume whether an earlier run of this job was cut off: inputs whose output is already
+     *     in place are not transformed again
+     */
+    TransformJobRun(
+            TransformJobSpec spec,
+            PipelineDefinition model,
+            EndpointRegistry registry,
+            Duration startupTimeout,
+            boolean resume) {
+        this.spec = spec;
+        this.model = model;
+        this.registry = registry;
+        this.startupTimeout = startupTimeout;
+        this.resume = resume;
+        this.shaper = new RecordShaper(spec);
+    }
+
+    TransformProgress progress() {
+        return progress;
+    }
+
+    void stop() {
+        stopRequested = true;
+    }
+
+    void interrupt() {
+        shuttingDown = true;
+    }
+
+    Outcome run() {
+        List<InputFiles.InputFile> inputs;
+        try {
+            inputs = InputFiles.list(spec.input());
+        } catch (RuntimeException e) {
+            return new Outcome.Failed(String.valueOf(e.getMessage()));
+        }
+        progress.inputs(
+                inputs.size(),
+                inputs.stream().mapToLong(InputFiles.InputFile::size).sum());
+        int maxPayloadMb = spec.maxPayloadMb() != null ? spec.maxPayloadMb() : TransformJobSpec.DEFAULT_MAX_PAYLOAD_MB;
+        int concurrency = spec.maxConcurrent() != null ? spec.maxConcurrent() : 1;
+        List<Variant> fleet;
+        try {
+            fleet = registry.launch(
+                    "transform-job-" + spec.name(),
+                    List.of(new VariantSpec(
+                            "AllTraffic",
+                            withBatchEnvironment(maxPayloadMb, concurrency),
+                            spec.instanceCount(),
+                            1.0,
+                            startupTimeout)));
+        } catch (RuntimeException e) {
+            return new Outcome.Failed("The model's containers could not start: " + e.getMessage());
+        }
+        try {
+            Variant variant = fleet.get(0);
+            String notReady = awaitHealthy(variant);
+            if (notReady != null) {
+                return stopping() ? stoppedOutcome() : new Outcome.Failed(notReady);
+            }
+            PipelineEngine engine = new PipelineEngine((long) maxPayloadMb << 20);
+            Invoker invoker = new Invoker(engine, variant.instances());
+            long maxPayloadBytes = (long) maxPayloadMb << 20;
+            int window = concurrency * variant.instances().size();
+            String firstFailure = null;
+            for (InputFiles.InputFile input : inputs) {
+                if (stopping()) {
+                    break;
+                }
+                Path output = OutputFile.target(Path.of(spec.output().path()), input.name());
+                if (resume && Files.exists(output)) {
+                    progress.read(input.size());
+                    progress.fileDone(false);
+                    continue;
+                }
+                String failure = transform(input, invoker, maxPayloadBytes, window);
+                progress.fileDone(failure != null);
+                if (failure != null && firstFailure == null) {
+                    firstFailure = failure;
+                }
+            }
+            if (stopping()) {
+                return stoppedOutcome();
+            }
+            return firstFailure == null ? new Outcome.Completed() : new Outcome.Failed(firstFailure);
+        } finally {
+            registry.discard(fleet, Duration.ofSeconds(30));
+        }
+    }
+
+    private boolean stopping() {
+        return stopRequested || shuttingDown;
+    }
+
+    private Outcome stoppedOutcome() {
+        return shuttingDown ? new Outcome.Interrupted() : new Outcome.Stopped();
+    }
+
+    /** The model with the job's Environment and SageMaker's batch variables in every container. */
+    private PipelineDefinition withBatchEnvironment(int maxPayloadMb, int concurrency) {
+        List<ContainerDefinition> containers = new ArrayList<>();
+        for (ContainerDefinition container : model.containers()) {
+            Map<String, String> environment = new LinkedHashMap<>(container.environment());
+            environment.putAll(spec.environment());
+            environment.put("SAGEMAKER_BATCH", "true");
+            environment.put("SAGEMAKER_MAX_PAYLOAD_IN_MB", Integer.toString(maxPayloadMb));
+            environment.put("SAGEMAKER_BATCH_STRATEGY", spec.strategy().name());
+            environment.put("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", Integer.toString(concurrency));
+            containers.add(new ContainerDefinition(
+                    container.hostname(), container.image(), environment, container.modelData()));
+        }
+        return new PipelineDefinition(model.modelName(), model.mode(), containers);
+    }
+
+    private @Nullable String awaitHealthy(Variant variant) {
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        while (!variant.allHealthy()) {
+            String fatal = variant.fatalFailure();
+            if (fatal == null) {
+                fatal = variant.crashingContainer(MAX_RESTARTS_WHILE_STARTING);
+            }
+            if (fatal != null) {
+                return "The model's containers did not start: " + fatal;
+            }
+            if (System.nanoTime() > deadline) {
+                return "The model's containers were not healthy within " + startupTimeout.toSeconds() + " s: "
+                        + variant.unhealthyContainer();
+            }
+            if (stopping()) {
+                return "stopped";
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        return null;
+    }
+
+    /** Transforms one input into its output file; answers why it failed, or null. */
+    private @Nullable String transform(InputFiles.InputFile input, Invoker invoker, long maxPayload, int window) {
+        Deque<Pending> inFlight = new ArrayDeque<>();
+        try (InputStream in = open(input.path());
+                OutputFile out = OutputFile.create(Path.of(spec.output().path()), input.name())) {
+            RecordReader reader = RecordReader.of(spec.input().split(), in, maxPayload);
+            Batcher batcher = new Batcher(maxPayload);
+            long position = 0;
+            byte[] record;
+            while ((record = reader.next()) != null) {
+                if (stopping()) {
+                    drainQuietly(inFlight);
+                    return "stopped";
+                }
+                position++;
+                Batch full = batcher.add(record, shaper.filterInput(record, position), position);
+                if (full != null) {
+                    submit(full, invoker, inFlight, out, window);
+                }
+            }
+            Batch last = batcher.flush();
+            if (last != null) {
+                submit(last, invoker, inFlight, out, window);
+            }
+            while (!inFlight.isEmpty()) {
+                write(inFlight.removeFirst(), out);
+            }
+            out.commit();
+            return null;
+        } catch (BatchFailure e) {
+            drainQuietly(inFlight);
+            String reason = "Input " + input.name() + ", record " + e.position + ": " + e.getMessage();
+            LOG.warn("Transform job {}: {}", spec.name(), reason);
+            return reason;
+        } catch (RecordReader.RecordTooLargeException e) {
+            drainQuietly(inFlight);
+            return "Input " + input.name() + ": " + e.getMessage() + "; raise MaxPayloadInMB or split the input.";
+        } catch (RecordShaper.ShapingException e) {
+            drainQuietly(inFlight);
+            return "Input " + input.name() + ": " + e.getMessage();
+        } catch (IOException e) {
+            drainQuietly(inFlight);
+            return "Input " + input.name() + ": " + e.getMessage();
+        }
+    }
+
+    private InputStream open(Path path) throws IOException {
+        InputStream raw = new FilterInputStream(Files.newInputStream(path)) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    progress.read(1);
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    progress.read(n);
+                }
+                return n;
+            }
+        };
+        InputStream decoded = spec.input().gzip() ? new GZIPInputStream(raw, 1 << 16) : raw;
+        return new BufferedInputStream(decoded, 1 << 16);
+    }
+
+    private void submit(Batch batch, Invoker invoker, Deque<Pending> inFlight, OutputFile out, int window)
+            throws IOException {
+        while (inFlight.size() >= window) {
+            write(inFlight.removeFirst(), out);
+        }
+        inFlight.addLast(new Pending(batch, invoker.invoke(batch, requestFor(batch), 0)));
+    }
+
+    private StageRequest requestFor(Batch batch) {
+        return new StageRequest(
+                Payload.wrap(batch.body(spec.input().split())),
+                spec.input().contentType(),
+                spec.output().accept(),
+                null);
+    }
+
+    private void write(Pending pending, OutputFile out) throws IOException {
+        InvocationResult result = pending.await(spec.invocationTimeout());
+        Batch batch = pending.batch;
+        byte[] response = result.response().body().unsafeArray();
+        if (shaper.passThrough()) {
+            out.write(response);
+            if (spec.output().assembleLines() && (response.length == 0 || response[response.length - 1] != '\n')) {
+                out.newline();
+            }
+        } else {
+            List<byte[]> outputs = RecordShaper.splitResponse(response, batch.size(), batch.firstPosition);
+            for (int i = 0; i < outputs.size(); i++) {
+                out.write(shaper.finish(
+                        batch.originals.get(i),
+                        outputs.get(i),
+                        result.response().contentType(),
+                        batch.firstPosition + i));
+                if (spec.output().assembleLines() || outputs.size() > 1) {
+                    out.newline();
+                }
+            }
+        }
+        progress.transformed(batch.size());
+    }
+
+    private static void drainQuietly(Deque<Pending> inFlight) {
+        for (Pending pending : inFlight) {
+            pending.result.cancel(false);
+        }
+        inFlight.clear();
+    }
+
+    /** Requests to the instances in turn, retried as {@code ModelClientConfig} allows. */
+    private final class Invoker {
+        private final PipelineEngine engine;
+        private final List<Instance> instances;
+
+        Invoker(PipelineEngine engine, List<Instance> instances) {
+            this.engine = engine;
+            this.instances = instances;
+        }
+
+        CompletableFuture<InvocationResult> invoke(Batch batch, StageRequest request, int attempt) {
+            Instance instance = instances.get(Math.floorMod(nextInstance.getAndIncrement(), instances.size()));
+            return engine.invoke(model.mode(), instance.stages(), request, null)
+                    .orTimeout(spec.invocationTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionallyCompose(failure -> {
+                        Throwable cause = Failures.unwrap(failure);
+                        if (attempt < spec.maxRetries() && retryable(cause) && !stopping()) {
+                            return invoke(batch, request, attempt + 1);
+                        }
+                        return CompletableFuture.failedFuture(cause);
+                    });
+        }
+
+        /** A client error (4xx from a container) answers the same on every try. */
+        private static boolean retryable(Throwable cause) {
+            if (cause instanceof ModelErrorException error && error.originalStatusCode() != null) {
+                int status = error.originalStatusCode();
+                return status < 400 || status >= 500;
+            }
+            return true;
+        }
+    }
+
+    /** A request on its way, with the batch it carries. */
+    private record Pending(Batch batch, CompletableFuture<InvocationResult> result) {
+        InvocationResult await(Duration timeout) {
+            try {
+                return result.get(timeout.toMillis() * 5 + 60_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = Failures.unwrap(e);
+                String message = cause instanceof TimeoutException
+                        ? "the model did not answer within " + timeout.toSeconds() + " s"
+                        : cause instanceof ModelErrorException error && error.originalMessage() != null
+                                ? error.container() + " answered " + error.originalStatusCode() + ": "
+                                        + error.originalMessage()
+                                : String.valueOf(cause.getMessage());
+                throw new BatchFailure(batch.firstPosition, message);
+            } catch (TimeoutException e) {
+                throw new BatchFailure(batch.firstPosition, "the model did not answer in time");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BatchFailure(batch.firstPosition, "interrupted");
+            }
+        }
+    }
+
+    /** A request that failed for good: its input file gets no output. */
+    private static final class BatchFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final long position;
+
+        BatchFailure(long position, String message) {
+            super(message, null, false, false);
+            this.position = position;
+        }
+    }
+
+    /** Records sent in one request: their bodies for the model, and the originals for joining. */
+    private static final class Batch {
+        private final List<byte[]> originals = new ArrayList<>();
+        private final List<byte[]> bodies = new ArrayList<>();
+        private final long firstPosition;
+        private long bytes;
+
+        Batch(long firstPosition) {
+            this.firstPosition = firstPosition;
+        }
+
+        int size() {
+            return bodies.size();
+        }
+
+        void add(byte[] original, byte[] body) {
+            originals.add(original);
+            bodies.add(body);
+            bytes += body.length + 1;
+        }
+
+        byte[] body(TransformJobSpec.Split split) {
+            if (bodies.size() == 1) {
+                return bodies.get(0);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) bytes);
+            for (byte[] body : bodies) {
+                out.writeBytes(body);
+                if (split == TransformJobSpec.Split.LINE) {
+                    out.write('\n');
+                }
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /** Packs records into requests: one each (SingleRecord), or as many as fit (MultiRecord). */
+    private final class Batcher {
+        private final long maxPayload;
+        private @Nullable Batch current;
+
+        Batcher(long maxPayload) {
+            this.maxPayload = maxPayload;
+        }
+
+        /** Adds a record; answers a batch that is ready to send, if adding it closed one. */
+        @Nullable
+        Batch add(byte[] original, byte[] body, long position) {
+            if (spec.strategy() == Strategy.SINGLE_RECORD) {
+                Batch single = new Batch(position);
+                single.add(original, body);
+                return single;
+            }
+            Batch ready = null;
+            if (current != null && current.bytes + body.length + 1 > maxPayload) {
+                ready = current;
+                current = null;
+            }
+            if (current == null) {
+                current = new Batch(position);
+            }
+            current.add(original, body);
+            return ready;
+        }
+
+        @Nullable
+        Batch flush() {
+            Batch last = current;
+            current = null;
+            return last;
+        }
+    }
+}

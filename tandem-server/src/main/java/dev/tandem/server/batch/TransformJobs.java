@@ -1,0 +1,227 @@
+package dev.tandem.server.batch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.error.ErrorKind;
+import dev.tandem.core.error.TandemException;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.ExecutionMode;
+import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.control.ControlPlane;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.store.StateStore;
+import dev.tandem.server.store.StoredModel;
+import dev.tandem.server.store.StoredTransformJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batch transform jobs: CreateTransformJob, DescribeTransformJob, ListTransformJobs,
+ * StopTransformJob, each job run on its own virtual thread and its status kept in the state store.
+ * A job that a stopped server cut off resumes when the server starts again, skipping the inputs
+ * whose output was already complete.
+ */
+public final class TransformJobs implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TransformJobs.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StateStore store;
+    private final ControlPlane control;
+    private final EndpointRegistry registry;
+    private final Clock clock;
+    private final Duration startupTimeout;
+    private final int maxInstances;
+    private final PipelineParser parser = new PipelineParser();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+    private record Running(TransformJobRun run, Thread thread) {}
+
+    public TransformJobs(
+            StateStore store,
+            ControlPlane control,
+            EndpointRegistry registry,
+            Clock clock,
+            Duration startupTimeout,
+            int maxInstances) {
+        this.store = store;
+        this.control = control;
+        this.registry = registry;
+        this.clock = clock;
+        this.startupTimeout = startupTimeout;
+        this.maxInstances = maxInstances;
+    }
+
+    /** CreateTransformJob: checks the request, stores the job InProgress and starts it. */
+    public synchronized StoredTransformJob create(ObjectNode request) {
+        ObjectNode definition = request.deepCopy();
+        TransformJobSpec spec = TransformJobSpec.read(definition);
+        PipelineDefinition model = model(control.model(spec.modelName()));
+        if (model.mode() != ExecutionMode.SERIAL) {
+            throw new ValidationException("Model " + spec.modelName() + " runs its containers in Direct mode;"
+                    + " batch transform runs Serial pipelines.");
+        }
+        if (spec.instanceCount() > maxInstances) {
+            throw new TandemException(
+                    ErrorKind.RESOURCE_LIMIT_EXCEEDED,
+                    "TransformResources.InstanceCount " + spec.instanceCount() + " exceeds this server's limit of "
+                            + maxInstances + " instances.");
+        }
+        InputFiles.list(spec.input()); // refuse a job without inputs now, not later
+        String arn = control.arns().transformJob(spec.name());
+        StoredTransformJob job = new StoredTransformJob(
+                spec.name(),
+                arn,
+                definition.toString(),
+                "InProgress",
+                null,
+                clock.instant(),
+                null,
+                null,
+                clock.instant());
+        if (!store.insertTransformJob(job)) {
+            throw new TandemException(
+                    ErrorKind.RESOURCE_IN_USE,
+                    "Job name must be unique within an AWS account and region, and a job with this name already"
+                            + " exists (" + arn + ")");
+        }
+        LOG.info(
+                "Transform job {} created: model {}, input file:{}",
+                spec.name(),
+                spec.modelName(),
+                spec.input().path());
+        start(job, spec, model, false);
+        return job;
+    }
+
+    public StoredTransformJob job(String name) {
+        return store.transformJob(name)
+                .orElseThrow(() -> new ValidationException("Could not find requested job with name " + name + "."));
+    }
+
+    public List<StoredTransformJob> jobs() {
+        return store.transformJobs();
+    }
+
+    /** The progress of a running job; empty once it has ended (or before a restart resumed it). */
+    public Optional<TransformProgress.Snapshot> progress(String name) {
+        job(name);
+        return Optional.ofNullable(running.get(name))
+                .map(r -> r.run().progress().snapshot());
+    }
+
+    /** StopTransformJob: Stopping now, Stopped once the requests in flight are done. */
+    public synchronized void stop(String name) {
+        StoredTransformJob job = job(name);
+        if (job.finished()) {
+            throw new ValidationException("Transform job " + name + " has already ended (" + job.status() + ").");
+        }
+        if (job.status().equals("Stopping")) {
+            return;
+        }
+        store.updateTransformJob(job.withStatus("Stopping", null, clock.instant()));
+        Running run = running.get(name);
+        if (run != null) {
+            run.run().stop();
+        }
+        LOG.info("Transform job {} stopping", name);
+    }
+
+    /**
+     * Picks up the jobs a previous server left unfinished: InProgress ones resume, Stopping ones
+     * are Stopped.
+     */
+    public synchronized void restore() {
+        for (StoredTransformJob job : store.transformJobs()) {
+            if (job.status().equals("Stopping")) {
+                store.updateTransformJob(job.withStatus("Stopped", null, clock.instant()));
+            } else if (job.status().equals("InProgress")) {
+                try {
+                    TransformJobSpec spec = TransformJobSpec.read((ObjectNode) JSON.readTree(job.definition()));
+                    PipelineDefinition model = model(control.model(spec.modelName()));
+                    LOG.info("Transform job {} resumes after a restart", job.name());
+                    start(job, spec, model, true);
+                } catch (IOException | RuntimeException e) {
+                    store.updateTransformJob(job.withStatus(
+                            "Failed",
+                            "The server restarted and the job could not resume: " + e.getMessage(),
+                            clock.instant()));
+                }
+            }
+        }
+    }
+
+    private void start(StoredTransformJob job, TransformJobSpec spec, PipelineDefinition model, boolean resume) {
+        TransformJobRun run = new TransformJobRun(spec, model, registry, startupTimeout, resume);
+        StoredTransformJob started = job.startedAt() == null ? job.started(clock.instant()) : job;
+        store.updateTransformJob(started);
+        Thread thread = Thread.ofVirtual().name("transform-" + spec.name()).unstarted(() -> execute(spec.name(), run));
+        running.put(spec.name(), new Running(run, thread));
+        thread.start();
+    }
+
+    private void execute(String name, TransformJobRun run) {
+        TransformJobRun.Outcome outcome;
+        try {
+            outcome = run.run();
+        } catch (RuntimeException e) {
+            LOG.error("Transform job {} failed unexpectedly", name, e);
+            outcome = new TransformJobRun.Outcome.Failed("Tandem failed while running the job: " + e.getMessage());
+        }
+        synchronized (this) {
+            running.remove(name);
+            StoredTransformJob job = job(name);
+            switch (outcome) {
+                case TransformJobRun.Outcome.Completed c -> finish(job, "Completed", null);
+                case TransformJobRun.Outcome.Failed failed -> finish(job, "Failed", failed.reason());
+                case TransformJobRun.Outcome.Stopped s -> finish(job, "Stopped", null);
+                case TransformJobRun.Outcome.Interrupted i ->
+                    LOG.info("Transform job {} paused by shutdown; it resumes on the next start", name);
+            }
+        }
+    }
+
+    private void finish(StoredTransformJob job, String status, @Nullable String reason) {
+        store.updateTransformJob(job.withStatus(status, reason == null ? null : truncate(reason), clock.instant()));
+        if (reason == null) {
+            LOG.info("Transform job {} {}", job.name(), status.toLowerCase(java.util.Locale.ROOT));
+        } else {
+            LOG.warn("Transform job {} failed: {}", job.name(), reason);
+        }
+    }
+
+    private static String truncate(String reason) {
+        return reason.length() <= 1024 ? reason : reason.substring(0, 1021) + "...";
+    }
+
+    private PipelineDefinition model(StoredModel stored) {
+        return parser.parse(stored.definition().getBytes(StandardCharsets.UTF_8), Path.of("/"));
+    }
+
+    /** Pauses the running jobs (they stay InProgress and resume on the next start). */
+    @Override
+    public void close() {
+        for (Running run : running.values()) {
+            run.run().interrupt();
+        }
+        for (Running run : running.values()) {
+            try {
+                run.thread().join(Duration.ofSeconds(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UncheckedIOException(new IOException("interrupted while stopping transform jobs", e));
+            }
+        }
+    }
+}
