@@ -32,6 +32,11 @@ import java.util.concurrent.Executors;
  *   <li>with {@code SLEEP_MS} set, echo takes that long to answer.
  *   <li>{@code env}: answers with the contract environment it was given and the files of its
  *       model folder.
+ *   <li>{@code batch-env}: answers one line per request with the batch environment it was given
+ *       ({@code SAGEMAKER_BATCH}, payload, strategy, concurrency, {@code JOB_SETTING}) and how
+ *       many lines the request held.
+ *   <li>with {@code EXECUTION_PARAMETERS} set, answers it (JSON) on {@code GET
+ *       /execution-parameters}.
  * </ul>
  */
 public final class TestContainer {
@@ -50,6 +55,16 @@ public final class TestContainer {
                 "/ping",
                 exchange -> reply(exchange, behaviour.equals("never-healthy") ? 500 : 200, null, null, new byte[0]));
         server.createContext("/invocations", exchange -> invoke(exchange, behaviour, env));
+        if (env.containsKey("EXECUTION_PARAMETERS")) {
+            server.createContext(
+                    "/execution-parameters",
+                    exchange -> reply(
+                            exchange,
+                            200,
+                            "application/json",
+                            null,
+                            env.get("EXECUTION_PARAMETERS").getBytes(StandardCharsets.UTF_8)));
+        }
         server.start();
         System.out.println("test container " + env.getOrDefault("TAG", "?") + " (" + behaviour + ") on port " + port
                 + ", model dir " + env.get("SM_MODEL_DIR") + ", safe ports " + env.get("SAGEMAKER_SAFE_PORT_RANGE"));
@@ -106,6 +121,19 @@ public final class TestContainer {
                 String text = "port=" + env.get("SAGEMAKER_BIND_TO_PORT") + ";safe="
                         + env.get("SAGEMAKER_SAFE_PORT_RANGE") + ";model=" + env.get("SM_MODEL_DIR") + ";files="
                         + modelFiles + ";custom=" + env.get("CUSTOM_SETTING");
+                reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            case "batch-env" -> {
+                long lines = new String(input, StandardCharsets.UTF_8)
+                        .lines()
+                        .filter(line -> !line.isBlank())
+                        .count();
+                String text =
+                        "batch=" + env.get("SAGEMAKER_BATCH") + ";payload=" + env.get("SAGEMAKER_MAX_PAYLOAD_IN_MB")
+                                + ";strategy=" + env.get("SAGEMAKER_BATCH_STRATEGY") + ";concurrent="
+                                + env.get("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS") + ";job=" + env.get("JOB_SETTING")
+                                + ";lines=" + lines + "\n";
                 reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
                 return;
             }

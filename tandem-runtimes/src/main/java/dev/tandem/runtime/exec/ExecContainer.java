@@ -15,12 +15,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -264,5 +266,10 @@ final class ExecContainer extends ContainerBase {
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", status.get().restarts()));
         log.event("stopped");
         log.close();
+    }
+
+    @Override
+    public Optional<URI> contractUrl() {
+        return Optional.of(URI.create(target.toString()));
     }
 }

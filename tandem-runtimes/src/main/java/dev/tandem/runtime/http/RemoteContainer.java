@@ -11,6 +11,8 @@ import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.contract.ContractStage;
 import dev.tandem.runtime.contract.ContractTarget;
 import dev.tandem.runtime.contract.HealthProbe;
+import java.net.URI;
+import java.util.Optional;
 
 /**
  * A running server reached over HTTP. Tandem cannot restart it, so a watcher only tracks its
@@ -91,5 +93,10 @@ final class RemoteContainer extends ContainerBase {
         }
         status.set(new ContainerStatus(Phase.STOPPED, "stopped", 0));
         log.close();
+    }
+
+    @Override
+    public Optional<URI> contractUrl() {
+        return Optional.of(URI.create(target.toString()));
     }
 }

@@ -113,18 +113,13 @@ final class TransformJobRun {
         progress.inputs(
                 inputs.size(),
                 inputs.stream().mapToLong(InputFiles.InputFile::size).sum());
-        int maxPayloadMb = spec.maxPayloadMb() != null ? spec.maxPayloadMb() : TransformJobSpec.DEFAULT_MAX_PAYLOAD_MB;
-        int concurrency = spec.maxConcurrent() != null ? spec.maxConcurrent() : 1;
+        ExecutionParameters requested = ExecutionParameters.of(spec);
         List<Variant> fleet;
         try {
             fleet = registry.launch(
                     "transform-job-" + spec.name(),
                     List.of(new VariantSpec(
-                            "AllTraffic",
-                            withBatchEnvironment(maxPayloadMb, concurrency),
-                            spec.instanceCount(),
-                            1.0,
-                            startupTimeout)));
+                            "AllTraffic", withBatchEnvironment(requested), spec.instanceCount(), 1.0, startupTimeout)));
         } catch (RuntimeException e) {
             return new Outcome.Failed("The model's containers could not start: " + e.getMessage());
         }
@@ -134,10 +129,22 @@ final class TransformJobRun {
             if (notReady != null) {
                 return stopping() ? stoppedOutcome() : new Outcome.Failed(notReady);
             }
-            PipelineEngine engine = new PipelineEngine((long) maxPayloadMb << 20);
+            ExecutionParameters parameters = ExecutionParameters.resolve(
+                    spec, variant.instances().get(0).containers().get(0).contractUrl());
+            LOG.info(
+                    "Transform job {}: {} input(s), {} instance(s), {} MB payloads, {} request(s) in flight per"
+                            + " instance, {}",
+                    spec.name(),
+                    inputs.size(),
+                    variant.instances().size(),
+                    parameters.maxPayloadMb(),
+                    parameters.maxConcurrent(),
+                    parameters.strategy());
+            long maxPayloadBytes = (long) parameters.maxPayloadMb() << 20;
+            PipelineEngine engine = new PipelineEngine(Math.max(maxPayloadBytes, 6L << 20));
             Invoker invoker = new Invoker(engine, variant.instances());
-            long maxPayloadBytes = (long) maxPayloadMb << 20;
-            int window = concurrency * variant.instances().size();
+            int window = parameters.maxConcurrent() * variant.instances().size();
+            Strategy strategy = parameters.strategy();
             String firstFailure = null;
             for (InputFiles.InputFile input : inputs) {
                 if (stopping()) {
@@ -149,7 +156,7 @@ final class TransformJobRun {
                     progress.fileDone(false);
                     continue;
                 }
-                String failure = transform(input, invoker, maxPayloadBytes, window);
+                String failure = transform(input, invoker, maxPayloadBytes, window, strategy);
                 progress.fileDone(failure != null);
                 if (failure != null && firstFailure == null) {
                     firstFailure = failure;
@@ -173,15 +180,15 @@ final class TransformJobRun {
     }
 
     /** The model with the job's Environment and SageMaker's batch variables in every container. */
-    private PipelineDefinition withBatchEnvironment(int maxPayloadMb, int concurrency) {
+    private PipelineDefinition withBatchEnvironment(ExecutionParameters parameters) {
         List<ContainerDefinition> containers = new ArrayList<>();
         for (ContainerDefinition container : model.containers()) {
             Map<String, String> environment = new LinkedHashMap<>(container.environment());
             environment.putAll(spec.environment());
             environment.put("SAGEMAKER_BATCH", "true");
-            environment.put("SAGEMAKER_MAX_PAYLOAD_IN_MB", Integer.toString(maxPayloadMb));
-            environment.put("SAGEMAKER_BATCH_STRATEGY", spec.strategy().name());
-            environment.put("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", Integer.toString(concurrency));
+            environment.put("SAGEMAKER_MAX_PAYLOAD_IN_MB", Integer.toString(parameters.maxPayloadMb()));
+            environment.put("SAGEMAKER_BATCH_STRATEGY", parameters.strategy().name());
+            environment.put("SAGEMAKER_MAX_CONCURRENT_TRANSFORMS", Integer.toString(parameters.maxConcurrent()));
             containers.add(new ContainerDefinition(
                     container.hostname(), container.image(), environment, container.modelData()));
         }
@@ -216,12 +223,13 @@ final class TransformJobRun {
     }
 
     /** Transforms one input into its output file; answers why it failed, or null. */
-    private @Nullable String transform(InputFiles.InputFile input, Invoker invoker, long maxPayload, int window) {
+    private @Nullable String transform(
+            InputFiles.InputFile input, Invoker invoker, long maxPayload, int window, Strategy strategy) {
         Deque<Pending> inFlight = new ArrayDeque<>();
         try (InputStream in = open(input.path());
                 OutputFile out = OutputFile.create(Path.of(spec.output().path()), input.name())) {
             RecordReader reader = RecordReader.of(spec.input().split(), in, maxPayload);
-            Batcher batcher = new Batcher(maxPayload);
+            Batcher batcher = new Batcher(maxPayload, strategy);
             long position = 0;
             byte[] record;
             while ((record = reader.next()) != null) {
@@ -437,18 +445,20 @@ final class TransformJobRun {
     }
 
     /** Packs records into requests: one each (SingleRecord), or as many as fit (MultiRecord). */
-    private final class Batcher {
+    private static final class Batcher {
         private final long maxPayload;
+        private final Strategy strategy;
         private @Nullable Batch current;
 
-        Batcher(long maxPayload) {
+        Batcher(long maxPayload, Strategy strategy) {
             this.maxPayload = maxPayload;
+            this.strategy = strategy;
         }
 
         /** Adds a record; answers a batch that is ready to send, if adding it closed one. */
         @Nullable
         Batch add(byte[] original, byte[] body, long position) {
-            if (spec.strategy() == Strategy.SINGLE_RECORD) {
+            if (strategy == Strategy.SINGLE_RECORD) {
                 Batch single = new Batch(position);
                 single.add(original, body);
                 return single;

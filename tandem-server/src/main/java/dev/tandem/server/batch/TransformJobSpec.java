@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A CreateTransformJob request, read once, with SageMaker's defaults applied.
  *
+ * @param strategy {@code BatchStrategy}, or null to ask the container, then default to
+ *     SingleRecord
  * @param maxPayloadMb {@code MaxPayloadInMB}, or null to ask the container, then default to 6
  * @param maxConcurrent {@code MaxConcurrentTransforms}, or null (0 or unset) to ask the
  *     container, then default to 1
@@ -21,7 +23,7 @@ public record TransformJobSpec(
         InputSpec input,
         OutputSpec output,
         int instanceCount,
-        Strategy strategy,
+        @Nullable Strategy strategy,
         @Nullable Integer maxPayloadMb,
         @Nullable Integer maxConcurrent,
         Map<String, String> environment,
@@ -103,9 +105,11 @@ public record TransformJobSpec(
                 text(output, "Accept"),
                 output.path("AssembleWith").asText().equals("Line"));
 
-        Strategy strategy = request.path("BatchStrategy").asText("SingleRecord").equals("MultiRecord")
-                ? Strategy.MULTI_RECORD
-                : Strategy.SINGLE_RECORD;
+        Strategy strategy = !request.has("BatchStrategy")
+                ? null
+                : request.get("BatchStrategy").asText().equals("MultiRecord")
+                        ? Strategy.MULTI_RECORD
+                        : Strategy.SINGLE_RECORD;
         if (strategy == Strategy.MULTI_RECORD && split == Split.NONE) {
             throw new ValidationException(
                     "BatchStrategy MultiRecord needs a SplitType (Line or RecordIO) to find the records in a file.");
