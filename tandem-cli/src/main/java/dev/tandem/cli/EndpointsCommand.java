@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -42,12 +40,13 @@ final class EndpointsCommand implements Callable<Integer> {
             list.put("SortBy", "Name");
             list.put("SortOrder", "Ascending");
             list.put("MaxResults", 100);
-            JsonNode endpoints = call(client, "ListEndpoints", list);
+            ControlPlaneCalls calls = new ControlPlaneCalls(client, server.url);
+            JsonNode endpoints = calls.call("ListEndpoints", list);
             out.printf("%-32s %-15s %-24s %s%n", "ENDPOINT", "STATUS", "LAST MODIFIED", "VARIANTS (instances, weight)");
             for (JsonNode endpoint : endpoints.path("Endpoints")) {
                 ObjectNode describe = JSON.createObjectNode();
                 describe.put("EndpointName", endpoint.path("EndpointName").asText());
-                JsonNode detail = call(client, "DescribeEndpoint", describe);
+                JsonNode detail = calls.call("DescribeEndpoint", describe);
                 StringBuilder variants = new StringBuilder();
                 for (JsonNode variant : detail.path("ProductionVariants")) {
                     variants.append(variants.isEmpty() ? "" : ", ")
@@ -75,33 +74,9 @@ final class EndpointsCommand implements Callable<Integer> {
         } catch (ConnectException e) {
             err.println("error: cannot connect to " + server.url + " (is `./tandem serve` running?)");
             return 1;
-        } catch (ApiError e) {
+        } catch (ControlPlaneCalls.ApiError e) {
             err.println(e.getMessage());
             return 1;
-        }
-    }
-
-    private JsonNode call(HttpClient client, String operation, JsonNode body) throws IOException, InterruptedException {
-        HttpResponse<String> response = client.send(
-                HttpRequest.newBuilder(server.url.resolve("/"))
-                        .header("Content-Type", "application/x-amz-json-1.1")
-                        .header("X-Amz-Target", "SageMaker." + operation)
-                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = JSON.readTree(response.body());
-        if (response.statusCode() != 200) {
-            throw new ApiError(answer.path("__type").asText("HTTP " + response.statusCode()) + ": "
-                    + answer.path("message").asText(response.body()));
-        }
-        return answer;
-    }
-
-    private static final class ApiError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ApiError(String message) {
-            super(message);
         }
     }
 }

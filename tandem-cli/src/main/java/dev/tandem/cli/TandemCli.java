@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             InvokeCommand.class,
             EndpointsCommand.class,
             LogsCommand.class,
+            TransformCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TandemCli {

@@ -18,6 +18,7 @@ import dev.tandem.runtime.model.ModelDataStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
+import dev.tandem.server.api.TransformProgressApi;
 import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.capture.DataCapture;
@@ -149,6 +150,7 @@ public final class TandemServer implements AutoCloseable {
                         invocations,
                         controlPlaneApi,
                         new LogsApi(endpoints, errors, authenticator, config.accountId()),
+                        new TransformProgressApi(transformJobs, errors, authenticator),
                         errors,
                         metrics)));
     }

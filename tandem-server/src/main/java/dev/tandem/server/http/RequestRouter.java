@@ -6,6 +6,7 @@ import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.api.TransformProgressApi;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
@@ -21,20 +22,25 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private static final String ENDPOINTS = "/endpoints/";
     private static final String INVOCATIONS = "/invocations";
     private static final String LOGS = "/logs";
+    private static final String TRANSFORM_JOBS = "/transform-jobs/";
+    private static final String PROGRESS = "/progress";
 
     private final InvocationsApi invocations;
     private final ControlPlaneApi controlPlane;
     private final ErrorResponses errors;
     private final InvocationMetrics metrics;
     private final LogsApi logs;
+    private final TransformProgressApi transformProgress;
 
     public RequestRouter(
             InvocationsApi invocations,
             ControlPlaneApi controlPlane,
             LogsApi logs,
+            TransformProgressApi transformProgress,
             ErrorResponses errors,
             InvocationMetrics metrics) {
         this.logs = logs;
+        this.transformProgress = transformProgress;
         this.invocations = invocations;
         this.controlPlane = controlPlane;
         this.errors = errors;
@@ -61,6 +67,14 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             if (!name.isEmpty() && name.indexOf('/') < 0) {
                 // Reads every container's kept lines: off the event loop.
                 Thread.ofVirtual().start(() -> logs.handle(request, name));
+                return;
+            }
+        }
+        if (path.startsWith(TRANSFORM_JOBS) && path.endsWith(PROGRESS) && method.equals(HttpMethod.GET)) {
+            String name = path.substring(TRANSFORM_JOBS.length(), path.length() - PROGRESS.length());
+            if (!name.isEmpty() && name.indexOf('/') < 0) {
+                // Reads the state store: off the event loop.
+                Thread.ofVirtual().start(() -> transformProgress.handle(request, name));
                 return;
             }
         }
