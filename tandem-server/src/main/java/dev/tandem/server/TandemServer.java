@@ -248,6 +248,10 @@ public final class TandemServer implements AutoCloseable {
         return controlPlane.servePipeline(request, baseDir);
     }
 
+    public TransformJobs transformJobs() {
+        return transformJobs;
+    }
+
     public ControlPlane controlPlane() {
         return controlPlane;
     }
