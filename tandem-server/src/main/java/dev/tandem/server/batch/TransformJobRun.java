@@ -310,7 +310,10 @@ final class TransformJobRun {
     }
 
     private void write(Pending pending, OutputFile out) throws IOException {
-        InvocationResult result = pending.await(spec.invocationTimeout());
+        // Each attempt has its own timeout; this bounds them all, retries included.
+        InvocationResult result = pending.await(
+                spec.invocationTimeout(),
+                spec.invocationTimeout().multipliedBy(spec.maxRetries() + 1L).plusSeconds(60));
         Batch batch = pending.batch;
         byte[] response = result.response().body().unsafeArray();
         if (shaper.passThrough()) {
@@ -376,9 +379,9 @@ final class TransformJobRun {
 
     /** A request on its way, with the batch it carries. */
     private record Pending(Batch batch, CompletableFuture<InvocationResult> result) {
-        InvocationResult await(Duration timeout) {
+        InvocationResult await(Duration timeout, Duration allAttempts) {
             try {
-                return result.get(timeout.toMillis() * 5 + 60_000, TimeUnit.MILLISECONDS);
+                return result.get(allAttempts.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 Throwable cause = Failures.unwrap(e);
                 String message = cause instanceof TimeoutException
