@@ -157,6 +157,9 @@ final class TransformJobRun {
                     continue;
                 }
                 String failure = transform(input, invoker, maxPayloadBytes, window, strategy);
+                if (stopping()) {
+                    break; // the input was cut off, not failed
+                }
                 progress.fileDone(failure != null);
                 if (failure != null && firstFailure == null) {
                     firstFailure = failure;
