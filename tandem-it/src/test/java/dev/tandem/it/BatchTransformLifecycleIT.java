@@ -89,6 +89,51 @@ class BatchTransformLifecycleIT {
     }
 
     @Test
+    void aManifestListsTheInputsAndAFailedRequestIsRetriedAsModelClientConfigAllows() throws IOException {
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            // The container exits on its first invocation; the retry reaches it restarted.
+            createModel(
+                    tandem,
+                    "flaky-model",
+                    Map.of(
+                            "BEHAVIOUR",
+                            "crash-once",
+                            "CRASH_MARKER",
+                            workDir.resolve("crashed").toString(),
+                            "TAG",
+                            "m"));
+            Path data = Files.createDirectories(workDir.resolve("data-files/nested"));
+            Files.writeString(data.resolve("one.csv"), "1\n");
+            Files.writeString(data.resolve("two.csv"), "2\n");
+            Files.writeString(data.resolve("ignored.csv"), "3\n");
+            Path manifest = workDir.resolve("inputs.manifest");
+            Files.writeString(
+                    manifest,
+                    "[{\"prefix\": \"file:" + workDir.resolve("data-files") + "/\"}, \"nested/one.csv\","
+                            + " \"nested/two.csv\"]");
+            Path output = workDir.resolve("out");
+
+            DescribeTransformJobResponse job = run(
+                    tandem.sageMaker(),
+                    request("manifest", "flaky-model", manifest, output)
+                            .transformInput(i -> i.contentType("text/csv")
+                                    .splitType("Line")
+                                    .dataSource(d -> d.s3DataSource(
+                                            s -> s.s3DataType("ManifestFile").s3Uri("file:" + manifest))))
+                            .modelClientConfig(c -> c.invocationsMaxRetries(2).invocationsTimeoutInSeconds(30))
+                            .build());
+
+            assertThat(job.transformJobStatus()).as(job.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
+            assertThat(Files.readString(output.resolve("nested/one.csv.out")))
+                    .isEqualTo("1>m(ct=text/csv,accept=null,ca=null)\n");
+            assertThat(Files.readString(output.resolve("nested/two.csv.out")))
+                    .isEqualTo("2>m(ct=text/csv,accept=null,ca=null)\n");
+            assertThat(output.resolve("nested/ignored.csv.out")).doesNotExist();
+            assertThat(workDir.resolve("crashed")).exists();
+        }
+    }
+
+    @Test
     void stoppingAJobEndsItStoppedWithoutALeftoverOutput() throws IOException {
         try (TandemFixture tandem = TandemFixture.start(workDir)) {
             createModel(tandem, "slow-model", Map.of("SLEEP_MS", "100"));
@@ -99,6 +144,10 @@ class BatchTransformLifecycleIT {
             client.createTransformJob(
                     request("stoppable", "slow-model", input, output).build());
             TandemFixture.sleep(Duration.ofMillis(1500));
+            DescribeTransformJobResponse running = client.describeTransformJob(r -> r.transformJobName("stoppable"));
+            assertThat(running.transformJobStatus())
+                    .as(running.failureReason())
+                    .isEqualTo(TransformJobStatus.IN_PROGRESS);
 
             client.stopTransformJob(r -> r.transformJobName("stoppable"));
             TransformJobStatus right = client.describeTransformJob(r -> r.transformJobName("stoppable"))

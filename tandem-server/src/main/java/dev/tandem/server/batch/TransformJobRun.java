@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -358,16 +359,30 @@ final class TransformJobRun {
         }
 
         CompletableFuture<InvocationResult> invoke(Batch batch, StageRequest request, int attempt) {
-            Instance instance = instances.get(Math.floorMod(nextInstance.getAndIncrement(), instances.size()));
+            Instance instance = next();
             return engine.invoke(model.mode(), instance.stages(), request, null)
                     .orTimeout(spec.invocationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionallyCompose(failure -> {
                         Throwable cause = Failures.unwrap(failure);
                         if (attempt < spec.maxRetries() && retryable(cause) && !stopping()) {
-                            return invoke(batch, request, attempt + 1);
+                            // Back off (0.5 s, 1 s, 2 s): a crashed container needs a moment to restart.
+                            Executor later = CompletableFuture.delayedExecutor(500L << attempt, TimeUnit.MILLISECONDS);
+                            return CompletableFuture.supplyAsync(() -> null, later)
+                                    .thenCompose(ignored -> invoke(batch, request, attempt + 1));
                         }
                         return CompletableFuture.failedFuture(cause);
                     });
+        }
+
+        /** The next instance in turn, skipping unhealthy ones while a healthy one remains. */
+        private Instance next() {
+            for (int tried = 0; tried < instances.size(); tried++) {
+                Instance candidate = instances.get(Math.floorMod(nextInstance.getAndIncrement(), instances.size()));
+                if (candidate.isHealthy()) {
+                    return candidate;
+                }
+            }
+            return instances.get(Math.floorMod(nextInstance.getAndIncrement(), instances.size()));
         }
 
         /** A client error (4xx from a container) answers the same on every try. */
