@@ -235,9 +235,10 @@ class BatchTransformIT {
                 .isInstanceOf(SageMakerException.class)
                 .hasMessageContaining("Could not find model");
         assertThatThrownBy(() -> client.createTransformJob(request("refused-s3", input, workDir.resolve("o"))
-                        .transformOutput(o -> o.s3OutputPath("s3://bucket/out"))
+                        .transformOutput(o -> o.s3OutputPath("https://example.com/out"))
                         .build()))
-                .hasMessageContaining("TransformOutput.S3OutputPath s3://bucket/out is not supported yet");
+                .hasMessageContaining("TransformOutput.S3OutputPath https://example.com/out must be an s3://bucket/key"
+                        + " or a file:/absolute/path location");
         assertThatThrownBy(() -> client.createTransformJob(request("refused-limits", input, workDir.resolve("o"))
                         .maxPayloadInMB(50)
                         .maxConcurrentTransforms(4)
@@ -276,6 +277,11 @@ class BatchTransformIT {
         SageMakerClient client = tandem.sageMaker();
         client.createTransformJob(request.build());
         return awaitEnd(client, name);
+    }
+
+    /** Polls DescribeTransformJob until the job the ARN names has ended. */
+    static DescribeTransformJobResponse awaitEndOf(SageMakerClient client, String arn) {
+        return awaitEnd(client, arn.substring(arn.lastIndexOf('/') + 1));
     }
 
     /** Polls DescribeTransformJob until the job has ended, whichever way. */

@@ -1,6 +1,7 @@
 package dev.tandem.server;
 
 import dev.tandem.runtime.RuntimeSettings;
+import dev.tandem.runtime.storage.S3Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -26,6 +27,8 @@ import java.util.regex.Pattern;
  * @param metrics whether invocations are counted and timed for {@code GET /metrics} (on)
  * @param accessKeys secret access keys by access key id; when any is given, every request must
  *     carry a valid AWS Signature V4 by one of them (none: authentication is off)
+ * @param s3 how to reach the S3-compatible store of {@code s3://} model data and batch locations
+ *     (from the standard AWS environment variables)
  */
 public record ServerConfig(
         String host,
@@ -38,7 +41,8 @@ public record ServerConfig(
         RuntimeSettings runtime,
         Map<String, String> accessKeys,
         int maxInstances,
-        boolean metrics) {
+        boolean metrics,
+        S3Settings s3) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -49,6 +53,7 @@ public record ServerConfig(
         Objects.requireNonNull(startupTimeout, "startup-timeout");
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(s3, "s3");
         accessKeys = Map.copyOf(accessKeys);
         if (maxInstances < 1) {
             throw new IllegalArgumentException("max-instances must be at least 1, was " + maxInstances);
@@ -79,7 +84,8 @@ public record ServerConfig(
                 RuntimeSettings.defaults(),
                 Map.of(),
                 64,
-                true);
+                true,
+                S3Settings.fromEnvironment(System.getenv()));
     }
 
     public ServerConfig withHost(String value) {
@@ -125,6 +131,10 @@ public record ServerConfig(
         return edit(b -> b.metrics = value);
     }
 
+    public ServerConfig withS3(S3Settings value) {
+        return edit(b -> b.s3 = value);
+    }
+
     /** A copy with the changes {@code change} makes, validated like any other. */
     private ServerConfig edit(java.util.function.Consumer<Draft> change) {
         Draft draft = new Draft(this);
@@ -145,6 +155,7 @@ public record ServerConfig(
         Map<String, String> accessKeys;
         int maxInstances;
         boolean metrics;
+        S3Settings s3;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -158,6 +169,7 @@ public record ServerConfig(
             accessKeys = from.accessKeys;
             maxInstances = from.maxInstances;
             metrics = from.metrics;
+            s3 = from.s3;
         }
 
         ServerConfig build() {
@@ -172,7 +184,8 @@ public record ServerConfig(
                     runtime,
                     accessKeys,
                     maxInstances,
-                    metrics);
+                    metrics,
+                    s3);
         }
     }
 }

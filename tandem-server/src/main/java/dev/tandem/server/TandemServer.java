@@ -15,6 +15,7 @@ import dev.tandem.runtime.exec.ProcessRecords;
 import dev.tandem.runtime.http.HttpRuntime;
 import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
+import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
@@ -65,6 +66,7 @@ public final class TandemServer implements AutoCloseable {
     private final ExecutorService virtualThreads;
     private final ExecutorService nativeThreads;
     private final TransformJobs transformJobs;
+    private final ObjectStore objects;
     private final EndpointRegistry endpoints;
     private final HttpServer httpServer;
     private final StateStore store;
@@ -110,7 +112,9 @@ public final class TandemServer implements AutoCloseable {
                 new ExecRuntime(contractClient, config.runtime(), processes, logs),
                 new HttpRuntime(contractClient, config.runtime(), logs),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs));
-        this.endpoints = new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults()));
+        this.objects = new ObjectStore(config.s3());
+        this.endpoints =
+                new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects));
         this.controlPlane = new ControlPlane(
                 store,
                 endpoints,
@@ -124,7 +128,14 @@ public final class TandemServer implements AutoCloseable {
                 ? Authenticator.NONE
                 : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
         this.transformJobs = new TransformJobs(
-                store, controlPlane, endpoints, Clock.systemUTC(), config.startupTimeout(), config.maxInstances());
+                store,
+                controlPlane,
+                endpoints,
+                objects,
+                config.dataDir().resolve("batch"),
+                Clock.systemUTC(),
+                config.startupTimeout(),
+                config.maxInstances());
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
@@ -274,6 +285,7 @@ public final class TandemServer implements AutoCloseable {
         endpoints.close();
         capture.close();
         store.close();
+        objects.close();
         virtualThreads.shutdown();
         nativeThreads.shutdown();
         contractClient.close();

@@ -3,6 +3,8 @@ package dev.tandem.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.runtime.storage.S3Settings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,7 +37,8 @@ class ServerConfigTest {
                 .withIdentity("eu-west-1", "123456789012")
                 .withAccessKeys(Map.of("AKID", "secret"))
                 .withMaxInstances(4)
-                .withMetrics(false);
+                .withMetrics(false)
+                .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -49,7 +52,8 @@ class ServerConfigTest {
                         defaults.runtime(),
                         Map.of("AKID", "secret"),
                         4,
-                        false));
+                        false,
+                        S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret")));
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);
     }
 

@@ -3,7 +3,10 @@ package dev.tandem.server.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.runtime.storage.S3Location;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,34 +14,55 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The input objects of a transform job: every file under a prefix, or those a manifest lists. */
+/**
+ * The input objects of a transform job: every object under a prefix, or those a manifest lists, in
+ * a local folder tree or an S3-compatible store.
+ */
 final class InputFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private InputFiles() {}
+    private final ObjectStore objects;
+
+    InputFiles(ObjectStore objects) {
+        this.objects = objects;
+    }
 
     /**
      * One input.
      *
-     * @param name its key relative to the prefix (or as the manifest lists it): the output is
-     *     {@code S3OutputPath/name.out}
+     * @param name its key relative to the prefix's folder (or as the manifest lists it): the output
+     *     is {@code S3OutputPath/name.out}
      */
-    record InputFile(Path path, String name, long size) {}
+    record InputFile(Location location, String name, long size) {}
 
-    static List<InputFile> list(TransformJobSpec.InputSpec input) {
-        List<InputFile> files = input.manifest() ? manifest(Path.of(input.path())) : prefix(input.path());
+    List<InputFile> list(TransformJobSpec.InputSpec input) {
+        List<InputFile> files = input.manifest() ? manifest(input.location()) : prefix(input.location());
         if (files.isEmpty()) {
             throw new ValidationException("No input files match " + (input.manifest() ? "the manifest " : "the prefix ")
-                    + "file:" + input.path() + ".");
+                    + input.location() + ".");
         }
         return files;
+    }
+
+    InputStream open(InputFile file) throws IOException {
+        return switch (file.location()) {
+            case Location.Local local -> Files.newInputStream(local.asPath());
+            case Location.Remote remote -> objects.open(remote.object());
+        };
+    }
+
+    private List<InputFile> prefix(Location location) {
+        return switch (location) {
+            case Location.Local local -> localPrefix(local.path());
+            case Location.Remote remote -> remotePrefix(remote.object());
+        };
     }
 
     /**
      * S3's prefix rule on a file tree: a folder takes every file beneath it; otherwise the path's
      * folder is searched for files whose path, relative to it, starts with the last segment.
      */
-    private static List<InputFile> prefix(String location) {
+    private static List<InputFile> localPrefix(String location) {
         Path path = Path.of(location);
         boolean folder = location.endsWith("/") || Files.isDirectory(path);
         Path base = folder ? path : path.toAbsolutePath().getParent();
@@ -52,43 +76,81 @@ final class InputFiles {
                     .map(file -> base.relativize(file).toString())
                     .filter(name -> name.startsWith(start))
                     .sorted()
-                    .map(name -> file(base.resolve(name), name))
+                    .map(name -> local(base.resolve(name), name))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the input prefix " + location, e);
         }
     }
 
-    /** SageMaker's manifest: {@code [{"prefix": "file:/data/"}, "a.csv", "b/c.csv"]}. */
-    private static List<InputFile> manifest(Path manifest) {
-        JsonNode root;
+    /** Every object under the prefix, named relative to the prefix's "folder" (up to its last /). */
+    private List<InputFile> remotePrefix(S3Location prefix) {
+        String folder = prefix.key().substring(0, prefix.key().lastIndexOf('/') + 1);
         try {
-            root = JSON.readTree(manifest.toFile());
-        } catch (IOException e) {
-            throw new ValidationException(
-                    "The manifest file:" + manifest + " cannot be read as JSON: " + e.getMessage());
+            return objects.list(prefix).stream()
+                    .map(object -> new InputFile(
+                            new Location.Remote(object.location()),
+                            object.location().key().substring(folder.length()),
+                            object.size()))
+                    .toList();
+        } catch (ObjectStore.StorageException e) {
+            throw new ValidationException("The input prefix " + prefix + " cannot be listed: " + e.getMessage());
         }
-        if (!root.isArray() || root.isEmpty() || !root.get(0).path("prefix").isTextual()) {
-            throw new ValidationException("The manifest file:" + manifest
-                    + " must be a JSON array starting with {\"prefix\": \"file:/...\"} followed by keys.");
+    }
+
+    /** SageMaker's manifest: {@code [{"prefix": "s3://bucket/data/"}, "a.csv", "b/c.csv"]}. */
+    private List<InputFile> manifest(Location manifest) {
+        JsonNode root;
+        try (InputStream in =
+                switch (manifest) {
+                    case Location.Local local -> Files.newInputStream(local.asPath());
+                    case Location.Remote remote -> objects.open(remote.object());
+                }) {
+            root = JSON.readTree(in);
+        } catch (IOException | RuntimeException e) {
+            throw new ValidationException("The manifest " + manifest + " cannot be read as JSON: " + e.getMessage());
         }
-        Path base = Path.of(TransformJobSpec.location(root.get(0).get("prefix").asText(), "The manifest's prefix"));
+        if (root == null
+                || !root.isArray()
+                || root.isEmpty()
+                || !root.get(0).path("prefix").isTextual()) {
+            throw new ValidationException("The manifest " + manifest
+                    + " must be a JSON array starting with {\"prefix\": \"...\"} followed by keys.");
+        }
+        Location base = Location.parse(root.get(0).get("prefix").asText(), "The manifest's prefix");
         List<InputFile> files = new ArrayList<>();
         for (int i = 1; i < root.size(); i++) {
             String key = root.get(i).asText();
-            Path file = base.resolve(key).normalize();
-            if (!file.startsWith(base.normalize()) || !Files.isRegularFile(file)) {
-                throw new ValidationException(
-                        "The manifest lists " + key + ", which is not a file under " + base + ".");
-            }
-            files.add(file(file, key));
+            files.add(
+                    switch (base) {
+                        case Location.Local local -> {
+                            Path folder = local.asPath().normalize();
+                            Path file = folder.resolve(key).normalize();
+                            if (!file.startsWith(folder) || !Files.isRegularFile(file)) {
+                                throw new ValidationException(
+                                        "The manifest lists " + key + ", which is not a file under " + local + ".");
+                            }
+                            yield local(file, key);
+                        }
+                        case Location.Remote remote -> {
+                            S3Location object = remote.object().child(key);
+                            try {
+                                yield new InputFile(
+                                        new Location.Remote(object),
+                                        key,
+                                        objects.head(object).size());
+                            } catch (ObjectStore.StorageException e) {
+                                throw new ValidationException("The manifest lists " + key + ": " + e.getMessage());
+                            }
+                        }
+                    });
         }
         return files;
     }
 
-    private static InputFile file(Path path, String name) {
+    private static InputFile local(Path path, String name) {
         try {
-            return new InputFile(path, name, Files.size(path));
+            return new InputFile(new Location.Local(path.toString()), name, Files.size(path));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
         }

@@ -1,5 +1,7 @@
 package dev.tandem.server.batch;
 
+import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.runtime.storage.S3Location;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,30 +10,58 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * One input's output, {@code NAME.out}: written to a hidden partial file beside it and moved into
- * place only when the whole input succeeded, so that no truncated output ever looks complete.
+ * One input's output, {@code NAME.out}: written to a hidden partial file and published only when
+ * the whole input succeeded — moved into place locally, uploaded to an S3-compatible store — so
+ * that no truncated output ever looks complete.
  */
 final class OutputFile implements AutoCloseable {
-    private final Path target;
+    private final Location target;
     private final Path partial;
     private final OutputStream out;
+    private final ObjectStore objects;
     private boolean open = true;
 
-    private OutputFile(Path target, Path partial, OutputStream out) {
+    private OutputFile(Location target, Path partial, ObjectStore objects) throws IOException {
         this.target = target;
         this.partial = partial;
-        this.out = out;
+        this.objects = objects;
+        this.out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16);
     }
 
-    static Path target(Path outputDir, String inputName) {
-        return outputDir.resolve(inputName + ".out").normalize();
+    /** Where the output of input {@code inputName} goes. */
+    static Location target(Location outputDir, String inputName) {
+        return switch (outputDir) {
+            case Location.Local local ->
+                new Location.Local(
+                        local.asPath().resolve(inputName + ".out").normalize().toString());
+            case Location.Remote remote -> new Location.Remote(remote.object().child(inputName + ".out"));
+        };
     }
 
-    static OutputFile create(Path outputDir, String inputName) throws IOException {
-        Path target = target(outputDir, inputName);
-        Files.createDirectories(target.getParent());
-        Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
-        return new OutputFile(target, partial, new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16));
+    static boolean exists(Location target, ObjectStore objects) {
+        return switch (target) {
+            case Location.Local local -> Files.exists(local.asPath());
+            case Location.Remote remote -> objects.exists(remote.object());
+        };
+    }
+
+    /**
+     * @param scratch where partial outputs bound for an object store are written first
+     */
+    static OutputFile create(Location outputDir, String inputName, ObjectStore objects, Path scratch)
+            throws IOException {
+        Location target = target(outputDir, inputName);
+        Path partial =
+                switch (target) {
+                    case Location.Local local -> {
+                        Path file = local.asPath();
+                        Files.createDirectories(file.getParent());
+                        yield file.resolveSibling("." + file.getFileName() + ".partial");
+                    }
+                    case Location.Remote remote ->
+                        Files.createTempFile(Files.createDirectories(scratch), "output-", ".partial");
+                };
+        return new OutputFile(target, partial, objects);
     }
 
     void write(byte[] bytes) throws IOException {
@@ -42,10 +72,23 @@ final class OutputFile implements AutoCloseable {
         out.write('\n');
     }
 
-    /** Publishes the output: the partial file becomes {@code NAME.out}. */
+    /** Publishes the output. */
     void commit() throws IOException {
         closeStream();
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        switch (target) {
+            case Location.Local local ->
+                Files.move(
+                        partial, local.asPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            case Location.Remote remote -> {
+                try {
+                    objects.upload(partial, remote.object());
+                } catch (ObjectStore.StorageException e) {
+                    throw new IOException(e.getMessage(), e);
+                } finally {
+                    Files.deleteIfExists(partial);
+                }
+            }
+        }
     }
 
     /** Drops the output, and any older {@code NAME.out} that would otherwise look current. */
@@ -57,9 +100,20 @@ final class OutputFile implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(partial);
-            Files.deleteIfExists(target);
+            switch (target) {
+                case Location.Local local -> Files.deleteIfExists(local.asPath());
+                case Location.Remote remote -> deleteQuietly(remote.object());
+            }
         } catch (IOException e) {
             // nothing more can be done; the job's failure reason already names this input
+        }
+    }
+
+    private void deleteQuietly(S3Location object) {
+        try {
+            objects.delete(object);
+        } catch (ObjectStore.StorageException e) {
+            // as above
         }
     }
 

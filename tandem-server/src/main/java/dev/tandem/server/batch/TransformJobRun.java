@@ -8,6 +8,7 @@ import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
+import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.batch.TransformJobSpec.Strategy;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Instance;
@@ -18,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -54,6 +54,9 @@ final class TransformJobRun {
     private final TransformJobSpec spec;
     private final PipelineDefinition model;
     private final EndpointRegistry registry;
+    private final ObjectStore objects;
+    private final InputFiles inputFiles;
+    private final Path scratch;
     private final Duration startupTimeout;
     private final boolean resume;
     private final TransformProgress progress = new TransformProgress();
@@ -82,11 +85,16 @@ final class TransformJobRun {
             TransformJobSpec spec,
             PipelineDefinition model,
             EndpointRegistry registry,
+            ObjectStore objects,
+            Path scratch,
             Duration startupTimeout,
             boolean resume) {
         this.spec = spec;
         this.model = model;
         this.registry = registry;
+        this.objects = objects;
+        this.inputFiles = new InputFiles(objects);
+        this.scratch = scratch;
         this.startupTimeout = startupTimeout;
         this.resume = resume;
         this.shaper = new RecordShaper(spec);
@@ -107,7 +115,7 @@ final class TransformJobRun {
     Outcome run() {
         List<InputFiles.InputFile> inputs;
         try {
-            inputs = InputFiles.list(spec.input());
+            inputs = inputFiles.list(spec.input());
         } catch (RuntimeException e) {
             return new Outcome.Failed(String.valueOf(e.getMessage()));
         }
@@ -151,8 +159,7 @@ final class TransformJobRun {
                 if (stopping()) {
                     break;
                 }
-                Path output = OutputFile.target(Path.of(spec.output().path()), input.name());
-                if (resume && Files.exists(output)) {
+                if (resume && OutputFile.exists(OutputFile.target(spec.output().location(), input.name()), objects)) {
                     progress.read(input.size());
                     progress.fileDone(false);
                     continue;
@@ -230,8 +237,8 @@ final class TransformJobRun {
     private @Nullable String transform(
             InputFiles.InputFile input, Invoker invoker, long maxPayload, int window, Strategy strategy) {
         Deque<Pending> inFlight = new ArrayDeque<>();
-        try (InputStream in = open(input.path());
-                OutputFile out = OutputFile.create(Path.of(spec.output().path()), input.name())) {
+        try (InputStream in = open(input);
+                OutputFile out = OutputFile.create(spec.output().location(), input.name(), objects, scratch)) {
             RecordReader reader = RecordReader.of(spec.input().split(), in, maxPayload);
             Batcher batcher = new Batcher(maxPayload, strategy);
             long position = 0;
@@ -267,14 +274,14 @@ final class TransformJobRun {
         } catch (RecordShaper.ShapingException e) {
             drainQuietly(inFlight);
             return "Input " + input.name() + ": " + e.getMessage();
-        } catch (IOException e) {
+        } catch (IOException | ObjectStore.StorageException e) {
             drainQuietly(inFlight);
             return "Input " + input.name() + ": " + e.getMessage();
         }
     }
 
-    private InputStream open(Path path) throws IOException {
-        InputStream raw = new FilterInputStream(Files.newInputStream(path)) {
+    private InputStream open(InputFiles.InputFile input) throws IOException {
+        InputStream raw = new FilterInputStream(inputFiles.open(input)) {
             @Override
             public int read() throws IOException {
                 int b = super.read();

@@ -53,18 +53,18 @@ public record TransformJobSpec(
     /**
      * Where records come from.
      *
-     * @param path the absolute path of the prefix (a folder, or a folder and the start of file
-     *     names) or of the manifest file
-     * @param manifest whether {@code path} names a manifest file rather than a prefix
+     * @param location the prefix (a folder, or a folder and the start of names) or the manifest
+     * @param manifest whether {@code location} names a manifest file rather than a prefix
      */
-    public record InputSpec(String path, boolean manifest, @Nullable String contentType, boolean gzip, Split split) {}
+    public record InputSpec(
+            Location location, boolean manifest, @Nullable String contentType, boolean gzip, Split split) {}
 
     /**
      * Where results go.
      *
      * @param assembleLines {@code AssembleWith: Line}: each record's output ends with a newline
      */
-    public record OutputSpec(String path, @Nullable String accept, boolean assembleLines) {}
+    public record OutputSpec(Location location, @Nullable String accept, boolean assembleLines) {}
 
     /**
      * Reads a request that passed the service model's shape checks; refuses what Tandem cannot
@@ -92,7 +92,7 @@ public record TransformJobSpec(
         inputNode.put("CompressionType", input.path("CompressionType").asText("None"));
         inputNode.put("SplitType", input.path("SplitType").asText("None"));
         InputSpec inputSpec = new InputSpec(
-                location(source.path("S3Uri").asText(), "TransformInput.DataSource.S3DataSource.S3Uri"),
+                Location.parse(source.path("S3Uri").asText(), "TransformInput.DataSource.S3DataSource.S3Uri"),
                 dataType.equals("ManifestFile"),
                 text(input, "ContentType"),
                 input.path("CompressionType").asText().equals("Gzip"),
@@ -101,7 +101,7 @@ public record TransformJobSpec(
         ObjectNode output = (ObjectNode) request.path("TransformOutput");
         output.put("AssembleWith", output.path("AssembleWith").asText("None"));
         OutputSpec outputSpec = new OutputSpec(
-                location(output.path("S3OutputPath").asText(), "TransformOutput.S3OutputPath"),
+                Location.parse(output.path("S3OutputPath").asText(), "TransformOutput.S3OutputPath"),
                 text(output, "Accept"),
                 output.path("AssembleWith").asText().equals("Line"));
 
@@ -167,22 +167,6 @@ public record TransformJobSpec(
                 processing.get("JoinSource").asText().equals("Input"),
                 Duration.ofSeconds(client.get("InvocationsTimeoutInSeconds").asInt()),
                 client.get("InvocationsMaxRetries").asInt());
-    }
-
-    /** The absolute path of a {@code file:} location ({@code file:/a/b} or {@code file:///a/b}). */
-    static String location(String text, String member) {
-        if (!text.startsWith("file:")) {
-            throw new ValidationException(member + " " + text + " is not supported yet: Tandem reads and writes"
-                    + " file: locations (S3-compatible stores are coming).");
-        }
-        String path = text.substring("file:".length());
-        if (path.startsWith("//")) {
-            path = path.substring(2);
-        }
-        if (!path.startsWith("/")) {
-            throw new ValidationException(member + " " + text + " must be an absolute path (file:/...).");
-        }
-        return path;
     }
 
     private static @Nullable String text(JsonNode node, String member) {

@@ -8,6 +8,7 @@ import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
 import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.store.StateStore;
@@ -39,6 +40,8 @@ public final class TransformJobs implements AutoCloseable {
     private final StateStore store;
     private final ControlPlane control;
     private final EndpointRegistry registry;
+    private final ObjectStore objects;
+    private final Path scratch;
     private final Clock clock;
     private final Duration startupTimeout;
     private final int maxInstances;
@@ -51,12 +54,16 @@ public final class TransformJobs implements AutoCloseable {
             StateStore store,
             ControlPlane control,
             EndpointRegistry registry,
+            ObjectStore objects,
+            Path scratch,
             Clock clock,
             Duration startupTimeout,
             int maxInstances) {
         this.store = store;
         this.control = control;
         this.registry = registry;
+        this.objects = objects;
+        this.scratch = scratch;
         this.clock = clock;
         this.startupTimeout = startupTimeout;
         this.maxInstances = maxInstances;
@@ -77,7 +84,7 @@ public final class TransformJobs implements AutoCloseable {
                     "TransformResources.InstanceCount " + spec.instanceCount() + " exceeds this server's limit of "
                             + maxInstances + " instances.");
         }
-        InputFiles.list(spec.input()); // refuse a job without inputs now, not later
+        new InputFiles(objects).list(spec.input()); // refuse a job without inputs now, not later
         String arn = control.arns().transformJob(spec.name());
         StoredTransformJob job = new StoredTransformJob(
                 spec.name(),
@@ -96,10 +103,10 @@ public final class TransformJobs implements AutoCloseable {
                             + " exists (" + arn + ")");
         }
         LOG.info(
-                "Transform job {} created: model {}, input file:{}",
+                "Transform job {} created: model {}, input {}",
                 spec.name(),
                 spec.modelName(),
-                spec.input().path());
+                spec.input().location());
         start(job, spec, model, false);
         return job;
     }
@@ -162,7 +169,8 @@ public final class TransformJobs implements AutoCloseable {
     }
 
     private void start(StoredTransformJob job, TransformJobSpec spec, PipelineDefinition model, boolean resume) {
-        TransformJobRun run = new TransformJobRun(spec, model, registry, startupTimeout, resume);
+        TransformJobRun run = new TransformJobRun(
+                spec, model, registry, objects, scratch.resolve(spec.name()), startupTimeout, resume);
         StoredTransformJob started = job.startedAt() == null ? job.started(clock.instant()) : job;
         store.updateTransformJob(started);
         Thread thread = Thread.ofVirtual().name("transform-" + spec.name()).unstarted(() -> execute(spec.name(), run));
