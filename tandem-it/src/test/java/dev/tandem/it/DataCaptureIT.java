@@ -154,7 +154,7 @@ class DataCaptureIT {
     }
 
     @Test
-    void zeroPercentCapturesNothingAndS3NeedsAStore() throws Exception {
+    void zeroPercentCapturesNothingAndAnUnknownDestinationIsRefused() throws Exception {
         try (TandemFixture tandem = TandemFixture.start(workDir)) {
             SageMakerClient sm = tandem.sageMaker();
             sm.createModel(r -> r.modelName("identity").primaryContainer(c -> c.image("builtin:identity")));
@@ -168,10 +168,10 @@ class DataCaptureIT {
             TandemFixture.sleep(Duration.ofMillis(500));
 
             assertThat(destination).doesNotExist();
-            assertThatThrownBy(() -> sm.createEndpointConfig(r -> r.endpointConfigName("s3")
+            assertThatThrownBy(() -> sm.createEndpointConfig(r -> r.endpointConfigName("https")
                             .productionVariants(variant("A"))
-                            .dataCaptureConfig(capture("s3://bucket/capture", 100))))
-                    .hasMessageContaining("only file: destinations are supported by this server");
+                            .dataCaptureConfig(capture("https://example.com/capture", 100))))
+                    .hasMessageContaining("must be an s3://bucket/prefix or a file:/absolute/path location");
         }
     }
 }

@@ -20,8 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sagemaker.model.CaptureMode;
+import software.amazon.awssdk.services.sagemaker.model.CaptureOption;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.DescribeTransformJobResponse;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 import software.amazon.awssdk.services.sagemaker.model.TransformJobStatus;
 
 /**
@@ -151,6 +154,69 @@ class ObjectStorageIT {
         assertThat(client.getObjectAsBytes(r -> r.bucket("data").key("out/day-2.csv.out"))
                         .asUtf8String())
                 .startsWith("Chinstrap,");
+    }
+
+    @Test
+    void capturedRequestsAndResponsesAreUploadedToABucketInSageMakersLayout() throws Exception {
+        client.createBucket(b -> b.bucket("captures"));
+        tandem.sageMaker().createModel(r -> r.modelName("captured").primaryContainer(c -> c.image("builtin:identity")));
+        tandem.sageMaker().createEndpointConfig(r -> r.endpointConfigName("captured")
+                .productionVariants(ProductionVariant.builder()
+                        .variantName("AllTraffic")
+                        .modelName("captured")
+                        .initialInstanceCount(1)
+                        .instanceType("ml.m5.large")
+                        .build())
+                .dataCaptureConfig(d -> d.enableCapture(true)
+                        .initialSamplingPercentage(100)
+                        .destinationS3Uri("s3://captures/monitoring")
+                        .captureOptions(
+                                CaptureOption.builder()
+                                        .captureMode(CaptureMode.INPUT)
+                                        .build(),
+                                CaptureOption.builder()
+                                        .captureMode(CaptureMode.OUTPUT)
+                                        .build())
+                        .captureContentTypeHeader(h -> h.csvContentTypes("text/csv"))));
+        tandem.sageMaker().createEndpoint(r -> r.endpointName("captured").endpointConfigName("captured"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!tandem.sageMaker()
+                .describeEndpoint(r -> r.endpointName("captured"))
+                .endpointStatusAsString()
+                .equals("InService")) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            TandemFixture.sleep(Duration.ofMillis(50));
+        }
+        for (int i = 0; i < 3; i++) {
+            tandem.invoke("captured", "row-" + i, "Content-Type", "text/csv");
+        }
+
+        List<String> lines = new java.util.ArrayList<>();
+        while (lines.size() < 3) {
+            assertThat(System.nanoTime())
+                    .as("captures uploaded")
+                    .isLessThan(deadline + Duration.ofSeconds(30).toNanos());
+            lines.clear();
+            for (var object : client.listObjectsV2(r -> r.bucket("captures").prefix("monitoring/captured/AllTraffic/"))
+                    .contents()) {
+                if (object.key().endsWith("/")) {
+                    continue; // S3Proxy's folder markers
+                }
+                assertThat(object.key())
+                        .matches("monitoring/captured/AllTraffic/\\d{4}/\\d{2}/\\d{2}/\\d{2}/.+\\.jsonl");
+                lines.addAll(client.getObjectAsBytes(r -> r.bucket("captures").key(object.key()))
+                        .asUtf8String()
+                        .lines()
+                        .toList());
+            }
+            TandemFixture.sleep(Duration.ofMillis(200));
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(lines)
+                .extracting(line -> json.readTree(line)
+                        .at("/captureData/endpointInput/data")
+                        .asText())
+                .containsExactlyInAnyOrder("row-0", "row-1", "row-2");
     }
 
     private static String penguins(String name) {

@@ -44,6 +44,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -94,7 +95,9 @@ public final class TandemServer implements AutoCloseable {
         }
         // First, so that a data dir another server holds is refused before anything starts.
         this.store = H2StateStore.open(config.dataDir());
-        this.capture = new DataCapture(CAPTURE_QUEUE);
+        this.objects = new ObjectStore(config.s3());
+        this.capture = new DataCapture(
+                CAPTURE_QUEUE, objects, config.dataDir().resolve("capture-staging"), Duration.ofSeconds(5));
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
@@ -112,7 +115,6 @@ public final class TandemServer implements AutoCloseable {
                 new ExecRuntime(contractClient, config.runtime(), processes, logs),
                 new HttpRuntime(contractClient, config.runtime(), logs),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs));
-        this.objects = new ObjectStore(config.s3());
         this.endpoints =
                 new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects));
         this.controlPlane = new ControlPlane(

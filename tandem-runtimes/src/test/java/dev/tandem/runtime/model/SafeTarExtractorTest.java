@@ -151,9 +151,12 @@ class SafeTarExtractorTest {
 
         assertThatThrownBy(() -> store.resolve(text.toUri(), "Containers[1].ModelDataUrl"))
                 .hasMessageContaining("must be a folder or a .tar.gz archive");
-        assertThatThrownBy(() ->
-                        store.resolve(java.net.URI.create("s3://bucket/model.tar.gz"), "Containers[1].ModelDataUrl"))
-                .hasMessageContaining("only file: model data is supported");
+        assertThatThrownBy(() -> store.resolve(
+                        java.net.URI.create("https://example.com/model.tar.gz"), "Containers[1].ModelDataUrl"))
+                .hasMessageContaining("model data must be a file: path or an s3:// archive");
+        assertThatThrownBy(
+                        () -> store.check(java.net.URI.create("s3://bucket/weights.bin"), "Containers[1].ModelDataUrl"))
+                .hasMessageContaining("s3://bucket/weights.bin must be a .tar.gz archive");
         assertThat(store.resolve(null, "x")).isDirectory().isEmptyDirectory();
     }
 }

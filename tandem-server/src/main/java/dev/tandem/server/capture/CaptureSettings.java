@@ -2,6 +2,7 @@ package dev.tandem.server.capture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.runtime.storage.S3Location;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
@@ -13,13 +14,17 @@ import org.jspecify.annotations.Nullable;
  * and how to encode bodies by content type.
  *
  * @param samplingPercentage 0 to 100 ({@code InitialSamplingPercentage})
- * @param destination the folder captures go under ({@code DestinationS3Uri}, a {@code file:} path)
+ * @param destination for a {@code file:} {@code DestinationS3Uri}, the folder captures go under;
+ *     for an {@code s3://} one, the bucket and prefix as a relative path, under which records are
+ *     staged locally before they are uploaded
+ * @param remote the {@code s3://} destination, or null for a {@code file:} one
  */
 public record CaptureSettings(
         int samplingPercentage,
         boolean input,
         boolean output,
         Path destination,
+        @Nullable S3Location remote,
         Set<String> csvContentTypes,
         Set<String> jsonContentTypes) {
 
@@ -39,11 +44,19 @@ public record CaptureSettings(
             return null;
         }
         String uri = config.path("DestinationS3Uri").asText();
-        if (!uri.startsWith("file:")) {
+        S3Location remote = null;
+        Path destination;
+        if (S3Location.isS3(uri)) {
+            remote = S3Location.parse(uri, "DataCaptureConfig.DestinationS3Uri");
+            destination = Path.of(remote.bucket(), remote.key().split("/", -1));
+        } else if (uri.startsWith("file:")) {
+            String path = uri.substring("file:".length());
+            destination =
+                    Path.of(path.startsWith("//") ? path.substring(2) : path).toAbsolutePath();
+        } else {
             throw new ValidationException("DataCaptureConfig.DestinationS3Uri " + uri
-                    + ": only file: destinations are supported by this server; S3 needs an object store configured");
+                    + " must be an s3://bucket/prefix or a file:/absolute/path location");
         }
-        String path = uri.substring("file:".length());
         boolean input = false;
         boolean output = false;
         for (JsonNode option : config.path("CaptureOptions")) {
@@ -60,7 +73,8 @@ public record CaptureSettings(
                 config.path("InitialSamplingPercentage").asInt(),
                 input,
                 output,
-                Path.of(path.startsWith("//") ? path.substring(2) : path).toAbsolutePath(),
+                destination,
+                remote,
                 types(config.path("CaptureContentTypeHeader").path("CsvContentTypes")),
                 types(config.path("CaptureContentTypeHeader").path("JsonContentTypes")));
     }

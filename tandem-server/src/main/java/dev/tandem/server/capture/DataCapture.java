@@ -3,18 +3,22 @@ package dev.tandem.server.capture;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.stage.Payload;
+import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.runtime.storage.S3Location;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
@@ -36,6 +40,8 @@ public final class DataCapture implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter HOUR_PATH =
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter OBJECT_TIME =
+            DateTimeFormatter.ofPattern("mm-ss-SSS").withZone(ZoneOffset.UTC);
 
     private final ConcurrentMap<String, CaptureSettings> endpoints = new ConcurrentHashMap<>();
     /** Lock-free, so that request threads never wait on each other or on the writer to offer. */
@@ -46,6 +52,9 @@ public final class DataCapture implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final String fileName;
+    private final ObjectStore objects;
+    private final Path staging;
+    private final Duration uploadEvery;
     private final Thread writer;
     private volatile boolean closed;
 
@@ -60,8 +69,15 @@ public final class DataCapture implements AutoCloseable {
             @Nullable String outputType,
             Payload output) {}
 
-    public DataCapture(int capacity) {
+    /**
+     * @param staging where records bound for {@code s3://} destinations wait for their upload
+     * @param uploadEvery how often staged records are uploaded (as one new object per file)
+     */
+    public DataCapture(int capacity, ObjectStore objects, Path staging, Duration uploadEvery) {
         this.capacity = capacity;
+        this.objects = objects;
+        this.staging = staging;
+        this.uploadEvery = uploadEvery;
         this.fileName = "capture-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis() + ".jsonl";
         this.writer = Thread.ofVirtual().name("data-capture").start(this::write);
     }
@@ -110,9 +126,15 @@ public final class DataCapture implements AutoCloseable {
 
     private void write() {
         Map<Path, BufferedWriter> files = new HashMap<>();
+        Map<Path, S3Location> uploads = new HashMap<>();
         String openHour = "";
+        long lastUpload = System.nanoTime();
         try {
             while (!closed || !queue.isEmpty()) {
+                if (!uploads.isEmpty() && System.nanoTime() - lastUpload > uploadEvery.toNanos()) {
+                    upload(files, uploads);
+                    lastUpload = System.nanoTime();
+                }
                 Captured record = queue.poll();
                 if (record == null) {
                     flushAll(files);
@@ -124,12 +146,15 @@ public final class DataCapture implements AutoCloseable {
                     String hour = HOUR_PATH.format(record.time());
                     if (!hour.equals(openHour)) {
                         // A new hour: the files of the last one are complete.
+                        upload(files, uploads);
                         closeAll(files);
                         openHour = hour;
                     }
-                    Path file = record.settings()
-                            .destination()
-                            .resolve(record.endpoint())
+                    CaptureSettings settings = record.settings();
+                    Path folder = settings.remote() == null
+                            ? settings.destination()
+                            : staging.resolve(settings.destination());
+                    Path file = folder.resolve(record.endpoint())
                             .resolve(record.variant())
                             .resolve(hour)
                             .resolve(fileName);
@@ -139,6 +164,11 @@ public final class DataCapture implements AutoCloseable {
                         out = Files.newBufferedWriter(
                                 file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                         files.put(file, out);
+                        if (settings.remote() != null) {
+                            uploads.put(
+                                    file,
+                                    settings.remote().child(record.endpoint() + "/" + record.variant() + "/" + hour));
+                        }
                     }
                     out.write(json(record));
                     out.newLine();
@@ -151,7 +181,31 @@ public final class DataCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            upload(files, uploads);
             closeAll(files);
+        }
+    }
+
+    /**
+     * Uploads every staged file as a new object under its destination (S3 objects cannot be
+     * appended to), then deletes it; records of a failed upload stay staged for the next try.
+     */
+    private void upload(Map<Path, BufferedWriter> files, Map<Path, S3Location> uploads) {
+        for (var it = uploads.entrySet().iterator(); it.hasNext(); ) {
+            var staged = it.next();
+            BufferedWriter out = files.remove(staged.getKey());
+            try {
+                if (out != null) {
+                    out.close();
+                }
+                S3Location object =
+                        staged.getValue().child(OBJECT_TIME.format(Instant.now()) + "-" + UUID.randomUUID() + ".jsonl");
+                objects.upload(staged.getKey(), object);
+                Files.delete(staged.getKey());
+                it.remove();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Uploading captured records to {} failed: {}", staged.getValue(), e.toString());
+            }
         }
     }
 
