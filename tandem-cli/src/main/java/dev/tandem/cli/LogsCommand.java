@@ -13,8 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -61,7 +61,9 @@ final class LogsCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Set<String> printed = new HashSet<>();
+        // Lines printed at the newest time seen: the next query starts at that time (the server
+        // answers lines at or after it), so only they can come again. Older keys are dropped.
+        Map<String, Long> printed = new HashMap<>();
         long since = -1;
         try (HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
@@ -79,7 +81,7 @@ final class LogsCommand implements Callable<Integer> {
                     String key = line.path("Instance").asText() + "/"
                             + line.path("Container").asText() + "/"
                             + line.path("Sequence").asLong();
-                    if (printed.add(key)) {
+                    if (printed.putIfAbsent(key, line.path("Time").asLong()) == null) {
                         out.printf(
                                 "%s %s/%s %s: %s%n",
                                 Instant.ofEpochMilli(line.path("Time").asLong()),
@@ -90,6 +92,8 @@ final class LogsCommand implements Callable<Integer> {
                     }
                     since = Math.max(since, line.path("Time").asLong());
                 }
+                long newest = since;
+                printed.values().removeIf(time -> time < newest);
                 out.flush();
                 if (!follow) {
                     return 0;

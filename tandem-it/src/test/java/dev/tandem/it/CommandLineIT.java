@@ -200,6 +200,37 @@ class CommandLineIT {
     }
 
     @Test
+    void logsFollowPrintsContainerOutputAsItComes() throws Exception {
+        TandemFixture.writeContainerScript(workDir.resolve("test-container"));
+        Path pipeline = workDir.resolve("echo.json");
+        Files.writeString(
+                pipeline,
+                "{\"ModelName\": \"echo\", \"PrimaryContainer\": {\"ContainerHostname\": \"echo\", \"Image\": \"exec:"
+                        + workDir.resolve("test-container") + "\"}}");
+        try (CliProcess serve = CliProcess.start(List.of(
+                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString()))) {
+            String url = serve.awaitStderr(
+                            Pattern.compile("Endpoint echo: POST (http://127\\.0\\.0\\.1:\\d+)/"),
+                            Duration.ofSeconds(60))
+                    .group(1);
+            try (CliProcess follow = CliProcess.start(List.of("logs", "echo", "--url", url, "--follow"))) {
+                follow.awaitStdout("test container", 1, Duration.ofSeconds(60));
+
+                for (int i = 0; i < 2; i++) {
+                    CliProcess invoke = CliProcess.run(
+                            List.of("invoke", "echo", "--url", url, "--content-type", "text/plain", "--body", "hi"));
+                    assertThat(invoke.awaitExit(Duration.ofSeconds(30)))
+                            .as(invoke.stderr())
+                            .isZero();
+                }
+
+                follow.awaitStdout("echo stdout: invocation of 2 bytes", 2, Duration.ofSeconds(15));
+                assertThat(follow.process().isAlive()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void withoutTheStagePathTheUsersStageIsUnknown() throws Exception {
         Path pipeline = workDir.resolve("shout.json");
         Files.writeString(

@@ -85,6 +85,18 @@ public final class CliProcess implements AutoCloseable {
         });
     }
 
+    /** Waits until {@code count} lines of stdout contain {@code text}. */
+    public void awaitStdout(String text, int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (stdout.stream().filter(line -> line.contains(text)).count() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(count + " stdout line(s) with '" + text + "' expected; stdout was:\n"
+                        + String.join("\n", stdout));
+            }
+            TandemFixture.sleep(Duration.ofMillis(50));
+        }
+    }
+
     /** Waits for a line of stderr matching {@code pattern} and returns its match. */
     public Matcher awaitStderr(Pattern pattern, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

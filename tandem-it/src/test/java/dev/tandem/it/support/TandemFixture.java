@@ -74,7 +74,7 @@ public final class TandemFixture implements AutoCloseable {
     }
 
     /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */
-    private static void writeContainerScript(Path folder) {
+    public static void writeContainerScript(Path folder) {
         try {
             Files.createDirectories(folder);
             String java = ProcessHandle.current().info().command().orElse("java");
