@@ -19,6 +19,8 @@ import java.util.Objects;
  *     SAGEMAKER_SAFE_PORT_RANGE})
  * @param lastPort the last such port
  * @param maxConnectionsPerContainer the size of the connection pool to each container
+ * @param sandbox whether {@code exec} containers run in a bubblewrap sandbox by default (off; a
+ *     container's {@code TANDEM_SANDBOX} setting overrides it)
  */
 public record RuntimeSettings(
         Duration invocationTimeout,
@@ -31,7 +33,8 @@ public record RuntimeSettings(
         Duration stopGracePeriod,
         int firstPort,
         int lastPort,
-        int maxConnectionsPerContainer) {
+        int maxConnectionsPerContainer,
+        boolean sandbox) {
 
     public RuntimeSettings {
         positive(invocationTimeout, "invocation-timeout");
@@ -67,7 +70,8 @@ public record RuntimeSettings(
                 Duration.ofSeconds(30),
                 20_000,
                 32_767,
-                256);
+                256,
+                false);
     }
 
     public RuntimeSettings withInvocationTimeout(Duration timeout) {
@@ -92,6 +96,10 @@ public record RuntimeSettings(
         return edit(d -> d.stopGracePeriod = grace);
     }
 
+    public RuntimeSettings withSandbox(boolean value) {
+        return edit(d -> d.sandbox = value);
+    }
+
     /** A copy with the changes {@code change} makes, validated like any other. */
     private RuntimeSettings edit(java.util.function.Consumer<Draft> change) {
         Draft draft = new Draft(this);
@@ -107,7 +115,8 @@ public record RuntimeSettings(
                 draft.stopGracePeriod,
                 firstPort,
                 lastPort,
-                maxConnectionsPerContainer);
+                maxConnectionsPerContainer,
+                draft.sandbox);
     }
 
     /** The components the withers change. */
@@ -118,6 +127,7 @@ public record RuntimeSettings(
         Duration restartBackoff;
         Duration maxRestartBackoff;
         Duration stopGracePeriod;
+        boolean sandbox;
 
         Draft(RuntimeSettings from) {
             invocationTimeout = from.invocationTimeout;
@@ -126,6 +136,7 @@ public record RuntimeSettings(
             restartBackoff = from.restartBackoff;
             maxRestartBackoff = from.maxRestartBackoff;
             stopGracePeriod = from.stopGracePeriod;
+            sandbox = from.sandbox;
         }
     }
 

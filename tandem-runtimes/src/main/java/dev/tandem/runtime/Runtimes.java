@@ -1,6 +1,5 @@
 package dev.tandem.runtime;
 
-import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
@@ -13,11 +12,13 @@ public final class Runtimes implements ContainerRuntime {
     private final ContainerRuntime exec;
     private final ContainerRuntime http;
     private final ContainerRuntime builtin;
+    private final ContainerRuntime oci;
 
-    public Runtimes(ContainerRuntime exec, ContainerRuntime http, ContainerRuntime builtin) {
+    public Runtimes(ContainerRuntime exec, ContainerRuntime http, ContainerRuntime builtin, ContainerRuntime oci) {
         this.exec = Objects.requireNonNull(exec, "exec");
         this.http = Objects.requireNonNull(http, "http");
         this.builtin = Objects.requireNonNull(builtin, "builtin");
+        this.oci = Objects.requireNonNull(oci, "oci");
     }
 
     @Override
@@ -35,10 +36,7 @@ public final class Runtimes implements ContainerRuntime {
             case ImageRef.Exec e -> exec;
             case ImageRef.Http h -> http;
             case ImageRef.Builtin b -> builtin;
-            case ImageRef.Oci oci ->
-                throw new ValidationException("Container " + container.hostname() + ": image " + oci.spec()
-                        + " would need an OCI engine (Docker or Podman), which this server does not run"
-                        + " yet; use exec:PATH, http://HOST:PORT or builtin:NAME");
+            case ImageRef.Oci o -> oci;
         };
     }
 }

@@ -12,9 +12,12 @@ import dev.tandem.runtime.builtin.StageRegistry;
 import dev.tandem.runtime.contract.ContractClient;
 import dev.tandem.runtime.exec.ExecRuntime;
 import dev.tandem.runtime.exec.ProcessRecords;
+import dev.tandem.runtime.exec.Supervisor;
 import dev.tandem.runtime.http.HttpRuntime;
 import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
+import dev.tandem.runtime.oci.ContainerEngine;
+import dev.tandem.runtime.oci.OciRuntime;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
@@ -41,6 +44,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -111,10 +115,12 @@ public final class TandemServer implements AutoCloseable {
             LOG.warn("Stopped {} container process(es) a previous server left running", leftovers);
         }
         ContainerLogs logs = ContainerLogs.inFolder(config.dataDir().resolve("logs"), LOG_FILE_BYTES, LOG_FILES_KEPT);
+        Supervisor supervisor = new Supervisor(contractClient, config.runtime(), processes, logs);
         Runtimes runtimes = new Runtimes(
-                new ExecRuntime(contractClient, config.runtime(), processes, logs),
+                new ExecRuntime(supervisor),
                 new HttpRuntime(contractClient, config.runtime(), logs),
-                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs));
+                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs),
+                new OciRuntime(supervisor, ContainerEngine.detect(System.getenv()), serverId(config.dataDir())));
         this.endpoints =
                 new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects));
         this.controlPlane = new ControlPlane(
@@ -214,6 +220,17 @@ public final class TandemServer implements AutoCloseable {
                 config.dataDir(),
                 server.vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
         return server;
+    }
+
+    /** A stable name for this server's data dir: the label its OCI containers carry. */
+    private static String serverId(Path dataDir) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     public int port() {

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +36,7 @@ import org.jspecify.annotations.Nullable;
 final class ExecContainer extends ContainerBase {
     static final int LOG_LINES = 2000;
 
-    private final Path program;
+    private final ProcessLauncher launcher;
     private final PortBlock ports;
     private final PortAllocator allocator;
     private final HealthProbe probe;
@@ -56,7 +55,7 @@ final class ExecContainer extends ContainerBase {
     ExecContainer(
             LaunchRequest request,
             ContainerLog log,
-            Path program,
+            ProcessLauncher launcher,
             PortBlock ports,
             PortAllocator allocator,
             ContractClient client,
@@ -65,7 +64,7 @@ final class ExecContainer extends ContainerBase {
             ProcessRecords records) {
         super(request, log);
         this.records = records;
-        this.program = program;
+        this.launcher = launcher;
         this.ports = ports;
         this.allocator = allocator;
         this.probe = probe;
@@ -132,13 +131,13 @@ final class ExecContainer extends ContainerBase {
         try {
             started = launch();
         } catch (IOException e) {
-            return "could not start " + program + ": " + e.getMessage();
+            return "could not start " + launcher.describe() + ": " + e.getMessage();
         }
         process = started;
         if (closed) {
             return "closed";
         }
-        log.event("started " + program + " serve (pid " + started.pid() + ", port " + target.port() + ")");
+        log.event("started " + launcher.describe() + " (pid " + started.pid() + ", port " + target.port() + ")");
         status.set(new ContainerStatus(Phase.STARTING, null, restarts));
         boolean healthy = probe.awaitHealthy(target, request.startupTimeout(), () -> started.isAlive() && !closed);
         if (!healthy) {
@@ -170,16 +169,7 @@ final class ExecContainer extends ContainerBase {
     }
 
     private Process launch() throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(program.toString(), "serve");
-        // ExecRuntime resolved the program to a file, so it has a folder.
-        builder.directory(
-                java.util.Objects.requireNonNull(program.toAbsolutePath().getParent())
-                        .toFile());
-        Map<String, String> env = builder.environment();
-        env.putAll(request.container().environment());
-        env.put("SAGEMAKER_BIND_TO_PORT", Integer.toString(ports.bindPort()));
-        env.put("SAGEMAKER_SAFE_PORT_RANGE", ports.safeRange());
-        env.put("SM_MODEL_DIR", request.modelDir().toString());
+        ProcessBuilder builder = launcher.command(request, ports);
         Process started = builder.start();
         record = records.remember(request.instanceId() + "-" + request.hostname(), started.toHandle());
         pump(started.getInputStream(), "stdout", started);
@@ -258,6 +248,7 @@ final class ExecContainer extends ContainerBase {
             Thread.currentThread().interrupt();
         }
         stopProcess();
+        launcher.afterStop(request);
         allocator.release(ports);
         Path done = record;
         if (done != null) {

@@ -6,10 +6,6 @@ import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
-import dev.tandem.runtime.ContainerLogs;
-import dev.tandem.runtime.RuntimeSettings;
-import dev.tandem.runtime.contract.ContractClient;
-import dev.tandem.runtime.contract.HealthProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,22 +14,10 @@ import java.nio.file.Path;
  * executable {@code serve}; it is started as {@code PROGRAM serve} in its own folder (DESIGN §3).
  */
 public final class ExecRuntime implements ContainerRuntime {
-    private final ContractClient client;
-    private final RuntimeSettings settings;
-    private final PortAllocator ports;
-    private final ProcessRecords records;
-    private final ContainerLogs logs;
+    private final Supervisor supervisor;
 
-    /**
-     * @param records where running processes are recorded, so that a server started after a crash
-     *     stops the ones left behind
-     */
-    public ExecRuntime(ContractClient client, RuntimeSettings settings, ProcessRecords records, ContainerLogs logs) {
-        this.logs = logs;
-        this.client = client;
-        this.settings = settings;
-        this.ports = new PortAllocator(settings.firstPort(), settings.lastPort());
-        this.records = records;
+    public ExecRuntime(Supervisor supervisor) {
+        this.supervisor = supervisor;
     }
 
     @Override
@@ -43,26 +27,32 @@ public final class ExecRuntime implements ContainerRuntime {
                     "not an exec image: " + request.container().image());
         }
         Path program = program(exec, request.hostname());
-        HealthProbe probe = new HealthProbe(client, settings.pingTimeout(), settings.startupPollInterval());
-        ExecContainer container = new ExecContainer(
-                request,
-                logs.open(request, ExecContainer.LOG_LINES),
-                program,
-                ports.allocate(),
-                ports,
-                client,
-                probe,
-                settings,
-                records);
-        container.start();
-        return container;
+        return supervisor.start(request, new ProgramLauncher(program, sandboxed(request.container())));
     }
 
     @Override
     public void check(ContainerDefinition container) {
         if (container.image() instanceof ImageRef.Exec exec) {
             program(exec, container.hostname());
+            sandboxed(container);
         }
+    }
+
+    /**
+     * Whether the container runs in a bubblewrap sandbox: its {@code TANDEM_SANDBOX} setting,
+     * {@code bubblewrap} or {@code none}, else the server's default.
+     */
+    private boolean sandboxed(ContainerDefinition container) {
+        String choice = container
+                .environment()
+                .getOrDefault("TANDEM_SANDBOX", supervisor.settings().sandbox() ? "bubblewrap" : "none");
+        return switch (choice) {
+            case "bubblewrap", "bwrap" -> true;
+            case "none" -> false;
+            default ->
+                throw new ValidationException("Container " + container.hostname() + ": TANDEM_SANDBOX must be"
+                        + " bubblewrap or none, got '" + choice + "'");
+        };
     }
 
     /** Resolves the program to run, refusing what cannot run with a message naming the container. */
