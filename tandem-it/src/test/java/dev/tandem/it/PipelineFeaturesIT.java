@@ -2,6 +2,7 @@ package dev.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.it.support.TandemFixture;
@@ -234,5 +235,39 @@ class PipelineFeaturesIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    @Test
+    void anExecContainerInABubblewrapSandboxSeesSageMakersLayout() throws IOException {
+        assumeTrue(
+                System.getenv("TANDEM_REQUIRE_OCI") != null || Files.isExecutable(Path.of("/usr/bin/bwrap")),
+                "bubblewrap is not installed");
+        Path model = Files.createDirectories(workDir.resolve("sandboxed-model"));
+        Files.writeString(model.resolve("weights.bin"), "w");
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "sandboxed", "PrimaryContainer": {"Image": "exec:test-container",
+                  "ModelDataUrl": "file:%s",
+                  "Environment": {"BEHAVIOUR": "sandbox", "TANDEM_SANDBOX": "bubblewrap"}}}
+                """
+                        .formatted(model));
+
+        HttpResponse<String> answer = tandem.invoke("sandboxed", "?", "Content-Type", "text/plain");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body())
+                .isEqualTo("model=/opt/ml/model;files=weights.bin;cwd=/opt/program;write=refused;tmp=");
+        assertThat(model.resolve("scribble")).doesNotExist();
+    }
+
+    @Test
+    void anUnknownSandboxIsRefusedNamingTheContainer() {
+        assertThatThrownBy(
+                        () -> tandem.deploy(
+                                """
+                        {"ModelName": "badbox", "PrimaryContainer": {"ContainerHostname": "boxed",
+                          "Image": "exec:test-container", "Environment": {"TANDEM_SANDBOX": "chroot"}}}
+                        """))
+                .hasMessageContaining("Container boxed: TANDEM_SANDBOX must be bubblewrap or none, got 'chroot'");
     }
 }

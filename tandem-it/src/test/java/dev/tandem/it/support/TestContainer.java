@@ -32,6 +32,8 @@ import java.util.concurrent.Executors;
  *   <li>with {@code SLEEP_MS} set, echo takes that long to answer.
  *   <li>{@code env}: answers with the contract environment it was given and the files of its
  *       model folder.
+ *   <li>{@code sandbox}: answers what it sees of its file system: its model folder and files, its
+ *       working folder, whether it may write to its model folder, and what {@code /tmp} holds.
  *   <li>{@code batch-env}: answers one line per request with the batch environment it was given
  *       ({@code SAGEMAKER_BATCH}, payload, strategy, concurrency, {@code JOB_SETTING}) and how
  *       many lines the request held.
@@ -121,6 +123,36 @@ public final class TestContainer {
                 String text = "port=" + env.get("SAGEMAKER_BIND_TO_PORT") + ";safe="
                         + env.get("SAGEMAKER_SAFE_PORT_RANGE") + ";model=" + env.get("SM_MODEL_DIR") + ";files="
                         + modelFiles + ";custom=" + env.get("CUSTOM_SETTING");
+                reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            case "sandbox" -> {
+                Path modelDir = Path.of(env.get("SM_MODEL_DIR"));
+                String modelFiles;
+                try (var files = Files.list(modelDir)) {
+                    modelFiles = String.join(
+                            "+",
+                            files.map(f -> f.getFileName().toString()).sorted().toList());
+                }
+                String write;
+                try {
+                    Files.writeString(modelDir.resolve("scribble"), "x");
+                    write = "allowed";
+                } catch (IOException e) {
+                    write = "refused";
+                }
+                String tmp;
+                try (var files = Files.list(Path.of("/tmp"))) {
+                    // The JVM's own performance-data folder aside.
+                    tmp = String.join(
+                            "+",
+                            files.map(f -> f.getFileName().toString())
+                                    .filter(name -> !name.startsWith("hsperfdata"))
+                                    .sorted()
+                                    .toList());
+                }
+                String text = "model=" + modelDir + ";files=" + modelFiles + ";cwd="
+                        + Path.of("").toAbsolutePath() + ";write=" + write + ";tmp=" + tmp;
                 reply(exchange, 200, "text/plain", null, text.getBytes(StandardCharsets.UTF_8));
                 return;
             }
