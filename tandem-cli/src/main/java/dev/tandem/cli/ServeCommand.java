@@ -118,6 +118,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
     Duration stopGrace;
 
+    @Option(
+            names = "--sandbox",
+            description = "Run exec containers inside bubblewrap, with SageMaker's /opt/program and /opt/ml/model"
+                    + " (a container's TANDEM_SANDBOX=none|bubblewrap overrides it).")
+    boolean sandbox;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -149,7 +155,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withIdentity(region, accountId)
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
-                        .withStopGracePeriod(stopGrace));
+                        .withStopGracePeriod(stopGrace)
+                        .withSandbox(sandbox));
         ClassLoader stages;
         try {
             stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
