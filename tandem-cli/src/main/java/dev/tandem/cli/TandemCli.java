@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             EndpointsCommand.class,
             LogsCommand.class,
             TransformCommand.class,
+            CheckContainerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TandemCli {

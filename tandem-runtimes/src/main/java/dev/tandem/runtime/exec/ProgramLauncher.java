@@ -1,5 +1,6 @@
 package dev.tandem.runtime.exec;
 
+import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.LaunchRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.Objects;
  * SageMaker's layout — itself at {@code /opt/program}, its model read-only at {@code
  * /opt/ml/model}, a private {@code /tmp} — and the host's network.
  */
-final class ProgramLauncher implements ProcessLauncher {
+public final class ProgramLauncher implements ProcessLauncher {
     static final String SANDBOX_PROGRAM_DIR = "/opt/program";
     static final String SANDBOX_MODEL_DIR = "/opt/ml/model";
 
@@ -23,6 +24,11 @@ final class ProgramLauncher implements ProcessLauncher {
     ProgramLauncher(Path program, boolean sandboxed) {
         this.program = program;
         this.sandboxed = sandboxed;
+    }
+
+    /** The launcher of an {@code exec:} image, its program checked as a pipeline's would be. */
+    public static ProgramLauncher of(ImageRef.Exec image, String hostname, boolean sandboxed) {
+        return new ProgramLauncher(ExecRuntime.program(image, hostname), sandboxed);
     }
 
     @Override

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * the port given; any other listens on 8080 in its own network, published on that port of the
  * loopback interface — so single-container "bring your own" images work in pipelines too.
  */
-final class OciLauncher implements ProcessLauncher {
+public final class OciLauncher implements ProcessLauncher {
     static final String MODEL_DIR = "/opt/ml/model";
     static final int IMAGE_PORT = 8080;
 
@@ -32,7 +32,8 @@ final class OciLauncher implements ProcessLauncher {
     private @Nullable Boolean bindsToPort;
     private volatile @Nullable String name;
 
-    OciLauncher(ContainerEngine engine, String image, String serverId) {
+    /** @param serverId what the container carries as the server label */
+    public OciLauncher(ContainerEngine engine, String image, String serverId) {
         this.engine = engine;
         this.image = image;
         this.serverId = serverId;
