@@ -238,19 +238,42 @@ class PipelineFeaturesIT {
     }
 
     @Test
-    void anExecContainerInABubblewrapSandboxSeesSageMakersLayout() throws IOException {
+    void anExecContainerInABubblewrapSandboxSeesSageMakersLayout() throws Exception {
         assumeTrue(
                 System.getenv("TANDEM_REQUIRE_OCI") != null || Files.isExecutable(Path.of("/usr/bin/bwrap")),
                 "bubblewrap is not installed");
         Path model = Files.createDirectories(workDir.resolve("sandboxed-model"));
         Files.writeString(model.resolve("weights.bin"), "w");
+        // A "bring your own container" program that knows only SageMaker's paths: its classes are
+        // read from /opt/program, wherever the folder is on the host (even under /tmp, which the
+        // sandbox replaces with its own).
+        Path program = Files.createDirectories(workDir.resolve("sandboxed-program"));
+        Path classes = Path.of(TestContainer.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        Path packageDir = Path.of(TestContainer.class.getPackageName().replace('.', '/'));
+        Files.createDirectories(program.resolve("classes").resolve(packageDir));
+        try (var files = Files.list(classes.resolve(packageDir))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("TestContainer"))
+                    .toList()) {
+                Files.copy(file, program.resolve("classes").resolve(packageDir).resolve(file.getFileName()));
+            }
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Files.writeString(
+                program.resolve("serve"),
+                "#!/bin/sh\nexec '" + java + "' -Xmx64m -cp /opt/program/classes " + TestContainer.class.getName()
+                        + " \"$@\"\n");
+        program.resolve("serve").toFile().setExecutable(true);
         tandem.deployAndAwait(
                 """
-                {"ModelName": "sandboxed", "PrimaryContainer": {"Image": "exec:test-container",
+                {"ModelName": "sandboxed", "PrimaryContainer": {"Image": "exec:%s",
                   "ModelDataUrl": "file:%s",
                   "Environment": {"BEHAVIOUR": "sandbox", "TANDEM_SANDBOX": "bubblewrap"}}}
                 """
-                        .formatted(model));
+                        .formatted(program, model));
 
         HttpResponse<String> answer = tandem.invoke("sandboxed", "?", "Content-Type", "text/plain");
 
