@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The OCI engine Tandem drives through its command line: Podman or Docker, which share the
@@ -119,18 +122,28 @@ public final class ContainerEngine {
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // Read on the side, so that the timeout holds even when the command prints nothing.
+        CompletableFuture<String> output = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                output.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                output.complete("");
+            }
+        });
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new IOException(
                         String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s");
             }
+            return new Result(process.exitValue(), output.get(10, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             throw new IOException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            return new Result(process.exitValue(), "");
         }
-        return new Result(process.exitValue(), output);
     }
 }
