@@ -20,7 +20,7 @@ final class TensorWriter {
     private TensorWriter() {}
 
     static Payload v2(String modelName, List<Tensor> outputs) {
-        return json(false, json -> {
+        return json(json -> {
             json.writeStartObject();
             json.writeStringField("model_name", modelName);
             json.writeArrayFieldStart("outputs");
@@ -50,24 +50,8 @@ final class TensorWriter {
         return switch (MediaTypes.essence(mediaType)) {
             case MediaTypes.CSV -> csv(outputs);
             case MediaTypes.JSON_LINES ->
-                json(true, json -> {
-                    long rows = batch(outputs);
-                    for (int row = 0; row < rows; row++) {
-                        writeRow(json, outputs, row);
-                        json.writeRaw('\n');
-                    }
-                });
-            default ->
-                json(false, json -> {
-                    json.writeStartObject();
-                    json.writeArrayFieldStart("predictions");
-                    long rows = batch(outputs);
-                    for (int row = 0; row < rows; row++) {
-                        writeRow(json, outputs, row);
-                    }
-                    json.writeEndArray();
-                    json.writeEndObject();
-                });
+                Json.items(null, (int) batch(outputs), (json, row) -> writeRow(json, outputs, row));
+            default -> Json.items("predictions", (int) batch(outputs), (json, row) -> writeRow(json, outputs, row));
         };
     }
 
@@ -148,9 +132,9 @@ final class TensorWriter {
         void write(JsonGenerator json) throws IOException;
     }
 
-    private static Payload json(boolean lines, JsonBody body) {
+    private static Payload json(JsonBody body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator json = Json.generator(out, lines)) {
+        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
             body.write(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

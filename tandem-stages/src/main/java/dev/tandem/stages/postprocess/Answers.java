@@ -1,13 +1,9 @@
 package dev.tandem.stages.postprocess;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tandem.core.stage.MediaTypes;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.stages.support.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -45,45 +41,29 @@ final class Answers {
     }
 
     private Payload json(List<Answer> answers, boolean wrapped) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(answers.size() * 48 + 32);
-        try (JsonGenerator json = Json.generator(out, !wrapped)) {
-            if (wrapped) {
-                json.writeStartObject();
-                json.writeArrayFieldStart("predictions");
-            }
-            for (Answer answer : answers) {
-                json.writeStartObject();
-                if (answer.single()) {
-                    json.writeStringField("label", label(answer.classes().get(0)));
-                    json.writeFieldName("score");
-                    json.writeNumber(round(answer.scores().get(0)));
-                } else {
-                    if (!answer.classes().isEmpty()) {
-                        json.writeArrayFieldStart("labels");
-                        for (int index : answer.classes()) {
-                            json.writeString(label(index));
-                        }
-                        json.writeEndArray();
-                    }
-                    json.writeArrayFieldStart("scores");
-                    for (float score : answer.scores()) {
-                        json.writeNumber(round(score));
+        return Json.items(wrapped ? "predictions" : null, answers.size(), (json, i) -> {
+            Answer answer = answers.get(i);
+            json.writeStartObject();
+            if (answer.single()) {
+                json.writeStringField("label", label(answer.classes().get(0)));
+                json.writeFieldName("score");
+                json.writeNumber(round(answer.scores().get(0)));
+            } else {
+                if (!answer.classes().isEmpty()) {
+                    json.writeArrayFieldStart("labels");
+                    for (int index : answer.classes()) {
+                        json.writeString(label(index));
                     }
                     json.writeEndArray();
                 }
-                json.writeEndObject();
-                if (!wrapped) {
-                    json.writeRaw('\n');
+                json.writeArrayFieldStart("scores");
+                for (float score : answer.scores()) {
+                    json.writeNumber(round(score));
                 }
-            }
-            if (wrapped) {
                 json.writeEndArray();
-                json.writeEndObject();
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Payload.wrap(out.toByteArray());
+            json.writeEndObject();
+        });
     }
 
     private Payload csv(List<Answer> answers) {

@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import org.jspecify.annotations.Nullable;
 
 /** The one JSON mapper of the built-in stages, and the refusals for bodies that are not JSON. */
 public final class Json {
@@ -34,6 +37,39 @@ public final class Json {
             json.setPrettyPrinter(new MinimalPrettyPrinter(""));
         }
         return json;
+    }
+
+    /** Writes one item of a list. */
+    @FunctionalInterface
+    public interface ItemWriter {
+        void write(JsonGenerator json, int index) throws IOException;
+    }
+
+    /**
+     * {@code count} items as {@code {"KEY": [item, ...]}}, or — {@code key} null — as JSON Lines,
+     * one item per line: the two list shapes every stage answers in.
+     */
+    public static Payload items(@Nullable String key, int count, ItemWriter item) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(count * 32 + 32);
+        try (JsonGenerator json = generator(out, key == null)) {
+            if (key != null) {
+                json.writeStartObject();
+                json.writeArrayFieldStart(key);
+            }
+            for (int i = 0; i < count; i++) {
+                item.write(json, i);
+                if (key == null) {
+                    json.writeRaw('\n');
+                }
+            }
+            if (key != null) {
+                json.writeEndArray();
+                json.writeEndObject();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Payload.wrap(out.toByteArray());
     }
 
     public static Payload write(Object value) {

@@ -1,14 +1,10 @@
 package dev.tandem.stages.table;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.stage.MediaTypes;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.stages.support.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -153,36 +149,17 @@ public final class Matrix {
     }
 
     private Payload writeJson(@Nullable String key) {
-        boolean wrapped = key != null;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(rows * columns * 12 + 32);
-        try (JsonGenerator json = Json.generator(out, !wrapped)) {
-            if (wrapped) {
-                json.writeStartObject();
-                json.writeFieldName(key);
-                json.writeStartArray();
-            }
-            for (int r = 0; r < rows; r++) {
-                json.writeStartArray();
-                for (int c = 0; c < columns; c++) {
-                    float value = get(r, c);
-                    if (Float.isNaN(value)) {
-                        json.writeNull();
-                    } else {
-                        json.writeNumber(value);
-                    }
-                }
-                json.writeEndArray();
-                if (!wrapped) {
-                    json.writeRaw('\n');
+        return Json.items(key, rows, (json, r) -> {
+            json.writeStartArray();
+            for (int c = 0; c < columns; c++) {
+                float value = get(r, c);
+                if (Float.isNaN(value)) {
+                    json.writeNull();
+                } else {
+                    json.writeNumber(value);
                 }
             }
-            if (wrapped) {
-                json.writeEndArray();
-                json.writeEndObject();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Payload.wrap(out.toByteArray());
+            json.writeEndArray();
+        });
     }
 }
