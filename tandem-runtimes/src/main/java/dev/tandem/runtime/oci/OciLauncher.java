@@ -5,6 +5,7 @@ import dev.tandem.runtime.exec.PortBlock;
 import dev.tandem.runtime.exec.ProcessLauncher;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,7 +71,7 @@ public final class OciLauncher implements ProcessLauncher {
                 "--volume",
                 request.modelDir() + ":" + MODEL_DIR + ":ro"));
         Map<String, String> environment =
-                new java.util.LinkedHashMap<>(request.container().environment());
+                new LinkedHashMap<>(request.container().environment());
         if (Boolean.TRUE.equals(bindsToPort)) {
             command.addAll(List.of("--network", "host"));
             environment.put("SAGEMAKER_BIND_TO_PORT", Integer.toString(ports.bindPort()));

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,7 +99,7 @@ abstract class RecordReader {
                     }
                     continue;
                 }
-                return length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length);
+                return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
             }
         }
 

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -202,7 +203,7 @@ public final class TransformJobs implements AutoCloseable {
     private void finish(StoredTransformJob job, String status, @Nullable String reason) {
         store.updateTransformJob(job.withStatus(status, reason == null ? null : truncate(reason), clock.instant()));
         if (reason == null) {
-            LOG.info("Transform job {} {}", job.name(), status.toLowerCase(java.util.Locale.ROOT));
+            LOG.info("Transform job {} {}", job.name(), status.toLowerCase(Locale.ROOT));
         } else {
             LOG.warn("Transform job {} failed: {}", job.name(), reason);
         }
