@@ -6,6 +6,7 @@ import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.exec.PortAllocator;
 import dev.tandem.runtime.exec.PortBlock;
 import dev.tandem.runtime.exec.ProcessLauncher;
@@ -108,7 +109,8 @@ final class CheckContainerCommand implements Callable<Integer> {
                 .resolve(container.modelData(), "--model-data");
         LaunchRequest request = new LaunchRequest("check", "i-1", container, modelDir, startupTimeout, status -> {});
         ProcessLauncher launcher = launcher(container);
-        PortAllocator ports = new PortAllocator(20_000, 32_767);
+        RuntimeSettings defaults = RuntimeSettings.defaults();
+        PortAllocator ports = new PortAllocator(defaults.firstPort(), defaults.lastPort());
         PortBlock block = ports.allocate();
         Report report = new Report(out);
         List<String> output = new CopyOnWriteArrayList<>();

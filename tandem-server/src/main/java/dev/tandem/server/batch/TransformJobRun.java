@@ -11,6 +11,7 @@ import dev.tandem.core.stage.StageRequest;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.batch.TransformJobSpec.Strategy;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.FleetStartup;
 import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.endpoint.VariantSpec;
@@ -49,9 +50,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TransformJobRun {
     private static final Logger LOG = LoggerFactory.getLogger(TransformJobRun.class);
-    private static final int MAX_RESTARTS_WHILE_STARTING = 3;
 
     private final TransformJobSpec spec;
+    private final List<InputFiles.InputFile> inputs;
     private final PipelineDefinition model;
     private final EndpointRegistry registry;
     private final ObjectStore objects;
@@ -78,11 +79,13 @@ final class TransformJobRun {
     }
 
     /**
+     * @param inputs the job's inputs, listed when the job was created (or resumed)
      * @param resume whether an earlier run of this job was cut off: inputs whose output is already
      *     in place are not transformed again
      */
     TransformJobRun(
             TransformJobSpec spec,
+            List<InputFiles.InputFile> inputs,
             PipelineDefinition model,
             EndpointRegistry registry,
             ObjectStore objects,
@@ -90,6 +93,7 @@ final class TransformJobRun {
             Duration startupTimeout,
             boolean resume) {
         this.spec = spec;
+        this.inputs = List.copyOf(inputs);
         this.model = model;
         this.registry = registry;
         this.objects = objects;
@@ -113,12 +117,6 @@ final class TransformJobRun {
     }
 
     Outcome run() {
-        List<InputFiles.InputFile> inputs;
-        try {
-            inputs = inputFiles.list(spec.input());
-        } catch (RuntimeException e) {
-            return new Outcome.Failed(String.valueOf(e.getMessage()));
-        }
         progress.inputs(
                 inputs.size(),
                 inputs.stream().mapToLong(InputFiles.InputFile::size).sum());
@@ -207,30 +205,8 @@ final class TransformJobRun {
     }
 
     private @Nullable String awaitHealthy(Variant variant) {
-        long deadline = System.nanoTime() + startupTimeout.toNanos();
-        while (!variant.allHealthy()) {
-            String fatal = variant.fatalFailure();
-            if (fatal == null) {
-                fatal = variant.crashingContainer(MAX_RESTARTS_WHILE_STARTING);
-            }
-            if (fatal != null) {
-                return "The model's containers did not start: " + fatal;
-            }
-            if (System.nanoTime() > deadline) {
-                return "The model's containers were not healthy within " + startupTimeout.toSeconds() + " s: "
-                        + variant.unhealthyContainer();
-            }
-            if (stopping()) {
-                return "stopped";
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
-        return null;
+        String failure = FleetStartup.await(List.of(variant), startupTimeout, this::stopping);
+        return failure == null ? null : "The model's containers did not start: " + failure;
     }
 
     /** Transforms one input into its output file; answers why it failed, or null. */
@@ -263,20 +239,16 @@ final class TransformJobRun {
             }
             out.commit();
             return null;
-        } catch (BatchFailure e) {
+        } catch (BatchFailure | RecordShaper.ShapingException | IOException | ObjectStore.StorageException e) {
             drainQuietly(inFlight);
-            String reason = "Input " + input.name() + ", record " + e.position + ": " + e.getMessage();
+            String reason =
+                    "Input " + input.name() + (e instanceof BatchFailure failed ? ", record " + failed.position : "")
+                            + ": " + e.getMessage()
+                            + (e instanceof RecordReader.RecordTooLargeException
+                                    ? "; raise MaxPayloadInMB or split the input."
+                                    : "");
             LOG.warn("Transform job {}: {}", spec.name(), reason);
             return reason;
-        } catch (RecordReader.RecordTooLargeException e) {
-            drainQuietly(inFlight);
-            return "Input " + input.name() + ": " + e.getMessage() + "; raise MaxPayloadInMB or split the input.";
-        } catch (RecordShaper.ShapingException e) {
-            drainQuietly(inFlight);
-            return "Input " + input.name() + ": " + e.getMessage();
-        } catch (IOException | ObjectStore.StorageException e) {
-            drainQuietly(inFlight);
-            return "Input " + input.name() + ": " + e.getMessage();
         }
     }
 

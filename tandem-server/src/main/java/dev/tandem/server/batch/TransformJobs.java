@@ -85,7 +85,7 @@ public final class TransformJobs implements AutoCloseable {
                     "TransformResources.InstanceCount " + spec.instanceCount() + " exceeds this server's limit of "
                             + maxInstances + " instances.");
         }
-        new InputFiles(objects).list(spec.input()); // refuse a job without inputs now, not later
+        List<InputFiles.InputFile> inputs = new InputFiles(objects).list(spec.input()); // none: refused now
         String arn = control.arns().transformJob(spec.name());
         StoredTransformJob job = new StoredTransformJob(
                 spec.name(),
@@ -108,7 +108,7 @@ public final class TransformJobs implements AutoCloseable {
                 spec.name(),
                 spec.modelName(),
                 spec.input().location());
-        start(job, spec, model, false);
+        start(job, spec, inputs, model, false);
         return job;
     }
 
@@ -158,7 +158,7 @@ public final class TransformJobs implements AutoCloseable {
                     TransformJobSpec spec = TransformJobSpec.read((ObjectNode) JSON.readTree(job.definition()));
                     PipelineDefinition model = model(control.model(spec.modelName()));
                     LOG.info("Transform job {} resumes after a restart", job.name());
-                    start(job, spec, model, true);
+                    start(job, spec, new InputFiles(objects).list(spec.input()), model, true);
                 } catch (IOException | RuntimeException e) {
                     store.updateTransformJob(job.withStatus(
                             "Failed",
@@ -169,9 +169,14 @@ public final class TransformJobs implements AutoCloseable {
         }
     }
 
-    private void start(StoredTransformJob job, TransformJobSpec spec, PipelineDefinition model, boolean resume) {
+    private void start(
+            StoredTransformJob job,
+            TransformJobSpec spec,
+            List<InputFiles.InputFile> inputs,
+            PipelineDefinition model,
+            boolean resume) {
         TransformJobRun run = new TransformJobRun(
-                spec, model, registry, objects, scratch.resolve(spec.name()), startupTimeout, resume);
+                spec, inputs, model, registry, objects, scratch.resolve(spec.name()), startupTimeout, resume);
         StoredTransformJob started = job.startedAt() == null ? job.started(clock.instant()) : job;
         store.updateTransformJob(started);
         Thread thread = Thread.ofVirtual().name("transform-" + spec.name()).unstarted(() -> execute(spec.name(), run));

@@ -6,6 +6,7 @@ import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.FleetStartup;
 import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StateStore;
@@ -27,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EndpointLifecycle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointLifecycle.class);
-    /** A container restarted this often while its endpoint is created fails the creation. */
-    private static final int MAX_RESTARTS_WHILE_CREATING = 3;
     /** How long a replaced or deleted fleet may finish its requests in flight. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -153,36 +152,7 @@ final class EndpointLifecycle implements AutoCloseable {
                 .map(VariantDeployment::startupTimeout)
                 .max(Duration::compareTo)
                 .orElse(defaultStartupTimeout);
-        long deadline = System.nanoTime() + longest.toNanos();
-        while (true) {
-            if (fleet.stream().allMatch(Variant::allHealthy)) {
-                return null;
-            }
-            for (Variant variant : fleet) {
-                String fatal = variant.fatalFailure();
-                if (fatal != null) {
-                    return fatal;
-                }
-                String crashing = variant.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
-                if (crashing != null) {
-                    return crashing;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                String why = fleet.stream()
-                        .filter(v -> !v.allHealthy())
-                        .map(v -> "variant " + v.name() + ": " + v.unhealthyContainer())
-                        .findFirst()
-                        .orElse("not healthy");
-                return why + " (ContainerStartupHealthCheckTimeoutInSeconds " + longest.toSeconds() + " s)";
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
+        return FleetStartup.await(fleet, longest, () -> false);
     }
 
     private void fail(String name, @Nullable String reason) {
@@ -250,7 +220,7 @@ final class EndpointLifecycle implements AutoCloseable {
             for (Instance instance : instances) {
                 String failure = instance.fatalFailure();
                 if (failure == null) {
-                    failure = instance.crashingContainer(MAX_RESTARTS_WHILE_CREATING);
+                    failure = instance.crashingContainer(FleetStartup.MAX_RESTARTS);
                 }
                 if (failure != null) {
                     return "variant " + variant + ": " + failure;
