@@ -22,6 +22,15 @@ public interface AsyncStage {
     CompletionStage<StageResponse> invoke(StageRequest request);
 
     /**
+     * This stage for one invocation that runs under {@code limits} instead of the real-time
+     * settings: a container reached over HTTP answers within the invocation's deadline and has
+     * large answers spooled to files. In-process stages have no such settings and stay as they are.
+     */
+    default AsyncStage within(InvocationLimits limits) {
+        return this;
+    }
+
+    /**
      * Adapts an in-process stage: one that declares itself {@linkplain Stage#nonBlocking()
      * non-blocking} runs on the calling thread, any other on {@code blockingExecutor}.
      */

@@ -1,29 +1,58 @@
 package dev.tandem.core.stage;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The bytes of a request or response body as they travel between stages.
+ * The bytes of a request or response body as they travel between stages: in memory, or spooled
+ * in a file when they are too large to hold (an asynchronous invocation's input of up to 1 GB).
  *
  * <p>A payload is immutable by contract: whoever creates one from an array hands that array
  * over and must not change it afterwards, and {@link #unsafeArray()} must never be written to.
- * That contract lets a body cross a whole pipeline without being copied.
+ * That contract lets a body cross a whole pipeline without being copied. A spooled payload's file
+ * belongs to whoever spooled it, who deletes it once the invocation is over; containers reached
+ * over HTTP get it streamed from the file, while an in-process stage that asks for the bytes
+ * reads them into memory.
  */
 public final class Payload {
-    private static final Payload EMPTY = new Payload(new byte[0]);
+    private static final Payload EMPTY = new Payload(new byte[0], null, 0);
 
-    private final byte[] bytes;
+    private final byte @Nullable [] bytes;
+    private final @Nullable Path file;
+    private final int size;
 
-    private Payload(byte[] bytes) {
+    private Payload(byte @Nullable [] bytes, @Nullable Path file, int size) {
         this.bytes = bytes;
+        this.file = file;
+        this.size = size;
     }
 
     /** Wraps {@code bytes} without copying; the caller gives up the right to modify the array. */
     public static Payload wrap(byte[] bytes) {
-        return bytes.length == 0 ? EMPTY : new Payload(bytes);
+        return bytes.length == 0 ? EMPTY : new Payload(bytes, null, bytes.length);
+    }
+
+    /**
+     * A body held in {@code file}, of {@code size} bytes; the file must not change while the payload
+     * is in use.
+     *
+     * @throws IllegalArgumentException when {@code size} is negative or past 2 GB
+     */
+    public static Payload spooled(Path file, long size) {
+        Objects.requireNonNull(file, "file");
+        if (size < 0 || size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a payload holds 0 to 2 GB, got " + size + " bytes");
+        }
+        return new Payload(null, file, (int) size);
     }
 
     public static Payload utf8(String text) {
@@ -35,49 +64,91 @@ public final class Payload {
     }
 
     public int size() {
-        return bytes.length;
+        return size;
     }
 
     public boolean isEmpty() {
-        return bytes.length == 0;
+        return size == 0;
     }
 
-    /** The backing array, for zero-copy hand-off to an output; it must not be modified. */
+    /** The file a spooled payload is held in; empty for a payload in memory. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /**
+     * The backing array, for zero-copy hand-off to an output; it must not be modified. A spooled
+     * payload is read into a new array on every call.
+     */
     public byte[] unsafeArray() {
-        return bytes;
+        if (bytes != null) {
+            return bytes;
+        }
+        try {
+            return Files.readAllBytes(spoolFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read spooled payload " + file, e);
+        }
     }
 
     /** A copy of the bytes, safe to modify. */
     public byte[] toByteArray() {
-        return bytes.clone();
+        return bytes != null ? bytes.clone() : unsafeArray();
     }
 
     public InputStream openStream() {
-        return new ByteArrayInputStream(bytes);
+        if (bytes != null) {
+            return new ByteArrayInputStream(bytes);
+        }
+        try {
+            return Files.newInputStream(spoolFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read spooled payload " + file, e);
+        }
     }
 
     public String asUtf8() {
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(unsafeArray(), StandardCharsets.UTF_8);
     }
 
     /** At most {@code maxChars} characters of the body as text, for error messages and logs. */
     public String preview(int maxChars) {
-        String text = new String(bytes, 0, Math.min(bytes.length, maxChars * 4), StandardCharsets.UTF_8);
+        byte[] head;
+        if (bytes != null) {
+            head = bytes;
+        } else {
+            try (InputStream in = openStream()) {
+                head = in.readNBytes(maxChars * 4);
+            } catch (IOException e) {
+                return "(unreadable: " + e.getMessage() + ")";
+            }
+        }
+        String text = new String(head, 0, Math.min(head.length, maxChars * 4), StandardCharsets.UTF_8);
         return text.length() <= maxChars ? text : text.substring(0, maxChars);
+    }
+
+    private Path spoolFile() {
+        return Objects.requireNonNull(file, "file");
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Payload that && Arrays.equals(bytes, that.bytes);
+        if (!(other instanceof Payload that)) {
+            return false;
+        }
+        if (file != null || that.file != null) {
+            return Objects.equals(file, that.file) && size == that.size;
+        }
+        return Arrays.equals(bytes, that.bytes);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(bytes);
+        return file != null ? file.hashCode() : Arrays.hashCode(bytes);
     }
 
     @Override
     public String toString() {
-        return "Payload[" + bytes.length + " bytes]";
+        return file != null ? "Payload[" + size + " bytes in " + file + "]" : "Payload[" + size + " bytes]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.runtime.contract;
 
+import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
 import dev.tandem.core.stage.Payload;
@@ -7,8 +8,11 @@ import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -16,7 +20,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,15 +34,19 @@ import org.jspecify.annotations.Nullable;
  * The client side of the SageMaker container contract: {@code GET /ping} and {@code POST
  * /invocations}, over pooled keep-alive connections with {@code TCP_NODELAY}.
  *
- * <p>Its methods block, and are meant to be called from virtual threads: the request runs on
- * Vert.x's event loop and the caller parks until it completes or the timeout passes.
+ * <p>{@link #ping} blocks, and is meant to be called from virtual threads; {@link #invoke} does
+ * not. Requests run on Vert.x's event loop. A spooled request body is streamed from its file, and
+ * an invocation under {@link InvocationLimits} has a large answer streamed to a file: neither is
+ * ever held whole in memory.
  */
 public final class ContractClient implements AutoCloseable {
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
 
+    private final Vertx vertx;
     private final HttpClientAgent client;
 
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
+        this.vertx = vertx;
         this.client =
                 vertx.createHttpClient(clientOptions(), new PoolOptions().setHttp1MaxSize(maxConnectionsPerContainer));
     }
@@ -56,7 +66,7 @@ public final class ContractClient implements AutoCloseable {
     public int ping(ContractTarget target, Duration timeout) {
         RequestOptions options = request(target, HttpMethod.GET, target.pingPath(), timeout);
         try {
-            return exchange(options, null, timeout).get().status();
+            return exchange(options, null, timeout, null).get().status();
         } catch (ExecutionException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -73,8 +83,11 @@ public final class ContractClient implements AutoCloseable {
      *     StageException} when it answers a status other than 2xx, a {@link StageTimeoutException}
      *     when it does not answer within {@code timeout}, a {@link StageUnreachableException} when
      *     it cannot be reached
+     * @param limits for an invocation that is not real-time: where its answer is spooled and how
+     *     large it may be; null to read the answer into memory
      */
-    public CompletableFuture<StageResponse> invoke(ContractTarget target, StageRequest request, Duration timeout) {
+    public CompletableFuture<StageResponse> invoke(
+            ContractTarget target, StageRequest request, Duration timeout, @Nullable InvocationLimits limits) {
         RequestOptions options = request(target, HttpMethod.POST, target.invocationsPath(), timeout);
         if (request.contentType() != null) {
             options.putHeader("Content-Type", request.contentType());
@@ -88,15 +101,18 @@ public final class ContractClient implements AutoCloseable {
         if (request.traceparent() != null) {
             options.putHeader("traceparent", request.traceparent());
         }
-        return exchange(options, Buffer.buffer(request.body().unsafeArray()), timeout)
-                .thenApply(ContractClient::toResponse);
+        return exchange(options, request.body(), timeout, limits).thenApply(ContractClient::toResponse);
     }
 
+    /** How much of a spooled error answer becomes the failure's message. */
+    private static final int ERROR_PREVIEW_CHARS = 64 * 1024;
+
     private static StageResponse toResponse(Exchange exchange) {
-        Payload body = Payload.wrap(exchange.body().getBytes());
+        Payload body = exchange.body();
         if (exchange.status() < 200 || exchange.status() > 299) {
             int status = exchange.status() < 400 || exchange.status() > 599 ? 502 : exchange.status();
-            throw new StageException(status, body.asUtf8());
+            throw new StageException(
+                    status, body.file().isPresent() ? body.preview(ERROR_PREVIEW_CHARS) : body.asUtf8());
         }
         return new StageResponse(body, exchange.contentType(), exchange.customAttributes());
     }
@@ -111,7 +127,8 @@ public final class ContractClient implements AutoCloseable {
                 .setIdleTimeout(timeout.toMillis());
     }
 
-    private record Exchange(int status, @Nullable String contentType, @Nullable String customAttributes, Buffer body) {}
+    private record Exchange(
+            int status, @Nullable String contentType, @Nullable String customAttributes, Payload body) {}
 
     /**
      * One request and its whole answer. Fails with {@link StageTimeoutException} once {@code
@@ -119,25 +136,22 @@ public final class ContractClient implements AutoCloseable {
      * covers a wait for a pooled connection or an answer that trickles in — and with {@link
      * StageUnreachableException} when the container cannot be reached.
      */
-    private CompletableFuture<Exchange> exchange(RequestOptions options, @Nullable Buffer body, Duration timeout) {
+    private CompletableFuture<Exchange> exchange(
+            RequestOptions options, @Nullable Payload body, Duration timeout, @Nullable InvocationLimits limits) {
         AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
         // The response is read inside the send callback: chained after it instead, from a thread
         // that is not the connection's event loop, the body can arrive before its handler is set,
         // and the exchange never completes (Vert.x documents this race; a test guards it).
         Future<Exchange> future = client.request(options).compose(request -> {
             sent.set(request);
-            Future<HttpClientResponse> response = body == null ? request.send() : request.send(body);
-            return response.compose(answer -> answer.body()
-                    .map(bytes -> new Exchange(
-                            answer.statusCode(),
-                            answer.getHeader("Content-Type"),
-                            answer.getHeader(CUSTOM_ATTRIBUTES),
-                            bytes)));
+            return send(request, body).compose(answer -> read(answer, limits));
         });
         CompletableFuture<Exchange> result = new CompletableFuture<>();
         future.onComplete(done -> {
             if (done.succeeded()) {
                 result.complete(done.result());
+            } else if (done.cause() instanceof StageException refused) {
+                result.completeExceptionally(refused);
             } else if (isTimeout(done.cause())) {
                 result.completeExceptionally(new StageTimeoutException(timeout));
             } else {
@@ -151,6 +165,93 @@ public final class ContractClient implements AutoCloseable {
             }
             return CompletableFuture.failedFuture(error);
         });
+    }
+
+    private Future<HttpClientResponse> send(HttpClientRequest request, @Nullable Payload body) {
+        if (body == null) {
+            return request.send();
+        }
+        Path file = body.file().orElse(null);
+        if (file == null) {
+            return request.send(Buffer.buffer(body.unsafeArray()));
+        }
+        request.putHeader("Content-Length", Integer.toString(body.size()));
+        return vertx.fileSystem()
+                .open(file.toString(), new OpenOptions().setRead(true).setWrite(false))
+                .compose(stream -> request.send(stream).andThen(done -> stream.close()));
+    }
+
+    /** The whole answer: in memory, or streamed to a file when the invocation spools large answers. */
+    private Future<Exchange> read(HttpClientResponse answer, @Nullable InvocationLimits limits) {
+        String type = answer.getHeader("Content-Type");
+        String attributes = answer.getHeader(CUSTOM_ATTRIBUTES);
+        long declared = contentLength(answer);
+        if (limits == null || (declared >= 0 && declared <= limits.inMemoryBytes())) {
+            return answer.body()
+                    .map(bytes -> new Exchange(answer.statusCode(), type, attributes, Payload.wrap(bytes.getBytes())));
+        }
+        if (declared > limits.maxBytes()) {
+            return Future.failedFuture(tooLarge(declared, limits));
+        }
+        answer.pause();
+        Path file = limits.spoolDirectory().resolve("answer-" + UUID.randomUUID() + ".body");
+        return vertx.fileSystem()
+                .open(file.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
+                .compose(out -> spool(answer, out, limits))
+                .map(size -> new Exchange(answer.statusCode(), type, attributes, Payload.spooled(file, size)));
+    }
+
+    /** Writes the answer's body to {@code out} as it arrives, at the pace the disk takes it. */
+    private static Future<Long> spool(HttpClientResponse answer, AsyncFile out, InvocationLimits limits) {
+        Promise<Long> written = Promise.promise();
+        long[] size = {0};
+        answer.handler(chunk -> {
+            size[0] += chunk.length();
+            if (size[0] > limits.maxBytes()) {
+                answer.handler(null);
+                written.tryFail(tooLarge(size[0], limits));
+                out.close();
+                answer.request().reset();
+                return;
+            }
+            out.write(chunk);
+            if (out.writeQueueFull()) {
+                answer.pause();
+                out.drainHandler(drained -> answer.resume());
+            }
+        });
+        answer.exceptionHandler(error -> {
+            out.close();
+            written.tryFail(error);
+        });
+        answer.endHandler(end -> out.close().onComplete(closed -> {
+            if (closed.succeeded()) {
+                written.tryComplete(size[0]);
+            } else {
+                written.tryFail(closed.cause());
+            }
+        }));
+        answer.resume();
+        return written.future();
+    }
+
+    private static StageException tooLarge(long size, InvocationLimits limits) {
+        return new StageException(
+                413,
+                "The container's answer is " + (size >= 0 ? "at least " + size : "more than " + limits.maxBytes())
+                        + " bytes; at most " + limits.maxBytes() + " bytes are taken.");
+    }
+
+    private static long contentLength(HttpClientResponse answer) {
+        String value = answer.getHeader("Content-Length");
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Vert.x reports an idle timeout with its own exception types; all carry "Timeout" in their name. */

@@ -1,26 +1,50 @@
 package dev.tandem.runtime.contract;
 
 import dev.tandem.core.engine.AsyncStage;
+import dev.tandem.core.engine.InvocationLimits;
+import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /** A container reached over HTTP, seen by the engine as a stage. */
 public final class ContractStage implements AsyncStage {
     private final ContractClient client;
     private final ContractTarget target;
     private final Duration timeout;
+    private final @Nullable InvocationLimits limits;
 
     public ContractStage(ContractClient client, ContractTarget target, Duration timeout) {
+        this(client, target, timeout, null);
+    }
+
+    private ContractStage(
+            ContractClient client, ContractTarget target, Duration timeout, @Nullable InvocationLimits limits) {
         this.client = client;
         this.target = target;
         this.timeout = timeout;
+        this.limits = limits;
     }
 
     @Override
     public CompletionStage<StageResponse> invoke(StageRequest request) {
-        return client.invoke(target, request, timeout);
+        if (limits == null) {
+            return client.invoke(target, request, timeout, null);
+        }
+        Duration left = limits.remaining();
+        if (left.isZero()) {
+            return CompletableFuture.failedFuture(new StageTimeoutException(Duration.ZERO));
+        }
+        return client.invoke(target, request, left, limits);
+    }
+
+    /** The same container with the invocation's deadline as its timeout and its answers spooled. */
+    @Override
+    public AsyncStage within(InvocationLimits invocationLimits) {
+        return new ContractStage(client, target, timeout, invocationLimits);
     }
 
     public ContractTarget target() {

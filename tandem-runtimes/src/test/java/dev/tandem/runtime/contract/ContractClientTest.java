@@ -3,6 +3,7 @@ package dev.tandem.runtime.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
 import dev.tandem.core.stage.Payload;
@@ -13,6 +14,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The contract client against a real HTTP server on loopback. */
 class ContractClientTest {
@@ -77,7 +81,8 @@ class ContractClientTest {
         StageResponse response = client.invoke(
                         target,
                         new StageRequest(Payload.utf8("body"), "text/csv", "json", "a=1"),
-                        Duration.ofSeconds(5))
+                        Duration.ofSeconds(5),
+                        null)
                 .join();
 
         assertThat(response.body().asUtf8()).isEqualTo("body");
@@ -89,7 +94,10 @@ class ContractClientTest {
     @Test
     void errorStatusBecomesAStageException() {
         assertThatThrownBy(() -> client.invoke(
-                                target, new StageRequest(Payload.empty(), null, null, "fail"), Duration.ofSeconds(5))
+                                target,
+                                new StageRequest(Payload.empty(), null, null, "fail"),
+                                Duration.ofSeconds(5),
+                                null)
                         .join())
                 .cause()
                 .isInstanceOfSatisfying(StageException.class, e -> {
@@ -101,7 +109,10 @@ class ContractClientTest {
     @Test
     void noAnswerInTimeIsAStageTimeout() {
         assertThatThrownBy(() -> client.invoke(
-                                target, new StageRequest(Payload.empty(), null, null, "hang"), Duration.ofMillis(300))
+                                target,
+                                new StageRequest(Payload.empty(), null, null, "hang"),
+                                Duration.ofMillis(300),
+                                null)
                         .join())
                 .cause()
                 .isInstanceOf(StageTimeoutException.class);
@@ -116,7 +127,10 @@ class ContractClientTest {
         ContractTarget nowhere = ContractTarget.loopback(closed);
 
         assertThatThrownBy(() -> client.invoke(
-                                nowhere, new StageRequest(Payload.empty(), null, null, null), Duration.ofSeconds(5))
+                                nowhere,
+                                new StageRequest(Payload.empty(), null, null, null),
+                                Duration.ofSeconds(5),
+                                null)
                         .join())
                 .cause()
                 .isInstanceOf(StageUnreachableException.class);
@@ -134,7 +148,10 @@ class ContractClientTest {
             for (int i = 0; i < 5000; i++) {
                 String body = "request-" + i;
                 answers.add(threads.submit(() -> client.invoke(
-                                target, new StageRequest(Payload.utf8(body), null, null, null), Duration.ofSeconds(10))
+                                target,
+                                new StageRequest(Payload.utf8(body), null, null, null),
+                                Duration.ofSeconds(10),
+                                null)
                         .join()
                         .body()
                         .asUtf8()));
@@ -143,5 +160,60 @@ class ContractClientTest {
                 assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("request-" + i);
             }
         }
+    }
+
+    @Test
+    void spooledBodyIsStreamedFromItsFileAndALargeAnswerSpooledToAFile(@TempDir Path dir) throws IOException {
+        byte[] bytes = new byte[3 * 1024 * 1024 + 17];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 31);
+        }
+        Path input = Files.write(dir.resolve("input.bin"), bytes);
+        Path spool = Files.createDirectory(dir.resolve("spool"));
+        InvocationLimits limits = new InvocationLimits(System.nanoTime() + 10_000_000_000L, spool, 1024, 1L << 30);
+
+        StageResponse response = client.invoke(
+                        target,
+                        new StageRequest(Payload.spooled(input, bytes.length), null, "bin", null),
+                        Duration.ofSeconds(10),
+                        limits)
+                .join();
+
+        assertThat(response.body().file())
+                .hasValueSatisfying(file -> assertThat(file.getParent()).isEqualTo(spool));
+        assertThat(response.body().size()).isEqualTo(bytes.length);
+        assertThat(Files.readAllBytes(response.body().file().orElseThrow())).isEqualTo(bytes);
+    }
+
+    @Test
+    void smallAnswerStaysInMemoryUnderLimits(@TempDir Path dir) {
+        InvocationLimits limits = new InvocationLimits(System.nanoTime() + 10_000_000_000L, dir, 1024, 1L << 30);
+
+        StageResponse response = client.invoke(
+                        target,
+                        new StageRequest(Payload.utf8("small"), null, null, null),
+                        Duration.ofSeconds(5),
+                        limits)
+                .join();
+
+        assertThat(response.body().file()).isEmpty();
+        assertThat(response.body().asUtf8()).isEqualTo("small");
+    }
+
+    @Test
+    void answerOverTheLimitIsRefused(@TempDir Path dir) {
+        InvocationLimits limits = new InvocationLimits(System.nanoTime() + 10_000_000_000L, dir, 16, 1000);
+
+        assertThatThrownBy(() -> client.invoke(
+                                target,
+                                new StageRequest(Payload.wrap(new byte[5000]), null, null, null),
+                                Duration.ofSeconds(5),
+                                limits)
+                        .join())
+                .cause()
+                .isInstanceOfSatisfying(StageException.class, e -> {
+                    assertThat(e.status()).isEqualTo(413);
+                    assertThat(e.getMessage()).contains("at most 1000 bytes");
+                });
     }
 }
