@@ -2,6 +2,7 @@ package dev.tandem.server;
 
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.S3Settings;
+import dev.tandem.server.async.AsyncOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
  *     carry a valid AWS Signature V4 by one of them (none: authentication is off)
  * @param s3 how to reach the S3-compatible store of {@code s3://} model data and batch locations
  *     (from the standard AWS environment variables)
+ * @param async asynchronous inference: scale-in, retries, notification subscribers
  */
 public record ServerConfig(
         String host,
@@ -42,7 +44,8 @@ public record ServerConfig(
         Map<String, String> accessKeys,
         int maxInstances,
         boolean metrics,
-        S3Settings s3) {
+        S3Settings s3,
+        AsyncOptions async) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -54,6 +57,7 @@ public record ServerConfig(
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(s3, "s3");
+        Objects.requireNonNull(async, "async");
         accessKeys = Map.copyOf(accessKeys);
         if (maxInstances < 1) {
             throw new IllegalArgumentException("max-instances must be at least 1, was " + maxInstances);
@@ -85,7 +89,8 @@ public record ServerConfig(
                 Map.of(),
                 64,
                 true,
-                S3Settings.fromEnvironment(System.getenv()));
+                S3Settings.fromEnvironment(System.getenv()),
+                AsyncOptions.defaults());
     }
 
     public ServerConfig withHost(String value) {
@@ -135,6 +140,10 @@ public record ServerConfig(
         return edit(b -> b.s3 = value);
     }
 
+    public ServerConfig withAsync(AsyncOptions value) {
+        return edit(b -> b.async = value);
+    }
+
     /** A copy with the changes {@code change} makes, validated like any other. */
     private ServerConfig edit(java.util.function.Consumer<Draft> change) {
         Draft draft = new Draft(this);
@@ -156,6 +165,7 @@ public record ServerConfig(
         int maxInstances;
         boolean metrics;
         S3Settings s3;
+        AsyncOptions async;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -170,6 +180,7 @@ public record ServerConfig(
             maxInstances = from.maxInstances;
             metrics = from.metrics;
             s3 = from.s3;
+            async = from.async;
         }
 
         ServerConfig build() {
@@ -185,7 +196,8 @@ public record ServerConfig(
                     accessKeys,
                     maxInstances,
                     metrics,
-                    s3);
+                    s3,
+                    async);
         }
     }
 }

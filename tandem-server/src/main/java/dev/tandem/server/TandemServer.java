@@ -18,11 +18,20 @@ import dev.tandem.runtime.model.ArchiveLimits;
 import dev.tandem.runtime.model.ModelDataStore;
 import dev.tandem.runtime.oci.ContainerEngine;
 import dev.tandem.runtime.oci.OciRuntime;
+import dev.tandem.runtime.storage.Locations;
 import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.TransformProgressApi;
+import dev.tandem.server.async.AsyncAutoscaler;
+import dev.tandem.server.async.AsyncInference;
+import dev.tandem.server.async.AsyncQueue;
+import dev.tandem.server.async.HttpSubscribers;
+import dev.tandem.server.async.Notifications;
+import dev.tandem.server.async.SnsPublisher;
+import dev.tandem.server.async.TopicRouter;
 import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.capture.DataCapture;
@@ -49,11 +58,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +89,19 @@ public final class TandemServer implements AutoCloseable {
     private final StateStore store;
     private final ControlPlane controlPlane;
     private final DataCapture capture;
+    private final AsyncQueue asyncQueue;
+    private final AsyncInference async;
+    private final AsyncAutoscaler autoscaler;
+    private final ScheduledExecutorService notificationTimer;
+    private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
     /** Each container's output file rotates at this size, keeping this many old files. */
     private static final long LOG_FILE_BYTES = 10L * 1024 * 1024;
 
     private static final int LOG_FILES_KEPT = 3;
+    /** How many times a notification is tried, 1 s apart and doubling: 1 + 2 + 4 s of retries. */
+    private static final int NOTIFICATION_ATTEMPTS = 4;
 
     private volatile boolean closed;
 
@@ -98,7 +117,9 @@ public final class TandemServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
         }
         // First, so that a data dir another server holds is refused before anything starts.
-        this.store = H2StateStore.open(config.dataDir());
+        H2StateStore database = H2StateStore.open(config.dataDir());
+        this.store = database;
+        this.asyncQueue = database.asyncQueue();
         this.objects = new ObjectStore(config.s3());
         this.capture = new DataCapture(
                 CAPTURE_QUEUE, objects, config.dataDir().resolve("capture-staging"), Duration.ofSeconds(5));
@@ -123,6 +144,35 @@ public final class TandemServer implements AutoCloseable {
                 new OciRuntime(supervisor, ContainerEngine.detect(System.getenv()), serverId(config.dataDir())));
         this.endpoints =
                 new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects));
+        InvocationMetrics metrics = new InvocationMetrics(
+                capture,
+                endpoints,
+                () -> store.endpoints().stream()
+                        .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
+                        .toList(),
+                config.metrics());
+        this.notificationTimer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("notification-timer").daemon(true).factory());
+        this.sns = SnsPublisher.fromEnvironment(System.getenv());
+        Notifications notifications = new Notifications(
+                new TopicRouter(new HttpSubscribers(config.async().subscribers(), Clock.systemUTC()), sns),
+                notificationTimer,
+                virtualThreads,
+                Clock.systemUTC(),
+                config.region(),
+                NOTIFICATION_ATTEMPTS,
+                Duration.ofSeconds(1),
+                metrics.async()::notificationFailed);
+        this.async = new AsyncInference(
+                asyncQueue,
+                endpoints,
+                new Locations(objects),
+                notifications,
+                metrics.async(),
+                Clock.systemUTC(),
+                config.dataDir().resolve("async-work"),
+                new PipelineEngine(AsyncInference.MAX_PAYLOAD),
+                config.async().maxAttempts());
         this.controlPlane = new ControlPlane(
                 store,
                 endpoints,
@@ -131,7 +181,24 @@ public final class TandemServer implements AutoCloseable {
                 Path.of("").toAbsolutePath(),
                 config.startupTimeout(),
                 config.maxInstances(),
-                capture);
+                capture,
+                async);
+        this.autoscaler = new AsyncAutoscaler(
+                async,
+                new AsyncAutoscaler.Capacity() {
+                    @Override
+                    public List<AsyncAutoscaler.VariantCapacity> variants(String endpoint) {
+                        return controlPlane.capacity(endpoint);
+                    }
+
+                    @Override
+                    public void scale(String endpoint, String variant, int count) {
+                        controlPlane.autoscale(endpoint, variant, count);
+                    }
+                },
+                Clock.systemUTC(),
+                config.async().scaleInAfter(),
+                Duration.ofSeconds(1));
         Authenticator authenticator = config.accessKeys().isEmpty()
                 ? Authenticator.NONE
                 : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
@@ -147,13 +214,6 @@ public final class TandemServer implements AutoCloseable {
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads, authenticator);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
-        InvocationMetrics metrics = new InvocationMetrics(
-                capture,
-                endpoints,
-                () -> controlPlane.endpoints().stream()
-                        .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
-                        .toList(),
-                config.metrics());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),
@@ -163,10 +223,12 @@ public final class TandemServer implements AutoCloseable {
                 authenticator,
                 metrics,
                 tracing,
-                capture);
+                capture,
+                async::isAsync);
         this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
                 .requestHandler(routing.apply(new RequestRouter(
                         invocations,
+                        new AsyncInvocationsApi(async, endpoints, errors, authenticator, config.accountId()),
                         controlPlaneApi,
                         new LogsApi(endpoints, errors, authenticator, config.accountId()),
                         new TransformProgressApi(transformJobs, errors, authenticator),
@@ -211,8 +273,11 @@ public final class TandemServer implements AutoCloseable {
             throw new IllegalStateException(
                     "cannot listen on " + config.host() + ":" + config.port() + ": " + cause.getMessage(), cause);
         }
+        // Before the endpoints come back: requests a previous server left in progress are queued again.
+        server.async.start();
         server.controlPlane.restore();
         server.transformJobs.restore();
+        server.autoscaler.start();
         LOG.info(
                 "Tandem listening on http://{}:{} (data dir {}, {} transport)",
                 config.host(),
@@ -299,10 +364,17 @@ public final class TandemServer implements AutoCloseable {
         closed = true;
         LOG.info("Tandem stopping");
         await(httpServer.close());
+        autoscaler.close();
+        async.close();
         transformJobs.close();
         controlPlane.close();
         endpoints.close();
         capture.close();
+        notificationTimer.shutdownNow();
+        if (sns != null) {
+            sns.close();
+        }
+        asyncQueue.close();
         store.close();
         objects.close();
         virtualThreads.shutdown();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.runtime.storage.S3Settings;
+import dev.tandem.server.async.AsyncOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +39,8 @@ class ServerConfigTest {
                 .withAccessKeys(Map.of("AKID", "secret"))
                 .withMaxInstances(4)
                 .withMetrics(false)
-                .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"));
+                .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"))
+                .withAsync(AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(7)));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -53,7 +55,8 @@ class ServerConfigTest {
                         Map.of("AKID", "secret"),
                         4,
                         false,
-                        S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret")));
+                        S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"),
+                        new AsyncOptions(Duration.ofSeconds(7), 3, Map.of())));
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);
     }
 
@@ -66,5 +69,7 @@ class ServerConfigTest {
         assertThatThrownBy(() -> defaults.withIdentity("us-east-1", "42"))
                 .hasMessage("account-id must be 12 digits, was '42'");
         assertThatThrownBy(() -> defaults.withMaxInstances(0)).hasMessage("max-instances must be at least 1, was 0");
+        assertThatThrownBy(() -> AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(-1)))
+                .hasMessageStartingWith("async-scale-in-after must not be negative");
     }
 }

@@ -117,8 +117,29 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     public void upload(Path file, S3Location location) {
+        upload(RequestBody.fromFile(file), location, null);
+    }
+
+    /** Writes {@code file} as one object of type {@code contentType} (none when null). */
+    public void upload(Path file, S3Location location, @Nullable String contentType) {
+        upload(RequestBody.fromFile(file), location, contentType);
+    }
+
+    /** Writes {@code bytes} as one object of type {@code contentType} (none when null). */
+    public void put(byte[] bytes, S3Location location, @Nullable String contentType) {
+        upload(RequestBody.fromBytes(bytes), location, contentType);
+    }
+
+    private void upload(RequestBody body, S3Location location, @Nullable String contentType) {
         try {
-            client().putObject(r -> r.bucket(location.bucket()).key(location.key()), RequestBody.fromFile(file));
+            client().putObject(
+                            r -> {
+                                r.bucket(location.bucket()).key(location.key());
+                                if (contentType != null) {
+                                    r.contentType(contentType);
+                                }
+                            },
+                            body);
         } catch (SdkException e) {
             throw new StorageException("cannot write " + location + ": " + e.getMessage(), e);
         }

@@ -22,6 +22,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -55,7 +56,9 @@ public final class InvocationsApi {
     private final InvocationMetrics metrics;
     private final Tracing tracing;
     private final DataCapture capture;
+    private final Predicate<String> isAsync;
 
+    /** @param isAsync whether an endpoint takes only asynchronous invocations */
     public InvocationsApi(
             EndpointRegistry endpoints,
             PipelineEngine engine,
@@ -65,7 +68,8 @@ public final class InvocationsApi {
             Authenticator authenticator,
             InvocationMetrics metrics,
             Tracing tracing,
-            DataCapture capture) {
+            DataCapture capture,
+            Predicate<String> isAsync) {
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
@@ -75,6 +79,7 @@ public final class InvocationsApi {
         this.metrics = metrics;
         this.tracing = tracing;
         this.capture = capture;
+        this.isAsync = isAsync;
     }
 
     public void handle(HttpServerRequest request, String endpointName) {
@@ -180,10 +185,16 @@ public final class InvocationsApi {
                             + " constraint: Member must satisfy regular expression pattern:"
                             + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
         }
-        return endpoints
+        Endpoint endpoint = endpoints
                 .find(name)
                 .orElseThrow(
                         () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
+        if (isAsync.test(name)) {
+            throw new ValidationException("Endpoint " + name + " is an asynchronous endpoint (its configuration has"
+                    + " AsyncInferenceConfig) and takes only InvokeEndpointAsync requests: POST /endpoints/" + name
+                    + "/async-invocations.");
+        }
+        return endpoint;
     }
 
     private static void respond(

@@ -3,6 +3,7 @@ package dev.tandem.server.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.runtime.storage.Location;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Location;
 import java.io.IOException;

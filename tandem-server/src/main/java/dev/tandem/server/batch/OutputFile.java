@@ -1,5 +1,6 @@
 package dev.tandem.server.batch;
 
+import dev.tandem.runtime.storage.Location;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Location;
 import java.io.BufferedOutputStream;
@@ -30,12 +31,7 @@ final class OutputFile implements AutoCloseable {
 
     /** Where the output of input {@code inputName} goes. */
     static Location target(Location outputDir, String inputName) {
-        return switch (outputDir) {
-            case Location.Local local ->
-                new Location.Local(
-                        local.asPath().resolve(inputName + ".out").normalize().toString());
-            case Location.Remote remote -> new Location.Remote(remote.object().child(inputName + ".out"));
-        };
+        return outputDir.child(inputName + ".out");
     }
 
     static boolean exists(Location target, ObjectStore objects) {

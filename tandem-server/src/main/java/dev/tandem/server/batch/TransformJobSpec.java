@@ -3,6 +3,7 @@ package dev.tandem.server.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.runtime.storage.Location;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

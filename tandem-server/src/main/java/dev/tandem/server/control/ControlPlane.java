@@ -7,6 +7,9 @@ import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.async.AsyncAutoscaler;
+import dev.tandem.server.async.AsyncInference;
+import dev.tandem.server.async.AsyncSettings;
 import dev.tandem.server.capture.CaptureSettings;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
@@ -48,6 +51,7 @@ public final class ControlPlane implements AutoCloseable {
     private final int maxInstances;
     private final PipelineParser parser = new PipelineParser();
     private final EndpointLifecycle lifecycle;
+    private final AsyncInference async;
 
     /**
      * @param baseDir the folder relative {@code exec:} and {@code file:} paths of API requests are
@@ -61,7 +65,8 @@ public final class ControlPlane implements AutoCloseable {
             Path baseDir,
             Duration defaultStartupTimeout,
             int maxInstances,
-            DataCapture capture) {
+            DataCapture capture,
+            AsyncInference async) {
         this.store = store;
         this.registry = registry;
         this.arns = arns;
@@ -69,8 +74,9 @@ public final class ControlPlane implements AutoCloseable {
         this.baseDir = baseDir.toAbsolutePath();
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.maxInstances = maxInstances;
-        this.lifecycle =
-                new EndpointLifecycle(store, registry, clock, this.baseDir, defaultStartupTimeout, this, capture);
+        this.async = async;
+        this.lifecycle = new EndpointLifecycle(
+                store, registry, clock, this.baseDir, defaultStartupTimeout, this, capture, async);
     }
 
     public Arns arns() {
@@ -174,7 +180,8 @@ public final class ControlPlane implements AutoCloseable {
                         + ": ServerlessConfig is not supported by this server yet; give InitialInstanceCount.");
             }
         }
-        for (String unsupported : List.of("AsyncInferenceConfig", "ShadowProductionVariants", "ExplainerConfig")) {
+        AsyncSettings.of(request.get("AsyncInferenceConfig"));
+        for (String unsupported : List.of("ShadowProductionVariants", "ExplainerConfig")) {
             if (request.has(unsupported)) {
                 throw new ValidationException(unsupported + " is not supported by this server yet.");
             }
@@ -229,6 +236,7 @@ public final class ControlPlane implements AutoCloseable {
         store.insertEndpoint(endpoint);
         LOG.info("Endpoint {} creating from configuration {}", name, configName);
         lifecycle.create(name, deployment, EndpointStatus.Creating);
+        testNotification(name, deployment);
         return endpoint;
     }
 
@@ -273,6 +281,15 @@ public final class ControlPlane implements AutoCloseable {
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
         LOG.info("Endpoint {} updating to configuration {}", name, configName);
         lifecycle.update(name, configName, next);
+        testNotification(name, next);
+    }
+
+    /** SageMaker's test notification, on create and on every update of an asynchronous endpoint. */
+    private void testNotification(String name, Deployment deployment) {
+        AsyncSettings settings = AsyncSettings.of(deployment.asyncConfig());
+        if (settings != null) {
+            async.testNotification(name, settings);
+        }
     }
 
     /**
@@ -283,6 +300,34 @@ public final class ControlPlane implements AutoCloseable {
      */
     public synchronized void updateWeightsAndCapacities(
             String name, Map<String, Double> weights, Map<String, Integer> instanceCounts) {
+        resize(name, weights, instanceCounts, true);
+    }
+
+    /**
+     * Tandem's own scaling of an asynchronous variant ({@link AsyncAutoscaler}): like
+     * UpdateEndpointWeightsAndCapacities, but the variant's minimum stays, and nothing happens
+     * unless the endpoint is InService.
+     */
+    public synchronized void autoscale(String name, String variant, int count) {
+        Optional<StoredEndpoint> stored = store.endpoint(name);
+        if (stored.isEmpty() || EndpointStatus.valueOf(stored.get().status()) != EndpointStatus.InService) {
+            return;
+        }
+        resize(name, Map.of(), Map.of(variant, count), false);
+    }
+
+    /** An InService endpoint's variants with their desired and minimum instance counts; else empty. */
+    public synchronized List<AsyncAutoscaler.VariantCapacity> capacity(String name) {
+        Optional<StoredEndpoint> stored = store.endpoint(name);
+        if (stored.isEmpty() || EndpointStatus.valueOf(stored.get().status()) != EndpointStatus.InService) {
+            return List.of();
+        }
+        return Deployment.fromJson(stored.get().deployment()).variants().stream()
+                .map(v -> new AsyncAutoscaler.VariantCapacity(v.variantName(), v.instanceCount(), v.minInstanceCount()))
+                .toList();
+    }
+
+    private void resize(String name, Map<String, Double> weights, Map<String, Integer> instanceCounts, boolean byUser) {
         StoredEndpoint stored = endpoint(name);
         if (EndpointStatus.valueOf(stored.status()) != EndpointStatus.InService) {
             throw new ValidationException("Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
@@ -297,6 +342,15 @@ public final class ControlPlane implements AutoCloseable {
             }
         }
         Deployment deployment = Deployment.fromJson(stored.deployment());
+        if (deployment.asyncConfig() == null) {
+            instanceCounts.forEach((variant, count) -> {
+                if (count < 1) {
+                    throw new ValidationException("Variant " + variant + ": DesiredInstanceCount " + count
+                            + " is only for asynchronous endpoints (with AsyncInferenceConfig); a real-time variant"
+                            + " keeps at least 1 instance.");
+                }
+            });
+        }
         List<VariantDeployment> updated = new ArrayList<>();
         int added = 0;
         Map<String, Integer> changes = new java.util.LinkedHashMap<>();
@@ -307,7 +361,9 @@ public final class ControlPlane implements AutoCloseable {
             if (count != null && count != variant.instanceCount()) {
                 changes.put(variant.variantName(), count - variant.instanceCount());
                 added += Math.max(0, count - variant.instanceCount());
-                next = next.withInstanceCount(count);
+            }
+            if (count != null) {
+                next = byUser ? next.withInstanceCount(count) : next.withScaledCount(count);
             }
             updated.add(next);
         }
@@ -316,6 +372,9 @@ public final class ControlPlane implements AutoCloseable {
         }
         weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
         Deployment next = deployment.withVariants(updated);
+        if (byUser) {
+            testNotification(name, next);
+        }
         if (changes.isEmpty()) {
             store.updateEndpoint(stored.withDeployment(stored.configName(), next.toJson(), clock.instant()));
             return;
@@ -371,14 +430,16 @@ public final class ControlPlane implements AutoCloseable {
                     ? Duration.ofSeconds(variant.path("ContainerStartupHealthCheckTimeoutInSeconds")
                             .asLong())
                     : defaultStartupTimeout;
+            int count = variant.path("InitialInstanceCount").asInt(1);
             variants.add(new VariantDeployment(
                     variant.path("VariantName").asText(),
                     read(model.definition()),
-                    variant.path("InitialInstanceCount").asInt(1),
+                    count,
+                    count,
                     variant.path("InitialVariantWeight").asDouble(1.0),
                     startup));
         }
-        return new Deployment(variants, request.get("DataCaptureConfig"));
+        return new Deployment(variants, request.get("DataCaptureConfig"), request.get("AsyncInferenceConfig"));
     }
 
     /** Makes a model's exec: and file: paths absolute against {@code base}. */

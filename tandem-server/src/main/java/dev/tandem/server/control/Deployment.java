@@ -16,14 +16,25 @@ import org.jspecify.annotations.Nullable;
 /**
  * What an endpoint runs, self-contained so that it survives the deletion of the models and
  * config it came from and a server restart: for each variant its model definition, instance
- * count, weight and startup timeout. Stored as JSON.
+ * count, weight and startup timeout; the data capture and asynchronous inference settings. Stored
+ * as JSON.
  */
-record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCapture) {
+record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCapture, @Nullable JsonNode asyncConfig) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One variant: its model's CreateModel body and how it runs. */
+    /**
+     * One variant: its model's CreateModel body and how it runs.
+     *
+     * @param minInstanceCount the count its user last asked for; an asynchronous variant scaled
+     *     out from it by Tandem goes back to it when idle
+     */
     record VariantDeployment(
-            String variantName, JsonNode model, int instanceCount, double weight, Duration startupTimeout) {
+            String variantName,
+            JsonNode model,
+            int instanceCount,
+            int minInstanceCount,
+            double weight,
+            Duration startupTimeout) {
 
         VariantSpec toSpec(PipelineParser parser, Path baseDir) {
             return new VariantSpec(
@@ -35,11 +46,17 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
         }
 
         VariantDeployment withWeight(double value) {
-            return new VariantDeployment(variantName, model, instanceCount, value, startupTimeout);
+            return new VariantDeployment(variantName, model, instanceCount, minInstanceCount, value, startupTimeout);
         }
 
+        /** The count its user asked for: the new minimum too. */
         VariantDeployment withInstanceCount(int value) {
-            return new VariantDeployment(variantName, model, value, weight, startupTimeout);
+            return new VariantDeployment(variantName, model, value, value, weight, startupTimeout);
+        }
+
+        /** The count Tandem's autoscaling asked for: the minimum stays. */
+        VariantDeployment withScaledCount(int value) {
+            return new VariantDeployment(variantName, model, value, minInstanceCount, weight, startupTimeout);
         }
     }
 
@@ -48,11 +65,11 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
     }
 
     Deployment(List<VariantDeployment> variants) {
-        this(variants, null);
+        this(variants, null, null);
     }
 
     Deployment withVariants(List<VariantDeployment> next) {
-        return new Deployment(next, dataCapture);
+        return new Deployment(next, dataCapture, asyncConfig);
     }
 
     List<VariantSpec> toSpecs(PipelineParser parser, Path baseDir) {
@@ -67,11 +84,15 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             node.put("VariantName", variant.variantName());
             node.set("Model", variant.model());
             node.put("InstanceCount", variant.instanceCount());
+            node.put("MinInstanceCount", variant.minInstanceCount());
             node.put("Weight", variant.weight());
             node.put("StartupTimeoutSeconds", variant.startupTimeout().toSeconds());
         }
         if (dataCapture != null) {
             root.set("DataCaptureConfig", dataCapture);
+        }
+        if (asyncConfig != null) {
+            root.set("AsyncInferenceConfig", asyncConfig);
         }
         return root.toString();
     }
@@ -81,14 +102,16 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             JsonNode root = JSON.readTree(json);
             List<VariantDeployment> variants = new ArrayList<>();
             for (JsonNode node : root.path("Variants")) {
+                int count = node.path("InstanceCount").asInt();
                 variants.add(new VariantDeployment(
                         node.path("VariantName").asText(),
                         node.path("Model"),
-                        node.path("InstanceCount").asInt(),
+                        count,
+                        node.path("MinInstanceCount").asInt(count),
                         node.path("Weight").asDouble(),
                         Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong())));
             }
-            return new Deployment(variants, root.has("DataCaptureConfig") ? root.get("DataCaptureConfig") : null);
+            return new Deployment(variants, root.get("DataCaptureConfig"), root.get("AsyncInferenceConfig"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("stored deployment is not valid JSON: " + e.getMessage(), e);
         }

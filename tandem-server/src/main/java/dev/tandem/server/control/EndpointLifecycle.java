@@ -1,6 +1,8 @@
 package dev.tandem.server.control;
 
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.async.AsyncInference;
+import dev.tandem.server.async.AsyncSettings;
 import dev.tandem.server.capture.CaptureSettings;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
@@ -38,6 +40,7 @@ final class EndpointLifecycle implements AutoCloseable {
     private final Duration defaultStartupTimeout;
     private final Object stateLock;
     private final DataCapture capture;
+    private final AsyncInference async;
     private final PipelineParser parser = new PipelineParser();
     private final List<Thread> running = new ArrayList<>();
 
@@ -49,7 +52,8 @@ final class EndpointLifecycle implements AutoCloseable {
             Path baseDir,
             Duration defaultStartupTimeout,
             Object stateLock,
-            DataCapture capture) {
+            DataCapture capture,
+            AsyncInference async) {
         this.store = store;
         this.registry = registry;
         this.clock = clock;
@@ -57,6 +61,7 @@ final class EndpointLifecycle implements AutoCloseable {
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.stateLock = stateLock;
         this.capture = capture;
+        this.async = async;
     }
 
     /** Starts {@code deployment} as endpoint {@code name}; InService once healthy, else Failed. */
@@ -70,6 +75,7 @@ final class EndpointLifecycle implements AutoCloseable {
     void delete(String name) {
         inBackground("delete-" + name, () -> {
             capture.configure(name, null);
+            async.forget(name, "was deleted");
             registry.remove(name, DRAIN_TIMEOUT);
             synchronized (stateLock) {
                 store.deleteEndpoint(name);
@@ -93,13 +99,16 @@ final class EndpointLifecycle implements AutoCloseable {
         try {
             endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
             capture.configure(name, CaptureSettings.of(deployment.dataCapture()));
+            async.configure(name, AsyncSettings.of(deployment.asyncConfig()));
         } catch (RuntimeException e) {
+            async.forget(name, "could not start: " + e.getMessage());
             fail(name, e.getMessage());
             return;
         }
         String failure = awaitHealthy(endpoint.variants(), deployment);
         if (failure != null) {
             capture.configure(name, null);
+            async.forget(name, "could not start: " + failure);
             registry.remove(name, Duration.ZERO);
             fail(name, failure);
             return;
@@ -129,6 +138,12 @@ final class EndpointLifecycle implements AutoCloseable {
         }
         List<Variant> old = registry.switchTo(endpoint, fleet);
         capture.configure(name, CaptureSettings.of(next.dataCapture()));
+        AsyncSettings asyncSettings = AsyncSettings.of(next.asyncConfig());
+        if (asyncSettings == null) {
+            async.forget(name, "was updated to a real-time configuration");
+        } else {
+            async.configure(name, asyncSettings);
+        }
         synchronized (stateLock) {
             store.endpoint(name)
                     .ifPresent(stored ->

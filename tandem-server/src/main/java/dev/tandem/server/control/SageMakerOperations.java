@@ -240,6 +240,11 @@ final class SageMakerOperations {
             }
             variants.add(copy);
         }
+        for (String member : List.of("DataCaptureConfig", "AsyncInferenceConfig", "KmsKeyId")) {
+            if (definition.has(member)) {
+                out.set(member, definition.get(member));
+            }
+        }
         out.put("CreationTime", seconds(config.createdAt()));
         return out;
     }
@@ -259,9 +264,12 @@ final class SageMakerOperations {
             out.put("FailureReason", endpoint.failureReason());
         }
         Optional<Endpoint> live = control.live(endpoint.name());
+        Deployment deployment = Deployment.fromJson(endpoint.deployment());
+        if (deployment.asyncConfig() != null) {
+            out.set("AsyncInferenceConfig", deployment.asyncConfig());
+        }
         ArrayNode variants = out.putArray("ProductionVariants");
-        for (VariantDeployment desired :
-                Deployment.fromJson(endpoint.deployment()).variants()) {
+        for (VariantDeployment desired : deployment.variants()) {
             Optional<Variant> running = live.flatMap(e -> e.variant(desired.variantName()));
             ObjectNode variant = variants.addObject();
             variant.put("VariantName", desired.variantName());

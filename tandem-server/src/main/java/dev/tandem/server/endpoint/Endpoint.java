@@ -84,6 +84,34 @@ public final class Endpoint {
         return lease(drawn, current);
     }
 
+    /**
+     * Takes an instance that has fewer than {@code limit} requests in flight, from the variants in
+     * random order weighted by their weights; never waits. Asynchronous invocations are started
+     * this way, as many as the instances take.
+     *
+     * @return null when every healthy instance is at the limit, or none is healthy
+     */
+    public @Nullable Lease acquireBelow(int limit) {
+        List<Variant> current = new ArrayList<>(variants);
+        while (!current.isEmpty()) {
+            Variant drawn = draw(current);
+            if (drawn == null) {
+                return null;
+            }
+            Instance instance = drawn.acquireBelow(limit);
+            if (instance != null) {
+                return new Lease(drawn, instance);
+            }
+            current.remove(drawn);
+        }
+        return null;
+    }
+
+    /** How many instances of all variants are healthy. */
+    public int healthyInstances() {
+        return variants.stream().mapToInt(Variant::healthyInstances).sum();
+    }
+
     private Lease lease(Variant variant, List<Variant> forErrors) {
         Instance instance = variant.acquire();
         if (instance == null) {

@@ -90,13 +90,40 @@ public final class Variant {
         return best;
     }
 
+    /**
+     * The healthy instance with the fewest requests in flight, taken, if it has fewer than {@code
+     * limit}; null when every healthy instance is at the limit or none is healthy.
+     */
+    @Nullable
+    Instance acquireBelow(int limit) {
+        Instance best = null;
+        for (Instance candidate : instances) {
+            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
+                best = candidate;
+            }
+        }
+        if (best == null || best.outstanding() >= limit) {
+            return null;
+        }
+        best.acquire();
+        return best;
+    }
+
+    /** How many of its instances are healthy. */
+    public int healthyInstances() {
+        return (int) instances.stream().filter(Instance::isHealthy).count();
+    }
+
     boolean hasRestarted() {
         return instances.stream().anyMatch(Instance::hasRestarted);
     }
 
     @Nullable
     public String unhealthyContainer() {
-        return instances.get(0).unhealthyContainer();
+        List<Instance> current = instances;
+        return current.isEmpty()
+                ? "variant " + name + " has no instances"
+                : current.get(0).unhealthyContainer();
     }
 
     int outstanding() {

@@ -17,8 +17,8 @@ public record VariantSpec(
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(startupTimeout, "startupTimeout");
-        if (instanceCount < 1) {
-            throw new IllegalArgumentException("a variant has at least one instance, got " + instanceCount);
+        if (instanceCount < 0) {
+            throw new IllegalArgumentException("a variant has no fewer than zero instances, got " + instanceCount);
         }
         if (weight < 0 || Double.isNaN(weight)) {
             throw new IllegalArgumentException("a variant's weight is 0 or more, got " + weight);

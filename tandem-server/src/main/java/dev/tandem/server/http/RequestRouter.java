@@ -2,6 +2,7 @@ package dev.tandem.server.http;
 
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
+import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
@@ -12,6 +13,8 @@ import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Where every HTTP request enters Tandem: dispatches by method and path to the API that serves
@@ -21,11 +24,13 @@ import io.vertx.core.http.HttpServerRequest;
 public final class RequestRouter implements Handler<HttpServerRequest> {
     private static final String ENDPOINTS = "/endpoints/";
     private static final String INVOCATIONS = "/invocations";
+    private static final String ASYNC_INVOCATIONS = "/async-invocations";
     private static final String LOGS = "/logs";
     private static final String TRANSFORM_JOBS = "/transform-jobs/";
     private static final String PROGRESS = "/progress";
 
     private final InvocationsApi invocations;
+    private final AsyncInvocationsApi asyncInvocations;
     private final ControlPlaneApi controlPlane;
     private final ErrorResponses errors;
     private final InvocationMetrics metrics;
@@ -34,6 +39,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
 
     public RequestRouter(
             InvocationsApi invocations,
+            AsyncInvocationsApi asyncInvocations,
             ControlPlaneApi controlPlane,
             LogsApi logs,
             TransformProgressApi transformProgress,
@@ -42,6 +48,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         this.logs = logs;
         this.transformProgress = transformProgress;
         this.invocations = invocations;
+        this.asyncInvocations = asyncInvocations;
         this.controlPlane = controlPlane;
         this.errors = errors;
         this.metrics = metrics;
@@ -55,6 +62,22 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             String name = path.substring(ENDPOINTS.length(), path.length() - INVOCATIONS.length());
             if (!name.isEmpty() && name.indexOf('/') < 0) {
                 invocations.handle(request, name);
+                return;
+            }
+        }
+        if (path.startsWith(ENDPOINTS) && path.contains(ASYNC_INVOCATIONS)) {
+            // {name}/async-invocations, or {name}/async-invocations/{InferenceId}
+            String[] parts = path.substring(ENDPOINTS.length()).split("/", -1);
+            boolean async = parts.length >= 2 && !parts[0].isEmpty() && ASYNC_INVOCATIONS.equals("/" + parts[1]);
+            if (async && parts.length == 2 && method.equals(HttpMethod.POST)) {
+                asyncInvocations.invoke(request, parts[0]);
+                return;
+            }
+            if (async && parts.length == 3 && method.equals(HttpMethod.GET) && !parts[2].isEmpty()) {
+                // A path keeps '+' as it is; only %XX sequences are decoded.
+                String inferenceId = URLDecoder.decode(parts[2].replace("+", "%2B"), StandardCharsets.UTF_8);
+                // Reads the queue: off the event loop.
+                Thread.ofVirtual().start(() -> asyncInvocations.status(request, parts[0], inferenceId));
                 return;
             }
         }

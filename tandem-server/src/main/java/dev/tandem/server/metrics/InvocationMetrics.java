@@ -96,6 +96,7 @@ public final class InvocationMetrics {
     public record EndpointState(String name, String status) {}
 
     private final boolean recording;
+    private final AsyncMetrics async = new AsyncMetrics(registry, java.time.Clock.systemUTC());
 
     /**
      * @param recording whether invocations are counted and timed; when not, only the gauges (read
@@ -115,6 +116,11 @@ public final class InvocationMetrics {
         this.endpoints = endpoints;
         this.statuses = statuses;
         this.recording = recording;
+    }
+
+    /** The metrics of asynchronous endpoints, served with these. */
+    public AsyncMetrics async() {
+        return async;
     }
 
     private record VariantMeters(

@@ -23,12 +23,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class H2StateStore implements StateStore {
     private final Connection connection;
+    private final String url;
     private final Definitions<StoredModel> models = new Definitions<>("model", H2StateStore::model);
     private final Definitions<StoredEndpointConfig> configs =
             new Definitions<>("endpoint_config", H2StateStore::config);
 
-    private H2StateStore(Connection connection) {
+    private H2StateStore(Connection connection, String url) {
         this.connection = connection;
+        this.url = url;
     }
 
     /**
@@ -37,7 +39,10 @@ public final class H2StateStore implements StateStore {
      * @throws IllegalStateException when the database cannot be opened, e.g. another server holds it
      */
     public static H2StateStore open(Path dataDir) {
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("state/tandem") + ";DB_CLOSE_ON_EXIT=FALSE";
+        // WRITE_DELAY=0: a commit is written to the file before it returns, so nothing acknowledged
+        // is lost when the process is killed (H2 otherwise writes committed changes up to 500 ms later).
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("state/tandem")
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         try {
             Flyway.configure()
                     .dataSource(url, "tandem", "")
@@ -46,12 +51,23 @@ public final class H2StateStore implements StateStore {
                     .migrate();
             Connection connection = DriverManager.getConnection(url, "tandem", "");
             connection.setAutoCommit(true);
-            return new H2StateStore(connection);
+            return new H2StateStore(connection, url);
         } catch (SQLException | RuntimeException e) {
             throw new IllegalStateException(
                     "cannot open the state database in " + dataDir
                             + " (is another Tandem server using this data dir?): " + e.getMessage(),
                     e);
+        }
+    }
+
+    /** The asynchronous-invocation queue in this database, on its own connection. */
+    public H2AsyncQueue asyncQueue() {
+        try {
+            Connection queue = DriverManager.getConnection(url, "tandem", "");
+            queue.setAutoCommit(true);
+            return new H2AsyncQueue(queue);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the async queue: " + e.getMessage(), e);
         }
     }
 

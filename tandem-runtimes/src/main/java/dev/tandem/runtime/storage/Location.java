@@ -1,19 +1,27 @@
-package dev.tandem.server.batch;
+package dev.tandem.runtime.storage;
 
 import dev.tandem.core.error.ValidationException;
-import dev.tandem.runtime.storage.S3Location;
 import java.nio.file.Path;
 
 /**
- * Where a transform job reads or writes: a local path ({@code file:/...}) or a key in an
+ * Where a transform job or an asynchronous invocation reads or writes: a local path ({@code file:/...}) or a key in an
  * S3-compatible store ({@code s3://bucket/key}). A prefix keeps its trailing slash, which S3's
  * prefix rule makes meaningful.
  */
-sealed interface Location {
+public sealed interface Location {
+
+    /** The location {@code name} below this one, as a folder. */
+    default Location child(String name) {
+        return switch (this) {
+            case Local local ->
+                new Local(local.asPath().resolve(name).normalize().toString());
+            case Remote remote -> new Remote(remote.object().child(name));
+        };
+    }
 
     /** {@code file:/a/b} or {@code file:///a/b}: an absolute local path. */
     record Local(String path) implements Location {
-        Path asPath() {
+        public Path asPath() {
             return Path.of(path);
         }
 
@@ -31,6 +39,7 @@ sealed interface Location {
         }
     }
 
+    /** Reads a location; {@code member} names where it came from, for the error. */
     static Location parse(String text, String member) {
         if (S3Location.isS3(text)) {
             return new Remote(S3Location.parse(text, member));

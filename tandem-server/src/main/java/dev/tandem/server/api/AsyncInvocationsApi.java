@@ -1,0 +1,150 @@
+package dev.tandem.server.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.error.PayloadTooLargeException;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.stage.Payload;
+import dev.tandem.server.async.AsyncInference;
+import dev.tandem.server.async.AsyncRequest;
+import dev.tandem.server.async.AsyncRequestReader;
+import dev.tandem.server.async.QueuedRequest;
+import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.http.BodyReader;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Instant;
+import java.util.regex.Pattern;
+
+/**
+ * SageMaker's InvokeEndpointAsync, {@code POST /endpoints/{EndpointName}/async-invocations}: answers
+ * 202 with the {@code InferenceId} and the output and failure locations once the request is
+ * durably queued. And Tandem's status of one request, which SageMaker lacks: {@code GET
+ * /endpoints/{EndpointName}/async-invocations/{InferenceId}}.
+ */
+public final class AsyncInvocationsApi {
+    static final String OUTPUT_LOCATION = "X-Amzn-SageMaker-OutputLocation";
+    static final String FAILURE_LOCATION = "X-Amzn-SageMaker-FailureLocation";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
+
+    private final AsyncInference async;
+    private final EndpointRegistry endpoints;
+    private final ErrorResponses errors;
+    private final Authenticator authenticator;
+    private final String accountId;
+
+    public AsyncInvocationsApi(
+            AsyncInference async,
+            EndpointRegistry endpoints,
+            ErrorResponses errors,
+            Authenticator authenticator,
+            String accountId) {
+        this.async = async;
+        this.endpoints = endpoints;
+        this.errors = errors;
+        this.authenticator = authenticator;
+        this.accountId = accountId;
+    }
+
+    /** InvokeEndpointAsync. The body is read on the event loop; queueing happens on a virtual thread. */
+    public void invoke(HttpServerRequest request, String endpointName) {
+        String requestId = RequestIds.next();
+        BodyReader.read(request, AsyncRequestReader.MAX_INLINE_BODY).onComplete(read -> {
+            if (read.failed()) {
+                Throwable error = read.cause() instanceof PayloadTooLargeException
+                        ? new ValidationException("1 validation error detected: Value at 'body' failed to satisfy"
+                                + " constraint: Member must have length less than or equal to "
+                                + AsyncRequestReader.MAX_INLINE_BODY + ". Larger payloads go through "
+                                + AsyncRequestReader.INPUT_LOCATION + ".")
+                        : read.cause();
+                errors.write(request.response(), requestId, error, null);
+                return;
+            }
+            byte[] body = read.result().getBytes();
+            Thread.ofVirtual().name("async-accept").start(() -> accept(request, endpointName, body, requestId));
+        });
+    }
+
+    private void accept(HttpServerRequest request, String endpointName, byte[] body, String requestId) {
+        try {
+            authenticator.authenticate(request, body);
+            checkEndpoint(endpointName);
+            AsyncRequest queued = async.submit(endpointName, request::getHeader, Payload.wrap(body));
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("InferenceId", queued.inferenceId());
+            request.response()
+                    .setStatusCode(202)
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("x-amzn-RequestId", requestId)
+                    .putHeader(OUTPUT_LOCATION, queued.outputLocation().toString())
+                    .putHeader(FAILURE_LOCATION, queued.failureLocation().toString())
+                    .end(answer.toString());
+        } catch (RuntimeException e) {
+            errors.write(request.response(), requestId, e, null);
+        }
+    }
+
+    /** Tandem's status of one request. Runs on a virtual thread: it reads the queue. */
+    public void status(HttpServerRequest request, String endpointName, String inferenceId) {
+        String requestId = RequestIds.next();
+        try {
+            authenticator.authenticate(request, new byte[0]);
+            checkEndpoint(endpointName);
+            QueuedRequest found = async.find(endpointName, inferenceId)
+                    .orElseThrow(() -> new ValidationException("Endpoint " + endpointName
+                            + " has no asynchronous request with inference id " + inferenceId
+                            + " (finished requests are kept for a day)."));
+            request.response()
+                    .putHeader("Content-Type", "application/json")
+                    .putHeader("x-amzn-RequestId", requestId)
+                    .end(describe(found).toString());
+        } catch (RuntimeException e) {
+            errors.write(request.response(), requestId, e, null);
+        }
+    }
+
+    static ObjectNode describe(QueuedRequest found) {
+        AsyncRequest request = found.request();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("InferenceId", request.inferenceId());
+        out.put("EndpointName", request.endpoint());
+        out.put("Status", found.status().wireName());
+        if (request.input() != null) {
+            out.put("InputLocation", request.input().toString());
+        }
+        out.put("OutputLocation", request.outputLocation().toString());
+        out.put("FailureLocation", request.failureLocation().toString());
+        if (found.failureReason() != null) {
+            out.put("FailureReason", found.failureReason());
+        }
+        out.put("Attempts", found.attempts());
+        out.put("ReceivedTime", seconds(request.receivedAt()));
+        if (found.startedAt() != null) {
+            out.put("StartTime", seconds(found.startedAt()));
+        }
+        if (found.endedAt() != null) {
+            out.put("EndTime", seconds(found.endedAt()));
+        }
+        out.put("RequestTTLSeconds", request.ttl().toSeconds());
+        out.put("InvocationTimeoutSeconds", request.invocationTimeout().toSeconds());
+        return out;
+    }
+
+    private void checkEndpoint(String name) {
+        if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
+            throw new ValidationException(
+                    "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
+                            + " constraint: Member must satisfy regular expression pattern:"
+                            + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
+        }
+        if (endpoints.find(name).isEmpty()) {
+            throw new ValidationException("Endpoint " + name + " of account " + accountId + " not found.");
+        }
+    }
+
+    /** Epoch seconds with milliseconds, as AWS's JSON timestamps. */
+    private static double seconds(Instant instant) {
+        return instant.toEpochMilli() / 1000.0;
+    }
+}
