@@ -109,7 +109,8 @@ public final class TandemServer implements AutoCloseable {
             ServerConfig config,
             ClassLoader stageLoader,
             UnaryOperator<Handler<HttpServerRequest>> routing,
-            Tracing tracing) {
+            Tracing tracing,
+            Clock clock) {
         this.config = config;
         try {
             Files.createDirectories(config.dataDir());
@@ -155,10 +156,10 @@ public final class TandemServer implements AutoCloseable {
                 Thread.ofPlatform().name("notification-timer").daemon(true).factory());
         this.sns = SnsPublisher.fromEnvironment(System.getenv());
         Notifications notifications = new Notifications(
-                new TopicRouter(new HttpSubscribers(config.async().subscribers(), Clock.systemUTC()), sns),
+                new TopicRouter(new HttpSubscribers(config.async().subscribers(), clock), sns),
                 notificationTimer,
                 virtualThreads,
-                Clock.systemUTC(),
+                clock,
                 config.region(),
                 NOTIFICATION_ATTEMPTS,
                 Duration.ofSeconds(1),
@@ -169,7 +170,7 @@ public final class TandemServer implements AutoCloseable {
                 new Locations(objects),
                 notifications,
                 metrics.async(),
-                Clock.systemUTC(),
+                clock,
                 config.dataDir().resolve("async-work"),
                 new PipelineEngine(AsyncInference.MAX_PAYLOAD),
                 config.async().maxAttempts());
@@ -177,7 +178,7 @@ public final class TandemServer implements AutoCloseable {
                 store,
                 endpoints,
                 new Arns(config.region(), config.accountId()),
-                Clock.systemUTC(),
+                clock,
                 Path.of("").toAbsolutePath(),
                 config.startupTimeout(),
                 config.maxInstances(),
@@ -196,19 +197,18 @@ public final class TandemServer implements AutoCloseable {
                         controlPlane.autoscale(endpoint, variant, count);
                     }
                 },
-                Clock.systemUTC(),
+                clock,
                 config.async().scaleInAfter(),
                 Duration.ofSeconds(1));
-        Authenticator authenticator = config.accessKeys().isEmpty()
-                ? Authenticator.NONE
-                : Authenticator.sigV4(config.accessKeys(), Clock.systemUTC());
+        Authenticator authenticator =
+                config.accessKeys().isEmpty() ? Authenticator.NONE : Authenticator.sigV4(config.accessKeys(), clock);
         this.transformJobs = new TransformJobs(
                 store,
                 controlPlane,
                 endpoints,
                 objects,
                 config.dataDir().resolve("batch"),
-                Clock.systemUTC(),
+                clock,
                 config.startupTimeout(),
                 config.maxInstances());
         ControlPlaneApi controlPlaneApi =
@@ -264,7 +264,20 @@ public final class TandemServer implements AutoCloseable {
             ClassLoader stageLoader,
             UnaryOperator<Handler<HttpServerRequest>> routing,
             Tracing tracing) {
-        TandemServer server = new TandemServer(config, stageLoader, routing, tracing);
+        return start(config, stageLoader, routing, tracing, Clock.systemUTC());
+    }
+
+    /**
+     * Starts a server whose time — timestamps, time to live, idle time — comes from {@code clock}:
+     * tests move time forward instead of waiting.
+     */
+    public static TandemServer start(
+            ServerConfig config,
+            ClassLoader stageLoader,
+            UnaryOperator<Handler<HttpServerRequest>> routing,
+            Tracing tracing,
+            Clock clock) {
+        TandemServer server = new TandemServer(config, stageLoader, routing, tracing, clock);
         try {
             server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -58,6 +58,12 @@ public final class TandemFixture implements AutoCloseable {
 
     /** A server that traces into {@code tracing}. */
     public static TandemFixture start(Path workDir, UnaryOperator<ServerConfig> customize, Tracing tracing) {
+        return start(workDir, customize, tracing, java.time.Clock.systemUTC());
+    }
+
+    /** A server whose time comes from {@code clock}. */
+    public static TandemFixture start(
+            Path workDir, UnaryOperator<ServerConfig> customize, Tracing tracing, java.time.Clock clock) {
         writeContainerScript(workDir.resolve("test-container"));
         ServerConfig defaults = ServerConfig.defaults();
         RuntimeSettings fast = defaults.runtime()
@@ -70,7 +76,8 @@ public final class TandemFixture implements AutoCloseable {
                 .withRuntime(fast));
         return new TandemFixture(
                 workDir,
-                TandemServer.start(config, TandemFixture.class.getClassLoader(), UnaryOperator.identity(), tracing));
+                TandemServer.start(
+                        config, TandemFixture.class.getClassLoader(), UnaryOperator.identity(), tracing, clock));
     }
 
     /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */

@@ -37,6 +37,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code batch-env}: answers one line per request with the batch environment it was given
  *       ({@code SAGEMAKER_BATCH}, payload, strategy, concurrency, {@code JOB_SETTING}) and how
  *       many lines the request held.
+ *   <li>{@code stream-echo}: answers its input unchanged, streamed through a small buffer with
+ *       the request's length as its own, so that bodies far larger than its heap pass through.
+ *   <li>with {@code STARTUP_SLEEP_MS} set, it waits that long before it listens (a slow start).
  *   <li>with {@code EXECUTION_PARAMETERS} set, answers it (JSON) on {@code GET
  *       /execution-parameters}.
  * </ul>
@@ -50,6 +53,13 @@ public final class TestContainer {
         if (behaviour.equals("exit")) {
             System.err.println("cannot start: missing configuration");
             System.exit(1);
+        }
+        if (env.containsKey("STARTUP_SLEEP_MS")) {
+            try {
+                Thread.sleep(Long.parseLong(env.get("STARTUP_SLEEP_MS")));
+            } catch (InterruptedException e) {
+                return;
+            }
         }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.setExecutor(Executors.newCachedThreadPool());
@@ -73,6 +83,16 @@ public final class TestContainer {
     }
 
     private static void invoke(HttpExchange exchange, String behaviour, Map<String, String> env) throws IOException {
+        if (behaviour.equals("stream-echo")) {
+            long length = Long.parseLong(exchange.getRequestHeaders().getFirst("Content-Length"));
+            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, length);
+            try (var in = exchange.getRequestBody();
+                    OutputStream out = exchange.getResponseBody()) {
+                in.transferTo(out);
+            }
+            return;
+        }
         byte[] input = exchange.getRequestBody().readAllBytes();
         var headers = exchange.getRequestHeaders();
         String contentType = headers.getFirst("Content-Type");

@@ -52,6 +52,8 @@ public final class AsyncInference implements AutoCloseable {
     private static final Duration TICK = Duration.ofMillis(200);
     /** How long finished requests stay visible to the status API. */
     private static final Duration RETENTION = Duration.ofDays(1);
+    /** How long requests still running at shutdown get to finish before they are cut off. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(2);
     /** Attempts at writing a result before the request is failed. */
     private static final int PUBLISH_ATTEMPTS = 3;
 
@@ -361,7 +363,7 @@ public final class AsyncInference implements AutoCloseable {
     private void fail(AsyncRequest request, AsyncSettings settings, String reason, @Nullable Payload errorAnswer) {
         Payload content = errorAnswer != null ? errorAnswer : Payload.utf8(reason);
         try {
-            publish(request.failureLocation(), content, "text/plain; charset=utf-8");
+            publish(request.failureLocation(), content, "text/plain");
         } catch (RuntimeException e) {
             metrics.uploadFailed(request.endpoint());
             LOG.error(
@@ -412,16 +414,23 @@ public final class AsyncInference implements AutoCloseable {
     }
 
     /**
-     * Stops starting requests, and interrupts those running: they stay in progress in the queue and
-     * run again when a server starts on the same data dir.
+     * Stops starting requests, gives those running a moment to finish, then interrupts them: they
+     * stay in progress in the queue and run again when a server starts on the same data dir.
      */
     @Override
     public void close() {
         closed = true;
-        dispatcher.interrupt();
-        running.forEach(Thread::interrupt);
+        wake.release();
         try {
             dispatcher.join(5_000);
+            long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+            for (Thread worker : List.copyOf(running)) {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    worker.join(Duration.ofNanos(left));
+                }
+            }
+            running.forEach(Thread::interrupt);
             for (Thread worker : List.copyOf(running)) {
                 worker.join(5_000);
             }

@@ -41,7 +41,9 @@ public final class H2StateStore implements StateStore {
     public static H2StateStore open(Path dataDir) {
         // WRITE_DELAY=0: a commit is written to the file before it returns, so nothing acknowledged
         // is lost when the process is killed (H2 otherwise writes committed changes up to 500 ms later).
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("state/tandem")
+        // async: H2's file system on AsynchronousFileChannel, which an interrupted thread does not
+        // close under the database (a plain FileChannel is closed by an interrupt, and H2 then stops).
+        String url = "jdbc:h2:async:" + dataDir.toAbsolutePath().resolve("state/tandem")
                 + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
         try {
             Flyway.configure()
