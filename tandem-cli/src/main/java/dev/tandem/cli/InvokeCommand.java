@@ -150,7 +150,7 @@ final class InvokeCommand implements Callable<Integer> {
         }
     }
 
-    private static void printError(PrintWriter err, HttpResponse<byte[]> response) {
+    static void printError(PrintWriter err, HttpResponse<byte[]> response) {
         String code = response.headers().firstValue("x-amzn-ErrorType").orElse("HTTP " + response.statusCode());
         String text = new String(response.body(), StandardCharsets.UTF_8);
         try {

@@ -5,6 +5,7 @@ import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,6 +125,21 @@ final class ServeCommand implements Callable<Integer> {
                     + " (a container's TANDEM_SANDBOX=none|bubblewrap overrides it).")
     boolean sandbox;
 
+    @Option(
+            names = "--subscribe",
+            paramLabel = "TOPIC_ARN=URL",
+            description = "Deliver the notifications of an SNS topic named in AsyncInferenceConfig to an HTTP(S)"
+                    + " URL, in SNS's HTTP envelope; repeatable. Topics without one go to SNS when"
+                    + " AWS_ENDPOINT_URL_SNS names a service.")
+    List<String> subscriptions = new ArrayList<>();
+
+    @Option(
+            names = "--async-scale-in-after",
+            defaultValue = "300s",
+            description = "How long an asynchronous variant that Tandem scaled out from zero stays idle before it"
+                    + " scales back in (default: ${DEFAULT-VALUE}).")
+    Duration asyncScaleInAfter;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -144,6 +160,13 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
+        Map<String, List<URI>> subscribers;
+        try {
+            subscribers = Subscriptions.parse(subscriptions);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         ServerConfig defaults = ServerConfig.defaults();
         ServerConfig config = defaults.withHost(host)
                 .withPort(port)
@@ -153,6 +176,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withAccessKeys(keys)
                 .withMaxInstances(maxInstances)
                 .withIdentity(region, accountId)
+                .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace)

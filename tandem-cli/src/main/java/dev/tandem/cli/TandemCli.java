@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ServeCommand.class,
             InvokeCommand.class,
+            InvokeAsyncCommand.class,
             EndpointsCommand.class,
             LogsCommand.class,
             TransformCommand.class,

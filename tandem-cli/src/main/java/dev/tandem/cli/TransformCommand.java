@@ -239,7 +239,7 @@ final class TransformCommand implements Callable<Integer> {
 
     private int follow(ControlPlaneCalls calls, String jobName, PrintWriter err)
             throws IOException, InterruptedException {
-        ProgressDisplay display = new ProgressDisplay(err, onTerminal(), jobName);
+        ProgressDisplay display = new ProgressDisplay(err, Terminal.attached(), jobName);
         while (true) {
             JsonNode state = calls.get("/transform-jobs/" + jobName + "/progress");
             String status = state.path("TransformJobStatus").asText();
@@ -259,23 +259,6 @@ final class TransformCommand implements Callable<Integer> {
                 }
                 default -> Thread.sleep(display.interval().toMillis());
             }
-        }
-    }
-
-    /**
-     * Whether the command runs on a terminal, where a redrawn bar reads well; JDK 22 and newer
-     * always give a console, and say with {@code isTerminal()} whether it is one.
-     */
-    @SuppressWarnings("SystemConsoleNull")
-    private static boolean onTerminal() {
-        java.io.Console console = System.console();
-        if (console == null) {
-            return false;
-        }
-        try {
-            return (boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
-        } catch (ReflectiveOperationException e) {
-            return true; // JDK 21: a console is a terminal
         }
     }
 

@@ -142,10 +142,20 @@ public final class ContractClient implements AutoCloseable {
         // The response is read inside the send callback: chained after it instead, from a thread
         // that is not the connection's event loop, the body can arrive before its handler is set,
         // and the exchange never completes (Vert.x documents this race; a test guards it).
-        Future<Exchange> future = client.request(options).compose(request -> {
-            sent.set(request);
-            return send(request, body).compose(answer -> read(answer, limits));
-        });
+        AtomicReference<@Nullable AsyncFile> source = new AtomicReference<>();
+        Future<Exchange> future = client.request(options)
+                .compose(request -> {
+                    sent.set(request);
+                    return send(request, body, source).compose(answer -> read(answer, limits));
+                })
+                .andThen(done -> {
+                    // The request's body may still be streaming when the answer's head arrives: its
+                    // file is closed only once the whole exchange is over.
+                    AsyncFile file = source.get();
+                    if (file != null) {
+                        file.close();
+                    }
+                });
         CompletableFuture<Exchange> result = new CompletableFuture<>();
         future.onComplete(done -> {
             if (done.succeeded()) {
@@ -167,7 +177,8 @@ public final class ContractClient implements AutoCloseable {
         });
     }
 
-    private Future<HttpClientResponse> send(HttpClientRequest request, @Nullable Payload body) {
+    private Future<HttpClientResponse> send(
+            HttpClientRequest request, @Nullable Payload body, AtomicReference<@Nullable AsyncFile> source) {
         if (body == null) {
             return request.send();
         }
@@ -178,7 +189,10 @@ public final class ContractClient implements AutoCloseable {
         request.putHeader("Content-Length", Integer.toString(body.size()));
         return vertx.fileSystem()
                 .open(file.toString(), new OpenOptions().setRead(true).setWrite(false))
-                .compose(stream -> request.send(stream).andThen(done -> stream.close()));
+                .compose(stream -> {
+                    source.set(stream);
+                    return request.send(stream);
+                });
     }
 
     /** The whole answer: in memory, or streamed to a file when the invocation spools large answers. */
