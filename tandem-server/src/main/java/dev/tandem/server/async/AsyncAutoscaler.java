@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,8 @@ public final class AsyncAutoscaler implements AutoCloseable {
         void scale(String endpoint, String variant, int count);
     }
 
-    private final AsyncInference async;
+    private final Supplier<Set<String>> endpoints;
+    private final Function<String, AsyncQueue.Backlog> backlogs;
     private final Capacity capacity;
     private final Clock clock;
     private final Duration scaleInAfter;
@@ -40,12 +44,26 @@ public final class AsyncAutoscaler implements AutoCloseable {
     private final Thread loop;
     private volatile boolean closed;
 
+    /** Scales the asynchronous endpoints of {@code async}. */
+    public AsyncAutoscaler(AsyncInference async, Capacity capacity, Clock clock, Duration scaleInAfter, Duration tick) {
+        this(async::endpoints, async::backlog, capacity, clock, scaleInAfter, tick);
+    }
+
     /**
+     * @param endpoints the asynchronous endpoints now
+     * @param backlogs an endpoint's backlog now
      * @param scaleInAfter how long a variant above its minimum stays idle before it scales in
      * @param tick how often the backlog is looked at
      */
-    public AsyncAutoscaler(AsyncInference async, Capacity capacity, Clock clock, Duration scaleInAfter, Duration tick) {
-        this.async = async;
+    AsyncAutoscaler(
+            Supplier<Set<String>> endpoints,
+            Function<String, AsyncQueue.Backlog> backlogs,
+            Capacity capacity,
+            Clock clock,
+            Duration scaleInAfter,
+            Duration tick) {
+        this.endpoints = endpoints;
+        this.backlogs = backlogs;
         this.capacity = capacity;
         this.clock = clock;
         this.scaleInAfter = scaleInAfter;
@@ -72,15 +90,15 @@ public final class AsyncAutoscaler implements AutoCloseable {
         }
     }
 
-    /** One look at every asynchronous endpoint; public so that tests can drive it step by step. */
-    public void check() {
+    /** One look at every asynchronous endpoint; tests drive it step by step. */
+    void check() {
         Instant now = clock.instant();
-        for (String endpoint : async.endpoints()) {
+        for (String endpoint : endpoints.get()) {
             List<VariantCapacity> variants = capacity.variants(endpoint);
             if (variants.isEmpty()) {
                 continue;
             }
-            AsyncQueue.Backlog backlog = async.backlog(endpoint);
+            AsyncQueue.Backlog backlog = backlogs.apply(endpoint);
             if (backlog.size() > 0) {
                 busyAt.put(endpoint, now);
             }
