@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ public final class AsyncInference implements AutoCloseable {
     public static final long MAX_PAYLOAD = AsyncInvocation.MAX_PAYLOAD;
     /** How often the dispatcher looks for expired requests and new capacity without being woken. */
     private static final Duration TICK = Duration.ofMillis(200);
+    /** The most requests started in one claim from the queue. */
+    private static final int MAX_CLAIM = 64;
     /** How long finished requests stay visible to the status API. */
     private static final Duration RETENTION = Duration.ofDays(1);
     /** How long requests still running at shutdown get to finish before they are cut off. */
@@ -72,6 +75,8 @@ public final class AsyncInference implements AutoCloseable {
     private final Thread dispatcher;
     private volatile boolean closed;
     private Instant lastPurge = Instant.EPOCH;
+    /** When the dispatcher last looked for expired requests; it starts requests on every wake-up. */
+    private long lastTick = System.nanoTime() - TICK.toNanos();
 
     /**
      * @param engine runs the pipelines, with the asynchronous payload limit between stages
@@ -195,11 +200,17 @@ public final class AsyncInference implements AutoCloseable {
     private void dispatch() {
         while (!closed) {
             try {
+                boolean tick = System.nanoTime() - lastTick >= TICK.toNanos();
                 for (Map.Entry<String, AsyncSettings> entry : endpoints.entrySet()) {
-                    expire(entry.getKey(), entry.getValue());
+                    if (tick) {
+                        expire(entry.getKey(), entry.getValue());
+                    }
                     startWhatFits(entry.getKey(), entry.getValue());
                 }
-                purge();
+                if (tick) {
+                    lastTick = System.nanoTime();
+                    purge();
+                }
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.error("Asynchronous dispatch failed; trying again", e);
@@ -236,20 +247,28 @@ public final class AsyncInference implements AutoCloseable {
         if (live == null || closed) {
             return;
         }
-        while (!closed) {
+        List<Endpoint.Lease> leases = new ArrayList<>();
+        while (leases.size() < MAX_CLAIM) {
             Endpoint.Lease lease = live.acquireBelow(settings.maxConcurrentPerInstance());
             if (lease == null) {
-                return;
+                break;
             }
-            Optional<QueuedRequest> next = queue.claim(endpoint, clock.instant());
-            if (next.isEmpty()) {
+            leases.add(lease);
+        }
+        if (leases.isEmpty()) {
+            return;
+        }
+        List<QueuedRequest> claimed = queue.claim(endpoint, leases.size(), clock.instant());
+        for (int i = 0; i < leases.size(); i++) {
+            Endpoint.Lease lease = leases.get(i);
+            if (i >= claimed.size()) {
                 lease.release();
-                return;
+                continue;
             }
-            QueuedRequest claimed = next.get();
+            QueuedRequest request = claimed.get(i);
             Thread worker = Thread.ofVirtual()
-                    .name("async-" + endpoint + "-" + claimed.id())
-                    .unstarted(() -> process(claimed, lease, settings));
+                    .name("async-" + endpoint + "-" + request.id())
+                    .unstarted(() -> process(request, lease, settings));
             running.add(worker);
             worker.start();
         }

@@ -26,10 +26,10 @@ public interface AsyncQueue extends AutoCloseable {
     void enqueue(AsyncRequest request);
 
     /**
-     * Takes the oldest queued request of {@code endpoint}: it is {@link AsyncStatus#IN_PROGRESS}
-     * from now on, with one more attempt.
+     * Takes the oldest queued requests of {@code endpoint}, at most {@code max}, oldest first: they
+     * are {@link AsyncStatus#IN_PROGRESS} from now on, each with one more attempt.
      */
-    Optional<QueuedRequest> claim(String endpoint, Instant now);
+    List<QueuedRequest> claim(String endpoint, int max, Instant now);
 
     /** Puts a request that was in progress back in the queue, ahead of the ones that came later. */
     void requeue(String id);

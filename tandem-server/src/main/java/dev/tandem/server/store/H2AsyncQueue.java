@@ -63,19 +63,28 @@ public final class H2AsyncQueue implements AsyncQueue {
     }
 
     @Override
-    public synchronized Optional<QueuedRequest> claim(String endpoint, Instant now) {
+    public synchronized List<QueuedRequest> claim(String endpoint, int max, Instant now) {
         List<QueuedRequest> next = query(
-                "SELECT * FROM async_request WHERE endpoint = ? AND status = 'QUEUED' ORDER BY seq LIMIT 1", endpoint);
+                "SELECT * FROM async_request WHERE endpoint = ? AND status = 'QUEUED' ORDER BY endpoint, status, seq LIMIT ?",
+                endpoint,
+                max);
         if (next.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
-        QueuedRequest queued = next.get(0);
+        // One statement, so one commit, for the whole batch.
+        Object[] values = new Object[next.size() + 1];
+        values[0] = time(now);
+        for (int i = 0; i < next.size(); i++) {
+            values[i + 1] = next.get(i).id();
+        }
         update(
-                "UPDATE async_request SET status = 'IN_PROGRESS', attempts = attempts + 1, started_at = ? WHERE id = ?",
-                time(now),
-                queued.id());
-        return Optional.of(
-                new QueuedRequest(queued.request(), AsyncStatus.IN_PROGRESS, queued.attempts() + 1, now, null, null));
+                "UPDATE async_request SET status = 'IN_PROGRESS', attempts = attempts + 1, started_at = ? WHERE id IN ("
+                        + String.join(", ", java.util.Collections.nCopies(next.size(), "?")) + ")",
+                values);
+        return next.stream()
+                .map(queued -> new QueuedRequest(
+                        queued.request(), AsyncStatus.IN_PROGRESS, queued.attempts() + 1, now, null, null))
+                .toList();
     }
 
     @Override

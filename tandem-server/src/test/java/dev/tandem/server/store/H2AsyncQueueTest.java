@@ -45,22 +45,36 @@ class H2AsyncQueueTest {
             queue.enqueue(request("inline-b", "e1", T0.plusSeconds(1), Duration.ofHours(6)));
             queue.enqueue(request("c", "e2", T0.plusSeconds(2), Duration.ofHours(6)));
 
-            QueuedRequest first = queue.claim("e1", T0.plusSeconds(5)).orElseThrow();
+            QueuedRequest first = queue.claim("e1", 1, T0.plusSeconds(5)).get(0);
             assertThat(first.id()).isEqualTo("a");
             assertThat(first.attempts()).isEqualTo(1);
             assertThat(first.status()).isEqualTo(AsyncStatus.IN_PROGRESS);
             assertThat(queue.backlog("e1")).isEqualTo(new AsyncQueue.Backlog(1, 1, T0));
 
             queue.requeue("a");
-            QueuedRequest again = queue.claim("e1", T0.plusSeconds(6)).orElseThrow();
+            QueuedRequest again = queue.claim("e1", 1, T0.plusSeconds(6)).get(0);
             assertThat(again.id()).isEqualTo("a");
             assertThat(again.attempts()).isEqualTo(2);
             assertThat(again.request()).isEqualTo(request("a", "e1", T0, Duration.ofHours(6)));
 
-            QueuedRequest inline = queue.claim("e1", T0.plusSeconds(7)).orElseThrow();
+            QueuedRequest inline = queue.claim("e1", 1, T0.plusSeconds(7)).get(0);
             assertThat(inline.request().inlineBody()).isEqualTo(Payload.utf8("body of inline-b"));
-            assertThat(queue.claim("e1", T0.plusSeconds(8))).isEmpty();
+            assertThat(queue.claim("e1", 1, T0.plusSeconds(8))).isEmpty();
             assertThat(queue.backlog("e2").size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBatchIsClaimedOldestFirstInOneGo() {
+        try (H2StateStore store = H2StateStore.open(dataDir);
+                AsyncQueue queue = store.asyncQueue()) {
+            for (String id : new String[] {"a", "b", "c"}) {
+                queue.enqueue(request(id, "e1", T0, Duration.ofHours(6)));
+            }
+
+            assertThat(queue.claim("e1", 2, T0)).extracting(QueuedRequest::id).containsExactly("a", "b");
+            assertThat(queue.inProgress()).extracting(QueuedRequest::id).containsExactly("a", "b");
+            assertThat(queue.claim("e1", 5, T0)).extracting(QueuedRequest::id).containsExactly("c");
         }
     }
 
@@ -69,7 +83,7 @@ class H2AsyncQueueTest {
         try (H2StateStore store = H2StateStore.open(dataDir);
                 AsyncQueue queue = store.asyncQueue()) {
             queue.enqueue(request("a", "e1", T0, Duration.ofHours(6)));
-            queue.claim("e1", T0.plusSeconds(1));
+            queue.claim("e1", 1, T0.plusSeconds(1));
             queue.finish("a", AsyncStatus.FAILED, T0.plusSeconds(2), "ClientError: boom");
 
             QueuedRequest found = queue.find("e1", "inference-a").orElseThrow();
@@ -91,7 +105,7 @@ class H2AsyncQueueTest {
             queue.enqueue(request("short", "e1", T0, Duration.ofSeconds(60)));
             queue.enqueue(request("long", "e1", T0, Duration.ofSeconds(600)));
             queue.enqueue(request("running", "e2", T0, Duration.ofSeconds(60)));
-            queue.claim("e2", T0);
+            queue.claim("e2", 1, T0);
 
             assertThat(queue.expired("e1", T0.plusSeconds(59))).isEmpty();
             assertThat(queue.expired("e1", T0.plusSeconds(60)))
@@ -107,7 +121,7 @@ class H2AsyncQueueTest {
                 AsyncQueue queue = store.asyncQueue()) {
             queue.enqueue(request("a", "e1", T0, Duration.ofHours(6)));
             queue.enqueue(request("b", "e1", T0, Duration.ofHours(6)));
-            queue.claim("e1", T0);
+            queue.claim("e1", 1, T0);
         }
         try (H2StateStore store = H2StateStore.open(dataDir);
                 AsyncQueue queue = store.asyncQueue()) {
