@@ -134,6 +134,14 @@ final class ServeCommand implements Callable<Integer> {
     List<String> subscriptions = new ArrayList<>();
 
     @Option(
+            names = "--async-output",
+            paramLabel = "DIR|s3://BUCKET/PREFIX",
+            description = "Serve the PIPELINE files as asynchronous endpoints (InvokeEndpointAsync, `tandem"
+                    + " invoke-async`), writing their results here.")
+    @Nullable
+    String asyncOutput;
+
+    @Option(
             names = "--async-scale-in-after",
             defaultValue = "300s",
             description = "How long an asynchronous variant that Tandem scaled out from zero stays idle before it"
@@ -199,10 +207,14 @@ final class ServeCommand implements Callable<Integer> {
                         "tandem-shutdown"));
         try {
             for (Path file : pipelines) {
-                String endpoint = server.servePipelineFile(file);
+                String endpoint = server.servePipelineFile(file, asyncOutputLocation());
                 err.printf(
-                        "Endpoint %s: POST http://%s:%d/endpoints/%s/invocations%n",
-                        endpoint, host, server.port(), endpoint);
+                        "Endpoint %s: POST http://%s:%d/endpoints/%s/%s%n",
+                        endpoint,
+                        host,
+                        server.port(),
+                        endpoint,
+                        asyncOutput == null ? "invocations" : "async-invocations");
             }
         } catch (TandemException e) {
             err.println("error: " + e.getMessage());
@@ -212,6 +224,14 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         stopped.await();
         return 0;
+    }
+
+    /** {@code --async-output} as a location: a folder becomes {@code file:} its absolute path. */
+    private @Nullable String asyncOutputLocation() {
+        if (asyncOutput == null || asyncOutput.startsWith("s3://") || asyncOutput.startsWith("file:")) {
+            return asyncOutput;
+        }
+        return "file:" + Path.of(asyncOutput).toAbsolutePath().normalize();
     }
 
     static final class SizeConverter implements picocli.CommandLine.ITypeConverter<Long> {

@@ -326,6 +326,16 @@ public final class TandemServer implements AutoCloseable {
      * @return the endpoint's name
      */
     public String servePipelineFile(Path file) {
+        return servePipelineFile(file, null);
+    }
+
+    /**
+     * Serves a pipeline file as an endpoint, asynchronous when {@code asyncOutputPath} names where
+     * its results go ({@code s3://bucket/prefix} or {@code file:/folder}).
+     *
+     * @return the endpoint's name
+     */
+    public String servePipelineFile(Path file, @Nullable String asyncOutputPath) {
         byte[] json;
         try {
             json = Files.readAllBytes(file);
@@ -334,7 +344,7 @@ public final class TandemServer implements AutoCloseable {
         }
         Path folder = file.toAbsolutePath().getParent();
         try {
-            return servePipeline(json, folder == null ? Path.of("/") : folder);
+            return servePipeline(json, folder == null ? Path.of("/") : folder, asyncOutputPath);
         } catch (ValidationException e) {
             throw new ValidationException("Pipeline file " + file + ": " + e.getMessage());
         }
@@ -342,6 +352,10 @@ public final class TandemServer implements AutoCloseable {
 
     /** Serves a pipeline (a CreateModel body) whose relative paths are relative to {@code baseDir}. */
     public String servePipeline(byte[] json, Path baseDir) {
+        return servePipeline(json, baseDir, null);
+    }
+
+    private String servePipeline(byte[] json, Path baseDir, @Nullable String asyncOutputPath) {
         JsonNode request;
         try {
             request = new ObjectMapper().readTree(json);
@@ -353,7 +367,7 @@ public final class TandemServer implements AutoCloseable {
         if (request == null || !request.isObject()) {
             throw new ValidationException("expected a JSON object (a CreateModel request body)");
         }
-        return controlPlane.servePipeline(request, baseDir);
+        return controlPlane.servePipeline(request, baseDir, asyncOutputPath);
     }
 
     public TransformJobs transformJobs() {

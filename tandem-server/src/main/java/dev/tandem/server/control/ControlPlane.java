@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,14 +127,15 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * Serves a pipeline file through the same operations a client would call: CreateModel,
      * CreateEndpointConfig (variant AllTraffic, one instance) and CreateEndpoint, all named after
-     * its ModelName. What a previous run on this data dir already created is kept (its endpoint is
-     * being restored), as long as the file still says the same.
+     * its ModelName; asynchronous, with its results under {@code asyncOutputPath}, when that is
+     * given. What a previous run on this data dir already created is kept (its endpoint is being
+     * restored), as long as the file still says the same.
      *
      * @return the endpoint's name
      * @throws ValidationException when the file is invalid, or differs from the model of that name
      *     already stored
      */
-    public synchronized String servePipeline(JsonNode request, Path relativeTo) {
+    public synchronized String servePipeline(JsonNode request, Path relativeTo, @Nullable String asyncOutputPath) {
         byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
         String name = parser.parse(json, relativeTo).modelName();
         ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
@@ -152,6 +154,11 @@ public final class ControlPlane implements AutoCloseable {
             variant.put("ModelName", name);
             variant.put("InitialInstanceCount", 1);
             variant.put("InitialVariantWeight", 1.0);
+            if (asyncOutputPath != null) {
+                config.putObject("AsyncInferenceConfig")
+                        .putObject("OutputConfig")
+                        .put("S3OutputPath", asyncOutputPath);
+            }
             createEndpointConfig(config);
         }
         if (store.endpoint(name).isEmpty()) {
