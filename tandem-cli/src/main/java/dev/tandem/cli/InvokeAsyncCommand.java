@@ -137,13 +137,13 @@ final class InvokeAsyncCommand implements Callable<Integer> {
         } else {
             request.POST(HttpRequest.BodyPublishers.noBody());
         }
-        header(request, "X-Amzn-SageMaker-InputLocation", inputLocation);
-        header(request, "X-Amzn-SageMaker-Content-Type", contentType);
-        header(request, "X-Amzn-SageMaker-Accept", accept);
-        header(request, "X-Amzn-SageMaker-Custom-Attributes", customAttributes);
-        header(request, "X-Amzn-SageMaker-Inference-Id", inferenceId);
-        header(request, "X-Amzn-SageMaker-RequestTTLSeconds", seconds(requestTtl));
-        header(request, "X-Amzn-SageMaker-InvocationTimeoutSeconds", seconds(invocationTimeout));
+        InvokeCommand.header(request, "X-Amzn-SageMaker-InputLocation", inputLocation);
+        InvokeCommand.header(request, "X-Amzn-SageMaker-Content-Type", contentType);
+        InvokeCommand.header(request, "X-Amzn-SageMaker-Accept", accept);
+        InvokeCommand.header(request, "X-Amzn-SageMaker-Custom-Attributes", customAttributes);
+        InvokeCommand.header(request, "X-Amzn-SageMaker-Inference-Id", inferenceId);
+        InvokeCommand.header(request, "X-Amzn-SageMaker-RequestTTLSeconds", seconds(requestTtl));
+        InvokeCommand.header(request, "X-Amzn-SageMaker-InvocationTimeoutSeconds", seconds(invocationTimeout));
         try (HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
             HttpResponse<byte[]> response;
@@ -252,11 +252,5 @@ final class InvokeAsyncCommand implements Callable<Integer> {
         return duration == null
                 ? null
                 : Long.toString(Objects.requireNonNull(duration).toSeconds());
-    }
-
-    private static void header(HttpRequest.Builder request, String name, @Nullable String value) {
-        if (value != null) {
-            request.header(name, value);
-        }
     }
 }

@@ -144,7 +144,8 @@ final class InvokeCommand implements Callable<Integer> {
         return file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
     }
 
-    private static void header(HttpRequest.Builder request, String name, @Nullable String value) {
+    /** Sets header {@code name} when {@code value} is given. */
+    static void header(HttpRequest.Builder request, String name, @Nullable String value) {
         if (value != null) {
             request.header(name, value);
         }

@@ -14,7 +14,6 @@ import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.http.BodyReader;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
-import java.util.regex.Pattern;
 
 /**
  * SageMaker's InvokeEndpointAsync, {@code POST /endpoints/{EndpointName}/async-invocations}: answers
@@ -26,7 +25,6 @@ public final class AsyncInvocationsApi {
     static final String OUTPUT_LOCATION = "X-Amzn-SageMaker-OutputLocation";
     static final String FAILURE_LOCATION = "X-Amzn-SageMaker-FailureLocation";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
 
     private final AsyncInference async;
     private final EndpointRegistry endpoints;
@@ -132,12 +130,7 @@ public final class AsyncInvocationsApi {
     }
 
     private void checkEndpoint(String name) {
-        if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
-            throw new ValidationException(
-                    "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
-                            + " constraint: Member must satisfy regular expression pattern:"
-                            + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
-        }
+        EndpointNames.check(name);
         if (endpoints.find(name).isEmpty()) {
             throw new ValidationException("Endpoint " + name + " of account " + accountId + " not found.");
         }

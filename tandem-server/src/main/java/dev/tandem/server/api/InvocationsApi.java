@@ -23,7 +23,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,7 +43,6 @@ public final class InvocationsApi {
     static final String DEBUG = "X-Tandem-Debug";
 
     static final String STAGES = "X-Tandem-Stages";
-    private static final Pattern ENDPOINT_NAME = Pattern.compile("[a-zA-Z0-9](-*[a-zA-Z0-9])*");
     private static final int MAX_HEADER = 1024;
 
     private final EndpointRegistry endpoints;
@@ -179,12 +177,7 @@ public final class InvocationsApi {
     }
 
     private Endpoint findEndpoint(String name) {
-        if (name.length() > 63 || !ENDPOINT_NAME.matcher(name).matches()) {
-            throw new ValidationException(
-                    "1 validation error detected: Value '" + name + "' at 'endpointName' failed to satisfy"
-                            + " constraint: Member must satisfy regular expression pattern:"
-                            + " ^[a-zA-Z0-9](-*[a-zA-Z0-9])* and have length less than or equal to 63");
-        }
+        EndpointNames.check(name);
         Endpoint endpoint = endpoints
                 .find(name)
                 .orElseThrow(
