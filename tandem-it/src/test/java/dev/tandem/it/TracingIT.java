@@ -139,4 +139,25 @@ class TracingIT {
 
         assertThat(response.body()).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01").doesNotContain(TRACE);
     }
+
+    @Test
+    void theClientsTraceparentReachesTheContainersWhenTandemDoesNotTrace(@TempDir Path untracedDir) {
+        try (TandemFixture untraced = TandemFixture.start(untracedDir, UnaryOperator.identity(), Tracing.off())) {
+            untraced.deployAndAwait(
+                    """
+                    {"ModelName": "untraced", "Containers": [
+                      {"ContainerHostname": "middle", "Image": "builtin:identity"},
+                      {"ContainerHostname": "last", "Image": "exec:test-container", "Environment": {"BEHAVIOUR": "headers"}}]}
+                    """);
+
+            assertThat(untraced.invoke("untraced", "x", "traceparent", CLIENT_TRACEPARENT)
+                            .body())
+                    .isEqualTo(CLIENT_TRACEPARENT);
+            assertThat(untraced.invoke("untraced", "x", "traceparent", "not-a-trace")
+                            .body())
+                    .as("a malformed traceparent is not passed on")
+                    .isEqualTo("none");
+            assertThat(untraced.invoke("untraced", "x").body()).isEqualTo("none");
+        }
+    }
 }

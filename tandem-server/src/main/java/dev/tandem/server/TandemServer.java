@@ -382,15 +382,20 @@ public final class TandemServer implements AutoCloseable {
         return endpoints;
     }
 
-    /** Stops taking requests, then stops every container and waits for them to exit. */
+    /**
+     * Stops taking requests, lets those in flight finish (for up to {@code --stop-grace}), then stops
+     * every container and waits for them to exit.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        LOG.info("Tandem stopping");
-        await(httpServer.close());
+        Duration grace = config.runtime().stopGracePeriod();
+        LOG.info("Tandem stopping: no new connections; requests in flight have {} s to finish", grace.toSeconds());
+        // Graceful: the listener closes at once, each connection once its request in flight is answered.
+        await(httpServer.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS), grace.plusSeconds(5));
         autoscaler.close();
         async.close();
         transformJobs.close();
@@ -412,8 +417,12 @@ public final class TandemServer implements AutoCloseable {
     }
 
     private static void await(io.vertx.core.Future<?> future) {
+        await(future, Duration.ofSeconds(30));
+    }
+
+    private static void await(io.vertx.core.Future<?> future, Duration timeout) {
         try {
-            future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown step did not finish cleanly: {}", e.toString());
         }

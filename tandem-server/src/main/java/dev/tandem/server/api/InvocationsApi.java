@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +44,11 @@ public final class InvocationsApi {
     static final String DEBUG = "X-Tandem-Debug";
 
     static final String STAGES = "X-Tandem-Stages";
+    private static final String TRACEPARENT = "traceparent";
+    /** A W3C traceparent: version, trace id, parent id, flags. */
+    private static final Pattern TRACEPARENT_FORMAT =
+            Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
     private static final int MAX_HEADER = 1024;
 
     private final EndpointRegistry endpoints;
@@ -118,6 +124,12 @@ public final class InvocationsApi {
             stages = tracing.traced(
                     stages, endpointName, variantName, lease.instance().id());
             stageRequest = stageRequest.withTraceparent(trace.traceparent());
+        } else {
+            // W3C Trace Context: propagate the client's context even when not recording.
+            String clientTrace = request.getHeader(TRACEPARENT);
+            if (clientTrace != null && TRACEPARENT_FORMAT.matcher(clientTrace).matches()) {
+                stageRequest = stageRequest.withTraceparent(clientTrace);
+            }
         }
         StageRequest input = stageRequest;
         engine.invoke(lease.variant().model().mode(), stages, stageRequest, target)
