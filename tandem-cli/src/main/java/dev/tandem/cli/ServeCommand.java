@@ -114,6 +114,12 @@ final class ServeCommand implements Callable<Integer> {
     Path accessKeys;
 
     @Option(
+            names = "--allow-unauthenticated",
+            description = "Listen beyond 127.0.0.1 without access keys. Without this, such a server refuses to"
+                    + " start: its control plane can run programs (exec: images) for whoever reaches it.")
+    boolean allowUnauthenticated;
+
+    @Option(
             names = "--stop-grace",
             defaultValue = "30s",
             description = "How long a container has to exit after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
@@ -184,6 +190,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withAccessKeys(keys)
                 .withMaxInstances(maxInstances)
                 .withIdentity(region, accountId)
+                .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
@@ -196,7 +203,13 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        TandemServer server = TandemServer.start(config, stages);
+        TandemServer server;
+        try {
+            server = TandemServer.start(config, stages);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

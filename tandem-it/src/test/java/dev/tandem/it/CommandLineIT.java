@@ -141,6 +141,24 @@ class CommandLineIT {
     }
 
     @Test
+    void serveRefusesToListenBeyondLoopbackWithoutAccessKeys() {
+        CliProcess serve = CliProcess.run(List.of(
+                "serve",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "0",
+                "--data-dir",
+                workDir.resolve("open").toString()));
+
+        assertThat(serve.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(serve.stderr())
+                .contains("Refusing to listen on 0.0.0.0 without access keys")
+                .contains("--allow-unauthenticated");
+        assertThat(workDir.resolve("open")).doesNotExist();
+    }
+
+    @Test
     void serveRefusesAnInvalidPipelineNamingEveryProblem() throws Exception {
         Path pipeline = workDir.resolve("bad.json");
         Files.writeString(

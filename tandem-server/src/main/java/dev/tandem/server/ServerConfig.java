@@ -31,6 +31,9 @@ import java.util.regex.Pattern;
  * @param s3 how to reach the S3-compatible store of {@code s3://} model data and batch locations
  *     (from the standard AWS environment variables)
  * @param async asynchronous inference: scale-in, retries, notification subscribers
+ * @param unauthenticatedBeyondLoopback whether a server listening beyond the loopback interface may
+ *     run without access keys (no): its control plane can start {@code exec:} programs, so anyone
+ *     who reaches it could run programs on this machine
  */
 public record ServerConfig(
         String host,
@@ -45,7 +48,8 @@ public record ServerConfig(
         int maxInstances,
         boolean metrics,
         S3Settings s3,
-        AsyncOptions async) {
+        AsyncOptions async,
+        boolean unauthenticatedBeyondLoopback) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -90,7 +94,8 @@ public record ServerConfig(
                 64,
                 true,
                 S3Settings.fromEnvironment(System.getenv()),
-                AsyncOptions.defaults());
+                AsyncOptions.defaults(),
+                false);
     }
 
     public ServerConfig withHost(String value) {
@@ -144,6 +149,15 @@ public record ServerConfig(
         return edit(b -> b.async = value);
     }
 
+    public ServerConfig withUnauthenticatedBeyondLoopback(boolean value) {
+        return edit(b -> b.unauthenticatedBeyondLoopback = value);
+    }
+
+    /** Whether {@link #host()} is reachable only from this machine. */
+    public boolean loopbackOnly() {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
     /** A copy with the changes {@code change} makes, validated like any other. */
     private ServerConfig edit(java.util.function.Consumer<Draft> change) {
         Draft draft = new Draft(this);
@@ -166,6 +180,7 @@ public record ServerConfig(
         boolean metrics;
         S3Settings s3;
         AsyncOptions async;
+        boolean unauthenticatedBeyondLoopback;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -181,6 +196,7 @@ public record ServerConfig(
             metrics = from.metrics;
             s3 = from.s3;
             async = from.async;
+            unauthenticatedBeyondLoopback = from.unauthenticatedBeyondLoopback;
         }
 
         ServerConfig build() {
@@ -197,7 +213,8 @@ public record ServerConfig(
                     maxInstances,
                     metrics,
                     s3,
-                    async);
+                    async,
+                    unauthenticatedBeyondLoopback);
         }
     }
 }

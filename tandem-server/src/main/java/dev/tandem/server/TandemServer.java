@@ -111,6 +111,12 @@ public final class TandemServer implements AutoCloseable {
             UnaryOperator<Handler<HttpServerRequest>> routing,
             Tracing tracing,
             Clock clock) {
+        if (!config.loopbackOnly() && config.accessKeys().isEmpty() && !config.unauthenticatedBeyondLoopback()) {
+            throw new IllegalArgumentException("Refusing to listen on " + config.host() + " without access keys:"
+                    + " anyone who reaches it could create models that run programs on this machine. Give"
+                    + " --access-keys FILE (or TANDEM_ACCESS_KEY_ID and TANDEM_SECRET_ACCESS_KEY), listen on"
+                    + " 127.0.0.1, or say --allow-unauthenticated if the network is yours alone.");
+        }
         this.config = config;
         try {
             Files.createDirectories(config.dataDir());

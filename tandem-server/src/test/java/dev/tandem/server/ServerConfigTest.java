@@ -40,7 +40,8 @@ class ServerConfigTest {
                 .withMaxInstances(4)
                 .withMetrics(false)
                 .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"))
-                .withAsync(AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(7)));
+                .withAsync(AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(7)))
+                .withUnauthenticatedBeyondLoopback(true);
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -56,7 +57,10 @@ class ServerConfigTest {
                         4,
                         false,
                         S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"),
-                        new AsyncOptions(Duration.ofSeconds(7), 3, Map.of())));
+                        new AsyncOptions(Duration.ofSeconds(7), 3, Map.of()),
+                        true));
+        assertThat(changed.loopbackOnly()).isFalse();
+        assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);
     }
 
