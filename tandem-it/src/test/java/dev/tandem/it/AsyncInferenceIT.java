@@ -378,6 +378,27 @@ class AsyncInferenceIT {
         assertThat(status(endpoint, "crashed-once").path("Attempts").asInt()).isEqualTo(2);
     }
 
+    @Test
+    void deletingAnEndpointEndsEveryRequestItHadAccepted() {
+        String endpoint = asyncEndpoint(List.of(container("model", Map.of("TAG", "m", "SLEEP_MS", "1500"))), 1, 1);
+        List<InvokeEndpointAsyncResponse> accepted = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String input = upload("deleted-" + i + ".txt", "request " + i);
+            accepted.add(tandem.sdk()
+                    .invokeEndpointAsync(r -> r.endpointName(endpoint).inputLocation(input)));
+        }
+        TandemFixture.sleep(Duration.ofMillis(500)); // the first is running, the others wait
+
+        sm.deleteEndpoint(r -> r.endpointName(endpoint));
+
+        assertThat(awaitObject(accepted.get(0).outputLocation()).asUtf8String()).startsWith("request 0>m(");
+        for (InvokeEndpointAsyncResponse queued : accepted.subList(1, 3)) {
+            assertThat(awaitObject(queued.failureLocation()).asUtf8String())
+                    .isEqualTo("ClientError: Endpoint " + endpoint + " was deleted.");
+            assertThat(objectExists(queued.outputLocation())).isFalse();
+        }
+    }
+
     // --- Helpers --------------------------------------------------------------------------------
 
     private static ContainerDefinition container(String hostname, Map<String, String> environment) {
