@@ -97,9 +97,10 @@ final class EndpointLifecycle implements AutoCloseable {
     private void deploy(String name, Deployment deployment, EndpointStatus starting) {
         Endpoint endpoint;
         try {
+            // First, so that requests queued before a restart expire, or fail if the endpoint cannot start.
+            async.configure(name, AsyncSettings.of(deployment.asyncConfig()));
             endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
             capture.configure(name, CaptureSettings.of(deployment.dataCapture()));
-            async.configure(name, AsyncSettings.of(deployment.asyncConfig()));
         } catch (RuntimeException e) {
             async.forget(name, "could not start: " + e.getMessage());
             fail(name, e.getMessage());
