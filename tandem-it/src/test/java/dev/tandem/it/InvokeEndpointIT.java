@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorExc
 
 /**
  * InvokeEndpoint through a serial pipeline of real child-process containers, driven through the
- * AWS SDK for Java v2 and over plain HTTP: the data flow of DESIGN §3 and its errors.
+ * AWS SDK for Java v2 and over plain HTTP: the data flow of the container contract and its errors.
  */
 class InvokeEndpointIT {
     @TempDir

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How runtimes treat containers: timeouts, health checking, restarts, ports. Defaults follow
- * SageMaker's contract numbers (DESIGN §9).
+ * SageMaker's contract numbers.
  *
  * @param invocationTimeout how long a container has to answer {@code /invocations} (60 s)
  * @param pingTimeout how long a container has to answer {@code /ping} (2 s)

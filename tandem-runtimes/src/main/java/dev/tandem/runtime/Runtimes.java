@@ -7,7 +7,7 @@ import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
 import java.util.Objects;
 
-/** Picks the runtime for a container from its {@code Image} (DESIGN §2) and starts it there. */
+/** Picks the runtime for a container from its {@code Image} and starts it there. */
 public final class Runtimes implements ContainerRuntime {
     private final ContainerRuntime exec;
     private final ContainerRuntime http;

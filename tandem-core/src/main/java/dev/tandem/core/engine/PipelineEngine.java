@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs one invocation through the stages of one instance — the data-flow rules of DESIGN §3.
+ * Runs one invocation through the stages of one instance — the data-flow rules of the container
+ * contract (README, "The container contract").
  *
  * <p>Serial: stage 1 gets the client's body and {@code Content-Type}; stage N+1 gets stage N's
  * body with stage N's response {@code Content-Type}; only the last stage gets the client's {@code

@@ -3,7 +3,7 @@ package dev.tandem.core.model;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** A container's {@code Image}, read as the runtime that will run it (DESIGN §2). */
+/** A container's {@code Image}, read as the runtime that will run it. */
 public sealed interface ImageRef {
 
     /** The {@code Image} string as the user wrote it. */

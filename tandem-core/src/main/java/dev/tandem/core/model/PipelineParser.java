@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a pipeline file — a SageMaker {@code CreateModel} request body — into a {@link
- * PipelineDefinition}, checking every rule of DESIGN §2 and reporting all problems at once, each
+ * PipelineDefinition}, checking every rule of the pipeline file and reporting all problems at once, each
  * naming its member ({@code Containers[2].Image}) and the reason.
  *
  * <p>Relative {@code exec:} paths and {@code file:} model data are resolved against a base

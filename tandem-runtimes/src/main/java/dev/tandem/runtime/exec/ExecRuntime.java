@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Runs {@code exec:PATH} containers as child processes: PATH is a program, or a folder holding an
- * executable {@code serve}; it is started as {@code PROGRAM serve} in its own folder (DESIGN §3).
+ * executable {@code serve}; it is started as {@code PROGRAM serve} in its own folder.
  */
 public final class ExecRuntime implements ContainerRuntime {
     private final Supervisor supervisor;

@@ -4,7 +4,7 @@ import io.vertx.core.http.HttpServerOptions;
 
 /**
  * Socket and protocol settings of Tandem's HTTP server. {@code TCP_NODELAY} is on: with Nagle's
- * algorithm a sequential keep-alive POST stalls ~44 ms on these machines (DESIGN §9), and a test
+ * algorithm a sequential keep-alive POST stalls ~44 ms on these machines, 0.56 ms with it, and a test
  * guards it.
  */
 public final class HttpTransport {

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Where every HTTP request enters Tandem: dispatches by method and path to the API that serves
- * it. The paths are SageMaker's (DESIGN §4), few and fixed, so a plain dispatch reads better than
+ * it. The paths are SageMaker's, few and fixed, so a plain dispatch reads better than
  * a routing framework.
  */
 public final class RequestRouter implements Handler<HttpServerRequest> {
