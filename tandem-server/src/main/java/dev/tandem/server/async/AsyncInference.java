@@ -339,6 +339,9 @@ public final class AsyncInference implements AutoCloseable {
         try {
             publish(request.outputLocation(), answer.body(), answer.contentType());
         } catch (RuntimeException e) {
+            if (closed) {
+                return; // cut off by the stop: still in progress in the queue, it runs again on restart
+            }
             metrics.uploadFailed(request.endpoint());
             fail(
                     request,
