@@ -38,7 +38,7 @@ public final class AsyncInferenceBenchmark {
     private AsyncInferenceBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int requests = option(args, "--requests", 5_000);
+        int requests = BenchmarkArgs.option(args, "--requests", 5_000);
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
         Path example = root.resolve("examples/penguins");
@@ -207,14 +207,5 @@ public final class AsyncInferenceBenchmark {
             return files.filter(f -> f.getFileName().toString().endsWith(".out"))
                     .count();
         }
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -32,7 +32,7 @@ public final class BatchTransformBenchmark {
     private BatchTransformBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int rowCount = option(args, "--rows", 50_000);
+        int rowCount = BenchmarkArgs.option(args, "--rows", 50_000);
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
         Path example = root.resolve("examples/penguins");
@@ -155,14 +155,5 @@ public final class BatchTransformBenchmark {
             }
             Thread.sleep(5);
         }
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -37,9 +37,9 @@ public final class ControlPlaneBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        int seconds = option(args, "--seconds", 8);
-        int inFlight = option(args, "--in-flight", 16);
-        int rate = option(args, "--rate", 500);
+        int seconds = BenchmarkArgs.option(args, "--seconds", 8);
+        int inFlight = BenchmarkArgs.option(args, "--in-flight", 16);
+        int rate = BenchmarkArgs.option(args, "--rate", 500);
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
         Path example = root.resolve("examples/iris/pipeline.json");
@@ -203,14 +203,5 @@ public final class ControlPlaneBenchmark {
 
     private static JsonNode json(String text) throws Exception {
         return JSON.readTree(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

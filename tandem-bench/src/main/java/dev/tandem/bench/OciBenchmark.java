@@ -30,8 +30,8 @@ public final class OciBenchmark {
     private OciBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int seconds = option(args, "--seconds", 8);
-        int rate = option(args, "--rate", 10); // the busybox program serves one connection at a time
+        int seconds = BenchmarkArgs.option(args, "--seconds", 8);
+        int rate = BenchmarkArgs.option(args, "--rate", 10); // the busybox program serves one connection at a time
         ContainerEngine engine = ContainerEngine.detect(System.getenv())
                 .orElseThrow(() -> new IllegalStateException("no Podman or Docker on the PATH"));
         Path root =
@@ -137,14 +137,5 @@ public final class OciBenchmark {
         return String.join(
                 ", ",
                 values.stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList());
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

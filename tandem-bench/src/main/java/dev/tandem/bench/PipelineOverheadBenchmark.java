@@ -54,11 +54,11 @@ public final class PipelineOverheadBenchmark {
     private static final int CONTAINERS = 3;
 
     public static void main(String[] args) throws Exception {
-        int seconds = option(args, "--seconds", 10);
-        int rate = option(args, "--rate", 200);
-        int inFlight = option(args, "--in-flight", 16);
-        int payloadBytes = option(args, "--payload", 512);
-        int capturePercent = option(args, "--capture-percent", 0);
+        int seconds = BenchmarkArgs.option(args, "--seconds", 10);
+        int rate = BenchmarkArgs.option(args, "--rate", 200);
+        int inFlight = BenchmarkArgs.option(args, "--in-flight", 16);
+        int payloadBytes = BenchmarkArgs.option(args, "--payload", 512);
+        int capturePercent = BenchmarkArgs.option(args, "--capture-percent", 0);
         Duration measure = Duration.ofSeconds(seconds);
         byte[] payload = "x".repeat(payloadBytes).getBytes(StandardCharsets.UTF_8);
 
@@ -343,14 +343,5 @@ public final class PipelineOverheadBenchmark {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

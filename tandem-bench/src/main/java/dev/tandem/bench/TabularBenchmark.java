@@ -28,9 +28,9 @@ public final class TabularBenchmark {
     private TabularBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int seconds = option(args, "--seconds", 10);
-        int rate = option(args, "--rate", 500);
-        int inFlight = option(args, "--in-flight", 16);
+        int seconds = BenchmarkArgs.option(args, "--seconds", 10);
+        int rate = BenchmarkArgs.option(args, "--rate", 500);
+        int inFlight = BenchmarkArgs.option(args, "--in-flight", 16);
         Duration measure = Duration.ofSeconds(seconds);
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
@@ -109,14 +109,5 @@ public final class TabularBenchmark {
     private static Future<Buffer> post(HttpClientAgent client, int port, String endpoint, byte[] csv) {
         return PipelineOverheadBenchmark.post(
                 client, port, "/endpoints/" + endpoint + "/invocations", "text/csv", Buffer.buffer(csv));
-    }
-
-    private static int option(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

@@ -157,7 +157,8 @@ public final class TandemServer implements AutoCloseable {
                 () -> store.endpoints().stream()
                         .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
                         .toList(),
-                config.metrics());
+                config.metrics(),
+                clock);
         this.notificationTimer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("notification-timer").daemon(true).factory());
         this.sns = SnsPublisher.fromEnvironment(System.getenv());

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,25 +24,6 @@ public final class Locations {
         return switch (location) {
             case Location.Local local -> Files.isRegularFile(local.asPath());
             case Location.Remote remote -> objects.exists(remote.object());
-        };
-    }
-
-    /** The object's size, or empty when it does not exist. */
-    public Optional<Long> size(Location location) {
-        return switch (location) {
-            case Location.Local local -> {
-                try {
-                    yield Files.isRegularFile(local.asPath())
-                            ? Optional.of(Files.size(local.asPath()))
-                            : Optional.empty();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + location, e);
-                }
-            }
-            case Location.Remote remote ->
-                objects.exists(remote.object())
-                        ? Optional.of(objects.head(remote.object()).size())
-                        : Optional.empty();
         };
     }
 

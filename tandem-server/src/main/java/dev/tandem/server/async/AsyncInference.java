@@ -152,10 +152,6 @@ public final class AsyncInference implements AutoCloseable {
         return endpoints.containsKey(endpoint);
     }
 
-    public Optional<AsyncSettings> settings(String endpoint) {
-        return Optional.ofNullable(endpoints.get(endpoint));
-    }
-
     /** Sends the test notification to {@code settings}' topics, as SageMaker does on create and update. */
     public void testNotification(String endpoint, AsyncSettings settings) {
         notifications.test(endpoint, settings);

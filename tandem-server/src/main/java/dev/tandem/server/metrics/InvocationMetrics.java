@@ -96,17 +96,19 @@ public final class InvocationMetrics {
     public record EndpointState(String name, String status) {}
 
     private final boolean recording;
-    private final AsyncMetrics async = new AsyncMetrics(registry, java.time.Clock.systemUTC());
+    private final AsyncMetrics async;
 
     /**
      * @param recording whether invocations are counted and timed; when not, only the gauges (read
      *     at scrape time) are served
+     * @param clock the server's time, for the age of queued asynchronous requests
      */
     public InvocationMetrics(
             DataCapture capture,
             EndpointRegistry endpoints,
             Supplier<List<EndpointState>> statuses,
-            boolean recording) {
+            boolean recording,
+            java.time.Clock clock) {
         FunctionCounter.builder("tandem.data.capture.written", capture, DataCapture::written)
                 .description("Captured invocations written")
                 .register(registry);
@@ -116,6 +118,7 @@ public final class InvocationMetrics {
         this.endpoints = endpoints;
         this.statuses = statuses;
         this.recording = recording;
+        this.async = new AsyncMetrics(registry, clock);
     }
 
     /** The metrics of asynchronous endpoints, served with these. */

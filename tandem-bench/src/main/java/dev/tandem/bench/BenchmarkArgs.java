@@ -1,0 +1,16 @@
+package dev.tandem.bench;
+
+/** The {@code --name N} options the benchmarks take on their command line. */
+final class BenchmarkArgs {
+    private BenchmarkArgs() {}
+
+    /** The integer after {@code name} in {@code args}, or {@code fallback} when it is not given. */
+    static int option(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}
