@@ -4,6 +4,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
+import dev.tandem.server.endpoint.InFlightLimit;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -105,6 +106,16 @@ final class ServeCommand implements Callable<Integer> {
     int maxInstances;
 
     @Option(
+            names = "--max-in-flight",
+            paramLabel = "N",
+            description = "How many requests one instance takes at a time; past it a request is refused at once"
+                    + " with ThrottlingException (HTTP 429), which the AWS SDKs retry with backoff. Default: sized"
+                    + " to each container (its workers and a quarter more; TANDEM_MAX_IN_FLIGHT in a container's"
+                    + " Environment overrides both).")
+    @Nullable
+    Integer maxInFlight;
+
+    @Option(
             names = "--access-keys",
             paramLabel = "FILE",
             description = "Require AWS Signature V4 on every request, by one of the keys in FILE (lines of"
@@ -182,20 +193,13 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         ServerConfig defaults = ServerConfig.defaults();
-        ServerConfig config = defaults.withHost(host)
-                .withPort(port)
-                .withDataDir(dataDir)
-                .withMaxPayloadBytes(maxPayload)
-                .withStartupTimeout(startupTimeout)
-                .withAccessKeys(keys)
-                .withMaxInstances(maxInstances)
-                .withIdentity(region, accountId)
-                .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
-                .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
-                .withRuntime(defaults.runtime()
-                        .withInvocationTimeout(invocationTimeout)
-                        .withStopGracePeriod(stopGrace)
-                        .withSandbox(sandbox));
+        ServerConfig config;
+        try {
+            config = configure(defaults, keys, subscribers);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
         ClassLoader stages;
         try {
             stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
@@ -252,5 +256,25 @@ final class ServeCommand implements Callable<Integer> {
         public Long convert(String value) {
             return Units.bytes(value);
         }
+    }
+
+    /** The server's settings from the options; IllegalArgumentException names a bad value. */
+    private ServerConfig configure(
+            ServerConfig defaults, Map<String, String> keys, Map<String, List<URI>> subscribers) {
+        return defaults.withHost(host)
+                .withPort(port)
+                .withDataDir(dataDir)
+                .withMaxPayloadBytes(maxPayload)
+                .withStartupTimeout(startupTimeout)
+                .withAccessKeys(keys)
+                .withMaxInstances(maxInstances)
+                .withIdentity(region, accountId)
+                .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
+                .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
+                .withRuntime(defaults.runtime()
+                        .withInvocationTimeout(invocationTimeout)
+                        .withStopGracePeriod(stopGrace)
+                        .withSandbox(sandbox))
+                .withInFlight(maxInFlight == null ? InFlightLimit.sized() : InFlightLimit.fixed(maxInFlight));
     }
 }

@@ -31,7 +31,9 @@ class GracefulShutdownIT {
         Path pipeline = Files.writeString(
                 workDir.resolve("slow.json"),
                 "{\"ModelName\": \"slow\", \"PrimaryContainer\": {\"Image\": \"exec:test-container\","
-                        + " \"Environment\": {\"SLEEP_MS\": \"1000\", \"TAG\": \"s\"}}}");
+                        // The test container serves each request on a thread of its own: many at once.
+                        + " \"Environment\": {\"SLEEP_MS\": \"1000\", \"TAG\": \"s\","
+                        + " \"TANDEM_MAX_IN_FLIGHT\": \"16\"}}}");
         try (CliProcess serve = CliProcess.start(List.of(
                         "serve",
                         "--port",

@@ -3,6 +3,7 @@ package dev.tandem.server;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
+import dev.tandem.server.endpoint.InFlightLimit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -34,6 +35,8 @@ import java.util.regex.Pattern;
  * @param unauthenticatedBeyondLoopback whether a server listening beyond the loopback interface may
  *     run without access keys (no): its control plane can start {@code exec:} programs, so anyone
  *     who reaches it could run programs on this machine
+ * @param inFlight how many requests one instance takes at a time before the next is refused (sized
+ *     to its containers)
  */
 public record ServerConfig(
         String host,
@@ -49,7 +52,8 @@ public record ServerConfig(
         boolean metrics,
         S3Settings s3,
         AsyncOptions async,
-        boolean unauthenticatedBeyondLoopback) {
+        boolean unauthenticatedBeyondLoopback,
+        InFlightLimit inFlight) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -62,6 +66,7 @@ public record ServerConfig(
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(s3, "s3");
         Objects.requireNonNull(async, "async");
+        Objects.requireNonNull(inFlight, "in-flight");
         accessKeys = Map.copyOf(accessKeys);
         if (maxInstances < 1) {
             throw new IllegalArgumentException("max-instances must be at least 1, was " + maxInstances);
@@ -95,7 +100,8 @@ public record ServerConfig(
                 true,
                 S3Settings.fromEnvironment(System.getenv()),
                 AsyncOptions.defaults(),
-                false);
+                false,
+                InFlightLimit.sized());
     }
 
     public ServerConfig withHost(String value) {
@@ -153,6 +159,10 @@ public record ServerConfig(
         return edit(b -> b.unauthenticatedBeyondLoopback = value);
     }
 
+    public ServerConfig withInFlight(InFlightLimit value) {
+        return edit(b -> b.inFlight = value);
+    }
+
     /** Whether {@link #host()} is reachable only from this machine. */
     public boolean loopbackOnly() {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
@@ -181,6 +191,7 @@ public record ServerConfig(
         S3Settings s3;
         AsyncOptions async;
         boolean unauthenticatedBeyondLoopback;
+        InFlightLimit inFlight;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -197,6 +208,7 @@ public record ServerConfig(
             s3 = from.s3;
             async = from.async;
             unauthenticatedBeyondLoopback = from.unauthenticatedBeyondLoopback;
+            inFlight = from.inFlight;
         }
 
         ServerConfig build() {
@@ -214,7 +226,8 @@ public record ServerConfig(
                     metrics,
                     s3,
                     async,
-                    unauthenticatedBeyondLoopback);
+                    unauthenticatedBeyondLoopback,
+                    inFlight);
         }
     }
 }

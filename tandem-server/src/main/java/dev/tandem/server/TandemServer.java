@@ -41,6 +41,7 @@ import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.control.ServiceModel;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.http.HttpTransport;
+import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.store.H2StateStore;
@@ -49,7 +50,6 @@ import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,10 +59,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -85,7 +87,7 @@ public final class TandemServer implements AutoCloseable {
     private final TransformJobs transformJobs;
     private final ObjectStore objects;
     private final EndpointRegistry endpoints;
-    private final HttpServer httpServer;
+    private final Listeners httpServer;
     private final StateStore store;
     private final ControlPlane controlPlane;
     private final DataCapture capture;
@@ -96,6 +98,10 @@ public final class TandemServer implements AutoCloseable {
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
+
+    private static final int EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+    /** In-process inferences that may wait per core of the native pool: ~0.25 s of 1 ms models. */
+    private static final int NATIVE_QUEUE_PER_CORE = 256;
     /** Each container's output file rotates at this size, keeping this many old files. */
     private static final long LOG_FILE_BYTES = 10L * 1024 * 1024;
 
@@ -133,9 +139,15 @@ public final class TandemServer implements AutoCloseable {
         this.vertx = Vertx.vertx(vertxOptions());
         this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
-        // JNI calls pin virtual threads, so native inference gets platform threads, one per core.
-        this.nativeThreads = Executors.newFixedThreadPool(
-                Runtime.getRuntime().availableProcessors(),
+        // JNI calls pin virtual threads, so native inference gets platform threads, one per core,
+        // and a bounded queue: past it a request is refused (ThrottlingException) instead of waiting.
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.nativeThreads = new ThreadPoolExecutor(
+                cores,
+                cores,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(NATIVE_QUEUE_PER_CORE * cores),
                 Thread.ofPlatform().name("native-stage-", 0).daemon(true).factory());
         ProcessRecords processes = new ProcessRecords(config.dataDir().resolve("run"));
         int leftovers = processes.stopLeftovers(config.runtime().stopGracePeriod());
@@ -149,8 +161,8 @@ public final class TandemServer implements AutoCloseable {
                 new HttpRuntime(contractClient, config.runtime(), logs),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs),
                 new OciRuntime(supervisor, ContainerEngine.detect(System.getenv()), serverId(config.dataDir())));
-        this.endpoints =
-                new EndpointRegistry(runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects));
+        this.endpoints = new EndpointRegistry(
+                runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects), config.inFlight());
         InvocationMetrics metrics = new InvocationMetrics(
                 capture,
                 endpoints,
@@ -232,8 +244,11 @@ public final class TandemServer implements AutoCloseable {
                 tracing,
                 capture,
                 async::isAsync);
-        this.httpServer = vertx.createHttpServer(HttpTransport.serverOptions(config.host(), config.port()))
-                .requestHandler(routing.apply(new RequestRouter(
+        this.httpServer = new Listeners(
+                vertx,
+                HttpTransport.serverOptions(config.host(), config.port()),
+                EVENT_LOOPS,
+                routing.apply(new RequestRouter(
                         invocations,
                         new AsyncInvocationsApi(async, endpoints, errors, authenticator, config.accountId()),
                         controlPlaneApi,
@@ -402,7 +417,7 @@ public final class TandemServer implements AutoCloseable {
         Duration grace = config.runtime().stopGracePeriod();
         LOG.info("Tandem stopping: no new connections; requests in flight have {} s to finish", grace.toSeconds());
         // Graceful: the listener closes at once, each connection once its request in flight is answered.
-        await(httpServer.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS), grace.plusSeconds(5));
+        await(httpServer.shutdown(grace.toMillis()), grace.plusSeconds(5));
         autoscaler.close();
         async.close();
         transformJobs.close();
@@ -440,9 +455,7 @@ public final class TandemServer implements AutoCloseable {
      * machines extra loops cost context switches. Native epoll where it is available.
      */
     private static VertxOptions vertxOptions() {
-        return new VertxOptions()
-                .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
-                .setPreferNativeTransport(true);
+        return new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true);
     }
 
     private static ThreadFactory virtualThreadFactory() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
+import dev.tandem.server.endpoint.InFlightLimit;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +42,8 @@ class ServerConfigTest {
                 .withMetrics(false)
                 .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"))
                 .withAsync(AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(7)))
-                .withUnauthenticatedBeyondLoopback(true);
+                .withUnauthenticatedBeyondLoopback(true)
+                .withInFlight(new InFlightLimit(3, 2));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -58,7 +60,8 @@ class ServerConfigTest {
                         false,
                         S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"),
                         new AsyncOptions(Duration.ofSeconds(7), 3, Map.of()),
-                        true));
+                        true,
+                        new InFlightLimit(3, 2)));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);

@@ -1,11 +1,13 @@
 package dev.tandem.core.engine;
 
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * How the engine calls one stage: asynchronously, so that a request waiting on containers holds
@@ -44,6 +46,14 @@ public interface AsyncStage {
                 }
             };
         }
-        return request -> CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
+        return request -> {
+            try {
+                return CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
+            } catch (RejectedExecutionException e) {
+                // The executor's queue is bounded: past it the request is refused at once.
+                return CompletableFuture.failedFuture(new ThrottlingException(
+                        "Too many requests are waiting for in-process inference; retry with backoff.", e));
+            }
+        };
     }
 }

@@ -20,6 +20,11 @@ public enum ErrorKind {
     MODEL_ERROR(424),
     /** The model is still loading; try again shortly. */
     MODEL_NOT_READY(429),
+    /**
+     * Every instance that could serve the request is at its limit of requests in flight: refused at
+     * once, so that the client backs off and retries instead of queueing behind work it may abandon.
+     */
+    THROTTLING(429),
     /** Tandem failed; not the caller's fault. */
     INTERNAL_FAILURE(500),
     /** Nothing can serve the request now (no healthy instance); try again. */

@@ -3,6 +3,7 @@ package dev.tandem.runtime.contract;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
@@ -13,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -45,10 +47,18 @@ public final class ContractClient implements AutoCloseable {
     private final Vertx vertx;
     private final HttpClientAgent client;
 
+    /**
+     * @param maxConnectionsPerContainer the connections kept to one container; as many requests
+     *     again may wait for one of them, and past that a request fails at once with {@link
+     *     ThrottlingException}
+     */
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
         this.vertx = vertx;
-        this.client =
-                vertx.createHttpClient(clientOptions(), new PoolOptions().setHttp1MaxSize(maxConnectionsPerContainer));
+        this.client = vertx.createHttpClient(
+                clientOptions(),
+                new PoolOptions()
+                        .setHttp1MaxSize(maxConnectionsPerContainer)
+                        .setMaxWaitQueueSize(maxConnectionsPerContainer));
     }
 
     /** The client options: public so a test can guard them (Nagle costs ~44 ms per request here). */
@@ -162,6 +172,11 @@ public final class ContractClient implements AutoCloseable {
                 result.complete(done.result());
             } else if (done.cause() instanceof StageException refused) {
                 result.completeExceptionally(refused);
+            } else if (done.cause() instanceof ConnectionPoolTooBusyException busy) {
+                result.completeExceptionally(new ThrottlingException(
+                        "Too many requests are waiting for a connection to container " + options.getHost() + ":"
+                                + options.getPort() + "; retry with backoff.",
+                        busy));
             } else if (isTimeout(done.cause())) {
                 result.completeExceptionally(new StageTimeoutException(timeout));
             } else {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
@@ -19,9 +20,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,23 +141,51 @@ class ContractClientTest {
     }
 
     @Test
+    void pastTheConnectionsAndTheirWaitQueueARequestIsRefusedAtOnce() {
+        // 64 connections hang on the container, 64 more requests wait for one: the next is refused.
+        List<CompletableFuture<StageResponse>> hanging = new ArrayList<>();
+        for (int i = 0; i < 128; i++) {
+            hanging.add(client.invoke(
+                    target, new StageRequest(Payload.utf8("x"), null, null, "hang"), Duration.ofSeconds(5), null));
+        }
+        long start = System.nanoTime();
+        CompletableFuture<StageResponse> refused = client.invoke(
+                target, new StageRequest(Payload.utf8("x"), null, null, null), Duration.ofSeconds(5), null);
+
+        assertThatThrownBy(refused::join)
+                .hasCauseInstanceOf(ThrottlingException.class)
+                .hasMessageContaining("Too many requests are waiting for a connection to container");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        hanging.forEach(call -> call.cancel(true));
+    }
+
+    @Test
     void invocationsFromManyVirtualThreadsAllGetTheirAnswer() throws Exception {
         // Guards the way ContractClient reads responses: the benchmark's load generator, written
         // with the response read in a callback chained after send() from a non-event-loop thread,
         // lost about 1 exchange in 400 (Vert.x documents the race). This volume of exchanges from
         // virtual threads must all complete.
+        // At most as many at once as the pool has connections (64), so none is refused for waiting.
         List<Future<String>> answers = new ArrayList<>();
+        Semaphore admitted = new Semaphore(64);
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 5000; i++) {
                 String body = "request-" + i;
-                answers.add(threads.submit(() -> client.invoke(
-                                target,
-                                new StageRequest(Payload.utf8(body), null, null, null),
-                                Duration.ofSeconds(10),
-                                null)
-                        .join()
-                        .body()
-                        .asUtf8()));
+                admitted.acquire();
+                answers.add(threads.submit(() -> {
+                    try {
+                        return client.invoke(
+                                        target,
+                                        new StageRequest(Payload.utf8(body), null, null, null),
+                                        Duration.ofSeconds(10),
+                                        null)
+                                .join()
+                                .body()
+                                .asUtf8();
+                    } finally {
+                        admitted.release();
+                    }
+                }));
             }
             for (int i = 0; i < answers.size(); i++) {
                 assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("request-" + i);

@@ -40,6 +40,7 @@ public final class ErrorResponses {
             case MODEL_NOT_READY -> "ModelNotReadyException";
             case INTERNAL_FAILURE -> "InternalFailure";
             case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+            case THROTTLING -> "ThrottlingException";
         };
     }
 
@@ -56,6 +57,10 @@ public final class ErrorResponses {
         Reply reply = reply(requestId, error, logStream);
         if (response.ended() || response.closed()) {
             return;
+        }
+        if (reply.status() == 429 || reply.status() == 503) {
+            // The SDKs back off on their own; plain HTTP clients and proxies read this.
+            response.putHeader("Retry-After", "1");
         }
         response.setStatusCode(reply.status())
                 .putHeader("x-amzn-ErrorType", reply.code())

@@ -5,6 +5,7 @@ import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.stage.Payload;
@@ -113,6 +114,10 @@ public final class InvocationsApi {
             target = header(request, TARGET_CONTAINER, 63);
             endpoint = findEndpoint(endpointName);
             lease = endpoint.acquire(header(request, TARGET_VARIANT, 63));
+        } catch (ThrottlingException e) {
+            metrics.throttled(endpointName);
+            errors.write(response, requestId, e, null);
+            return;
         } catch (RuntimeException e) {
             errors.write(response, requestId, e, null);
             return;

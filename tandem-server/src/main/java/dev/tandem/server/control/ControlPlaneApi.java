@@ -124,6 +124,7 @@ public final class ControlPlaneApi {
             case UNKNOWN_OPERATION -> "UnknownOperationException";
             case INTERNAL_FAILURE -> "InternalFailure";
             case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+            case THROTTLING -> "ThrottlingException";
         };
     }
 
@@ -153,6 +154,7 @@ public final class ControlPlaneApi {
                 switch (failure.kind()) {
                     case INTERNAL_FAILURE -> 500;
                     case SERVICE_UNAVAILABLE -> 503;
+                    case THROTTLING -> 429;
                     default -> 400;
                 };
         if (!response.ended()) {

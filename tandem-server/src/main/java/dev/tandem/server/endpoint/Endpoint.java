@@ -2,6 +2,7 @@ package dev.tandem.server.endpoint;
 
 import dev.tandem.core.error.ModelNotReadyException;
 import dev.tandem.core.error.ServiceUnavailableException;
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class Endpoint {
      * @throws ValidationException when the named variant does not exist
      * @throws ModelNotReadyException while the instances are still starting
      * @throws ServiceUnavailableException when they have failed and are being restarted
+     * @throws ThrottlingException when every healthy instance of the variant is at its bound
      */
     public Lease acquire(@Nullable String targetVariant) {
         List<Variant> current = variants;
@@ -115,6 +117,12 @@ public final class Endpoint {
     private Lease lease(Variant variant, List<Variant> forErrors) {
         Instance instance = variant.acquire();
         if (instance == null) {
+            if (variant.isHealthy()) {
+                throw new ThrottlingException("Endpoint " + name + " is at capacity: variant " + variant.name()
+                        + " has " + variant.capacity() + " request(s) in flight, its instances' limit (set it with "
+                        + InFlightLimit.SETTING + " in a container's Environment, or add instances). The request"
+                        + " was refused rather than queued; retry with backoff.");
+            }
             throw noHealthyInstance(forErrors);
         }
         return new Lease(variant, instance);

@@ -28,10 +28,13 @@ public final class EndpointRegistry implements AutoCloseable {
     private final ModelDataStore modelData;
     private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger instanceCounter = new AtomicInteger();
+    private final InFlightLimit inFlight;
 
-    public EndpointRegistry(ContainerRuntime runtimes, ModelDataStore modelData) {
+    /** @param inFlight how many requests each instance takes at a time */
+    public EndpointRegistry(ContainerRuntime runtimes, ModelDataStore modelData, InFlightLimit inFlight) {
         this.runtimes = runtimes;
         this.modelData = modelData;
+        this.inFlight = inFlight;
     }
 
     public Optional<Endpoint> find(String name) {
@@ -75,6 +78,7 @@ public final class EndpointRegistry implements AutoCloseable {
      * @throws ValidationException naming the container and the problem
      */
     public void check(PipelineDefinition model) {
+        inFlight.forModel(model);
         for (ContainerDefinition container : model.containers()) {
             runtimes.check(container);
             modelData.check(container.modelData(), "Container " + container.hostname() + " ModelDataUrl");
@@ -167,6 +171,7 @@ public final class EndpointRegistry implements AutoCloseable {
 
     private List<Instance> launchInstances(
             String endpointName, PipelineDefinition model, int count, Duration startupTimeout) {
+        int maxInFlight = inFlight.forModel(model);
         List<Path> modelDirs = new ArrayList<>();
         for (ContainerDefinition container : model.containers()) {
             modelDirs.add(
@@ -175,7 +180,7 @@ public final class EndpointRegistry implements AutoCloseable {
         List<Instance> instances = new ArrayList<>();
         try {
             for (int n = 0; n < count; n++) {
-                instances.add(launchInstance(endpointName, model, modelDirs, startupTimeout));
+                instances.add(launchInstance(endpointName, model, modelDirs, startupTimeout, maxInFlight));
             }
         } catch (RuntimeException e) {
             instances.forEach(Instance::close);
@@ -185,7 +190,11 @@ public final class EndpointRegistry implements AutoCloseable {
     }
 
     private Instance launchInstance(
-            String endpointName, PipelineDefinition model, List<Path> modelDirs, Duration startupTimeout) {
+            String endpointName,
+            PipelineDefinition model,
+            List<Path> modelDirs,
+            Duration startupTimeout,
+            int maxInFlight) {
         String instanceId = "i-" + instanceCounter.incrementAndGet();
         List<RunningContainer> started = new ArrayList<>();
         try {
@@ -203,7 +212,7 @@ public final class EndpointRegistry implements AutoCloseable {
             started.forEach(RunningContainer::close);
             throw e;
         }
-        return new Instance(instanceId, started);
+        return new Instance(instanceId, started, maxInFlight);
     }
 
     private static void logStatus(String endpoint, String instance, String hostname, ContainerStatus status) {

@@ -16,9 +16,12 @@ public final class Instance {
     private final List<RunningContainer> containers;
     private final List<PipelineStage> stages;
     private final AtomicInteger outstanding = new AtomicInteger();
+    private final int maxInFlight;
 
-    Instance(String id, List<RunningContainer> containers) {
+    /** @param maxInFlight how many requests it takes at a time ({@link InFlightLimit}) */
+    Instance(String id, List<RunningContainer> containers, int maxInFlight) {
         this.id = id;
+        this.maxInFlight = maxInFlight;
         this.containers = List.copyOf(containers);
         this.stages = this.containers.stream()
                 .map(c -> new PipelineStage(c.hostname(), c.stage()))
@@ -93,12 +96,32 @@ public final class Instance {
         return false;
     }
 
-    int outstanding() {
+    /** The requests it is serving now. */
+    public int outstanding() {
         return outstanding.get();
     }
 
+    /** How many requests it takes at a time. */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    /** Counts one more request in flight, whatever the bound (asynchronous work has its own). */
     void acquire() {
         outstanding.incrementAndGet();
+    }
+
+    /** Counts one more request in flight if that stays within its bound; false when it is full. */
+    boolean tryAcquire() {
+        while (true) {
+            int current = outstanding.get();
+            if (current >= maxInFlight) {
+                return false;
+            }
+            if (outstanding.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
     }
 
     void release() {

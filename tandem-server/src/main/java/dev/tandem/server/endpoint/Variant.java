@@ -72,22 +72,34 @@ public final class Variant {
         return null;
     }
 
-    /** The healthy instance with the fewest requests in flight, taken; null when none is healthy. */
+    /**
+     * The healthy instance with the fewest requests in flight, taken, if that is below its bound;
+     * null when none is healthy or every healthy one is full. Never waits.
+     */
     @Nullable
     Instance acquire() {
-        int count = instances.size();
-        int offset = count == 1 ? 0 : ThreadLocalRandom.current().nextInt(count);
-        Instance best = null;
-        for (int i = 0; i < count; i++) {
-            Instance candidate = instances.get((offset + i) % count);
-            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
-                best = candidate;
+        List<Instance> current = instances;
+        int count = current.size();
+        // Another request may take the chosen instance's last place first: look again, a few times.
+        for (int attempt = 0; attempt < Math.max(2, count); attempt++) {
+            int offset = count <= 1 ? 0 : ThreadLocalRandom.current().nextInt(count);
+            Instance best = null;
+            for (int i = 0; i < count; i++) {
+                Instance candidate = current.get((offset + i) % count);
+                if (candidate.isHealthy()
+                        && candidate.outstanding() < candidate.maxInFlight()
+                        && (best == null || candidate.outstanding() < best.outstanding())) {
+                    best = candidate;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            if (best.tryAcquire()) {
+                return best;
             }
         }
-        if (best != null) {
-            best.acquire();
-        }
-        return best;
+        return null;
     }
 
     /**
@@ -128,6 +140,14 @@ public final class Variant {
 
     int outstanding() {
         return instances.stream().mapToInt(Instance::outstanding).sum();
+    }
+
+    /** How many requests its healthy instances take at a time, together. */
+    int capacity() {
+        return instances.stream()
+                .filter(Instance::isHealthy)
+                .mapToInt(Instance::maxInFlight)
+                .sum();
     }
 
     /** Adds started instances to those taking traffic. */

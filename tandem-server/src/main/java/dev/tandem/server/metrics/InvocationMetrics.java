@@ -39,8 +39,10 @@ import org.jspecify.annotations.Nullable;
  * tandem_container_invocations_total}, {@code tandem_container_errors_total} (by status), {@code
  * tandem_container_latency_seconds}, {@code tandem_container_restarts} and {@code
  * tandem_container_healthy}. Per variant {@code tandem_variant_instances} and {@code
- * tandem_variant_healthy_instances}; per endpoint {@code tandem_endpoint_status} (1 for its
- * current status). As in SageMaker, a container's 4xx or 5xx counts as the invocation's.
+ * tandem_variant_healthy_instances}; per instance {@code tandem_instance_in_flight} and {@code
+ * tandem_instance_max_in_flight}; per endpoint {@code tandem_endpoint_status} (1 for its current
+ * status) and {@code tandem_invocations_throttled_total}, the requests refused at once because
+ * what would serve them was at its bound. As in SageMaker, a container's 4xx or 5xx counts as the invocation's.
  */
 public final class InvocationMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -58,6 +60,13 @@ public final class InvocationMetrics {
             .register(registry);
     private final MultiGauge healthy = MultiGauge.builder("tandem.container.healthy")
             .description("1 when a container answers /ping, else 0")
+            .register(registry);
+    private final ConcurrentMap<String, Counter> throttled = new ConcurrentHashMap<>();
+    private final MultiGauge inFlight = MultiGauge.builder("tandem.instance.in.flight")
+            .description("Requests an instance is serving now")
+            .register(registry);
+    private final MultiGauge maxInFlight = MultiGauge.builder("tandem.instance.max.in.flight")
+            .description("Requests an instance takes at a time; past it requests are refused (ThrottlingException)")
             .register(registry);
     private final MultiGauge endpointStatus = MultiGauge.builder("tandem.endpoint.status")
             .description("1 for an endpoint's current status")
@@ -149,12 +158,25 @@ public final class InvocationMetrics {
         meters.overhead().record(Math.max(0, totalNanos - model), TimeUnit.NANOSECONDS);
     }
 
+    /** Records a request refused at once because what would serve it was at its bound. */
+    public void throttled(String endpoint) {
+        throttled
+                .computeIfAbsent(endpoint, name -> Counter.builder("tandem.invocations.throttled")
+                        .description("Requests refused with ThrottlingException because what would serve them was full")
+                        .tag("endpoint", name)
+                        .register(registry))
+                .increment();
+    }
+
     /**
      * Records an invocation that failed on the variant that served it. In a serial pipeline the
      * containers before the failing one ran, and count as invoked.
      */
     public void failure(String endpoint, @Nullable String variant, List<String> containersInOrder, Throwable error) {
         int status = status(error);
+        if (error instanceof TandemException known && known.kind() == ErrorKind.THROTTLING) {
+            throttled(endpoint);
+        }
         if (!recording || variant == null) {
             return;
         }
@@ -207,6 +229,8 @@ public final class InvocationMetrics {
         List<MultiGauge.Row<?>> healthyRows = new ArrayList<>();
         List<MultiGauge.Row<?>> restartRows = new ArrayList<>();
         List<MultiGauge.Row<?>> healthRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> inFlightRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> maxInFlightRows = new ArrayList<>();
         for (Endpoint endpoint : endpoints.all()) {
             for (Variant variant : endpoint.variants()) {
                 Tags tags = Tags.of("endpoint", endpoint.name(), "variant", variant.name());
@@ -215,6 +239,9 @@ public final class InvocationMetrics {
                         tags,
                         variant.instances().stream().filter(Instance::isHealthy).count()));
                 for (Instance instance : variant.instances()) {
+                    Tags instanceTags = tags.and("instance", instance.id());
+                    inFlightRows.add(MultiGauge.Row.of(instanceTags, instance.outstanding()));
+                    maxInFlightRows.add(MultiGauge.Row.of(instanceTags, instance.maxInFlight()));
                     for (RunningContainer container : instance.containers()) {
                         ContainerStatus status = container.status();
                         Tags containerTags = tags.and("instance", instance.id(), "container", container.hostname());
@@ -228,6 +255,8 @@ public final class InvocationMetrics {
         healthyInstances.register(healthyRows, true);
         restarts.register(restartRows, true);
         healthy.register(healthRows, true);
+        inFlight.register(inFlightRows, true);
+        maxInFlight.register(maxInFlightRows, true);
         List<MultiGauge.Row<?>> statusRows = new ArrayList<>();
         for (EndpointState state : statuses.get()) {
             statusRows.add(MultiGauge.Row.of(Tags.of("endpoint", state.name(), "status", state.status()), 1));

@@ -1,0 +1,128 @@
+package dev.tandem.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Tandem as a user runs it — {@code java -jar tandem.jar serve PIPELINE…} — in a process of its
+ * own, so that the load generator's threads and garbage never share a JVM with the server they
+ * measure. Reads the server's resident memory and open file descriptors from {@code /proc}.
+ */
+final class ServerProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private ServerProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Starts the server on a free port with {@code options} after {@code serve PIPELINE}, logging
+     * to {@code log}, and waits until {@code endpoint} answers an invocation.
+     */
+    static ServerProcess start(Path root, Path pipeline, String endpoint, Path log, List<String> options)
+            throws IOException, InterruptedException {
+        Path jar = root.resolve("tandem-cli/target/tandem.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it with ./mvnw package -pl tandem-cli -am");
+        }
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                jar.toString(),
+                "serve",
+                pipeline.toString(),
+                "--port",
+                Integer.toString(port),
+                "--data-dir",
+                log.resolveSibling("data-" + port).toString()));
+        command.addAll(options);
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        ServerProcess server = new ServerProcess(process, port);
+        server.awaitServing(endpoint, Duration.ofMinutes(2), log);
+        return server;
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The server's resident set size in bytes, from {@code /proc/PID/status}. */
+    long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + process.pid() + "/status");
+    }
+
+    /** The file descriptors the server holds open (sockets, files, pipes). */
+    long openFiles() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.count();
+        }
+    }
+
+    private void awaitServing(String endpoint, Duration timeout, Path log) throws InterruptedException, IOException {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest invoke = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/endpoints/" + endpoint + "/invocations"))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("ready?"))
+                .build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the server exited; its log:\n" + Files.readString(log));
+            }
+            try {
+                if (client.send(invoke, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // Not listening yet.
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("endpoint " + endpoint + " did not serve within " + timeout);
+    }
+
+    /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.tandem.server.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tandem's HTTP listener, one Vert.x server per event loop on the same port. A Vert.x server
+ * created outside a verticle runs on a single event loop, so one server would parse every request
+ * and write every answer on one core however many the machine has; servers sharing a port have
+ * the connections spread over them in turn.
+ */
+public final class Listeners {
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final String host;
+    private final int port;
+
+    public Listeners(Vertx vertx, HttpServerOptions options, int eventLoops, Handler<HttpServerRequest> handler) {
+        this.host = options.getHost();
+        this.port = options.getPort();
+        for (int i = 0; i < eventLoops; i++) {
+            // Each server created from a non-Vert.x thread gets an event loop of its own, in turn.
+            servers.add(vertx.createHttpServer(options).requestHandler(handler));
+        }
+    }
+
+    /**
+     * Listens: the first server on the configured port, the others on the port it bound. Port 0 is
+     * asked of Vert.x as -1: a random port that the servers listening on -1 share.
+     */
+    public Future<Void> listen() {
+        return servers.get(0).listen(port == 0 ? -1 : port, host).compose(first -> {
+            List<Future<HttpServer>> others = new ArrayList<>();
+            for (HttpServer server : servers.subList(1, servers.size())) {
+                // The same host as well as port: Vert.x shares one socket among servers with both equal
+                // (listen(port) alone would bind every interface).
+                others.add(server.listen(port == 0 ? -1 : port, host));
+            }
+            return Future.all(others).mapEmpty();
+        });
+    }
+
+    /** The port listened on. */
+    public int actualPort() {
+        return servers.get(0).actualPort();
+    }
+
+    /**
+     * Stops accepting connections at once, and closes each connection once its request in flight
+     * is answered, or when {@code graceMillis} pass.
+     */
+    public Future<Void> shutdown(long graceMillis) {
+        List<Future<Void>> stopping = new ArrayList<>();
+        for (HttpServer server : servers) {
+            stopping.add(server.shutdown(graceMillis, TimeUnit.MILLISECONDS));
+        }
+        return Future.all(stopping).mapEmpty();
+    }
+}
