@@ -137,7 +137,8 @@ public final class TandemServer implements AutoCloseable {
         this.capture = new DataCapture(
                 CAPTURE_QUEUE, objects, config.dataDir().resolve("capture-staging"), Duration.ofSeconds(5));
         this.vertx = Vertx.vertx(vertxOptions());
-        this.contractClient = new ContractClient(vertx, config.runtime().maxConnectionsPerContainer());
+        this.contractClient =
+                new ContractClient(vertx, config.runtime().maxConnectionsPerContainer(), config.maxPayloadBytes());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
         // JNI calls pin virtual threads, so native inference gets platform threads, one per core,
         // and a bounded queue: past it a request is refused (ThrottlingException) instead of waiting.

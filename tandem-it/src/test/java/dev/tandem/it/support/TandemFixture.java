@@ -65,6 +65,7 @@ public final class TandemFixture implements AutoCloseable {
     public static TandemFixture start(
             Path workDir, UnaryOperator<ServerConfig> customize, Tracing tracing, java.time.Clock clock) {
         writeContainerScript(workDir.resolve("test-container"));
+        writeContainerScript(workDir.resolve("faulty-container"), FaultyContainer.class);
         ServerConfig defaults = ServerConfig.defaults();
         RuntimeSettings fast = defaults.runtime()
                 .withHealthChecks(Duration.ofMillis(200), 2)
@@ -82,6 +83,11 @@ public final class TandemFixture implements AutoCloseable {
 
     /** Writes the {@code serve} program that starts {@link TestContainer} with this JVM's java. */
     public static void writeContainerScript(Path folder) {
+        writeContainerScript(folder, TestContainer.class);
+    }
+
+    /** Writes the {@code serve} program that starts {@code main} with this JVM's java. */
+    public static void writeContainerScript(Path folder, Class<?> main) {
         try {
             Files.createDirectories(folder);
             String java = ProcessHandle.current().info().command().orElse("java");
@@ -95,7 +101,7 @@ public final class TandemFixture implements AutoCloseable {
             Files.writeString(
                     serve,
                     "#!/bin/sh\nexec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp '"
-                            + classes + "' " + TestContainer.class.getName() + " \"$@\"\n");
+                            + classes + "' " + main.getName() + " \"$@\"\n");
             Files.setPosixFilePermissions(serve, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

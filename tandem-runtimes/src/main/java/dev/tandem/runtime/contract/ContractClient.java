@@ -46,6 +46,8 @@ public final class ContractClient implements AutoCloseable {
 
     private final Vertx vertx;
     private final HttpClientAgent client;
+    private final long maxAnswerBytes;
+    private static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
 
     /**
      * @param maxConnectionsPerContainer the connections kept to one container; as many requests
@@ -53,7 +55,16 @@ public final class ContractClient implements AutoCloseable {
      *     ThrottlingException}
      */
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
+        this(vertx, maxConnectionsPerContainer, SAGEMAKER_MAX_PAYLOAD);
+    }
+
+    /**
+     * @param maxAnswerBytes the largest answer read into memory; a larger one fails the invocation
+     *     with status 413 as soon as it is known to be larger, and is not read further
+     */
+    public ContractClient(Vertx vertx, int maxConnectionsPerContainer, long maxAnswerBytes) {
         this.vertx = vertx;
+        this.maxAnswerBytes = maxAnswerBytes;
         this.client = vertx.createHttpClient(
                 clientOptions(),
                 new PoolOptions()
@@ -215,12 +226,16 @@ public final class ContractClient implements AutoCloseable {
         String type = answer.getHeader("Content-Type");
         String attributes = answer.getHeader(CUSTOM_ATTRIBUTES);
         long declared = contentLength(answer);
-        if (limits == null || (declared >= 0 && declared <= limits.inMemoryBytes())) {
+        if (limits == null) {
+            return readInMemory(answer, declared)
+                    .map(bytes -> new Exchange(answer.statusCode(), type, attributes, Payload.wrap(bytes.getBytes())));
+        }
+        if (declared >= 0 && declared <= limits.inMemoryBytes()) {
             return answer.body()
                     .map(bytes -> new Exchange(answer.statusCode(), type, attributes, Payload.wrap(bytes.getBytes())));
         }
         if (declared > limits.maxBytes()) {
-            return Future.failedFuture(tooLarge(declared, limits));
+            return Future.failedFuture(tooLarge(declared, limits.maxBytes()));
         }
         answer.pause();
         Path file = limits.spoolDirectory().resolve("answer-" + UUID.randomUUID() + ".body");
@@ -228,6 +243,31 @@ public final class ContractClient implements AutoCloseable {
                 .open(file.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
                 .compose(out -> spool(answer, out, limits))
                 .map(size -> new Exchange(answer.statusCode(), type, attributes, Payload.spooled(file, size)));
+    }
+
+    /**
+     * The whole answer, up to {@link #maxAnswerBytes}: a container cannot make Tandem hold more in
+     * memory than that, whatever it sends or claims to send.
+     */
+    private Future<Buffer> readInMemory(HttpClientResponse answer, long declared) {
+        if (declared > maxAnswerBytes) {
+            answer.request().reset();
+            return Future.failedFuture(tooLarge(declared, maxAnswerBytes));
+        }
+        Promise<Buffer> body = Promise.promise();
+        Buffer bytes = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        answer.handler(chunk -> {
+            if (bytes.length() + (long) chunk.length() > maxAnswerBytes) {
+                answer.handler(null);
+                body.tryFail(tooLarge(bytes.length() + (long) chunk.length(), maxAnswerBytes));
+                answer.request().reset();
+                return;
+            }
+            bytes.appendBuffer(chunk);
+        });
+        answer.exceptionHandler(body::tryFail);
+        answer.endHandler(end -> body.tryComplete(bytes));
+        return body.future();
     }
 
     /** Writes the answer's body to {@code out} as it arrives, at the pace the disk takes it. */
@@ -238,7 +278,7 @@ public final class ContractClient implements AutoCloseable {
             size[0] += chunk.length();
             if (size[0] > limits.maxBytes()) {
                 answer.handler(null);
-                written.tryFail(tooLarge(size[0], limits));
+                written.tryFail(tooLarge(size[0], limits.maxBytes()));
                 out.close();
                 answer.request().reset();
                 return;
@@ -264,11 +304,10 @@ public final class ContractClient implements AutoCloseable {
         return written.future();
     }
 
-    private static StageException tooLarge(long size, InvocationLimits limits) {
+    private static StageException tooLarge(long size, long maxBytes) {
         return new StageException(
                 413,
-                "The container's answer is " + (size >= 0 ? "at least " + size : "more than " + limits.maxBytes())
-                        + " bytes; at most " + limits.maxBytes() + " bytes are taken.");
+                "The container's answer is at least " + size + " bytes; at most " + maxBytes + " bytes are taken.");
     }
 
     private static long contentLength(HttpClientResponse answer) {

@@ -21,6 +21,8 @@ public final class HttpTransport {
                 .setDecompressionSupported(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16 * 1024)
-                .setHandle100ContinueAutomatically(true);
+                .setHandle100ContinueAutomatically(true)
+                // HTTP/1.1 only: no sniffing of every new connection for HTTP/2 prior knowledge.
+                .setHttp2ClearTextEnabled(false);
     }
 }

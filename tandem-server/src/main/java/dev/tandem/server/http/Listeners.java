@@ -26,7 +26,9 @@ public final class Listeners {
         this.port = options.getPort();
         for (int i = 0; i < eventLoops; i++) {
             // Each server created from a non-Vert.x thread gets an event loop of its own, in turn.
-            servers.add(vertx.createHttpServer(options).requestHandler(handler));
+            servers.add(vertx.createHttpServer(options)
+                    .connectionHandler(connection -> StrictRequestDecoder.install(connection, options))
+                    .requestHandler(handler));
         }
     }
 

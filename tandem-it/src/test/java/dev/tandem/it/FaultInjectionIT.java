@@ -1,0 +1,175 @@
+package dev.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.it.support.FaultyContainer;
+import dev.tandem.it.support.TandemFixture;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Containers that fail in every way {@link FaultyContainer} knows: crashing mid-answer, silent,
+ * trickling, speaking something that is not HTTP, closing the connection, lying about the length
+ * of their answer, answering too much, going deaf to {@code /ping}. Each time the client gets a
+ * clear error within the invocation timeout, nothing hangs, the endpoint serves again once the
+ * fault is over, another endpoint never notices, and no thread or connection is left behind.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultInjectionIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /** The longest any one answer may take: the invocation timeout and some slack for a slow machine. */
+    private static final Duration PROMPT = TIMEOUT.plusSeconds(3);
+
+    @TempDir
+    static Path workDir;
+
+    private static TandemFixture tandem;
+    private static long baselineFiles;
+    private static int baselineThreads;
+
+    @BeforeAll
+    static void start() throws IOException {
+        tandem = TandemFixture.start(
+                workDir, config -> config.withRuntime(config.runtime().withInvocationTimeout(TIMEOUT)));
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "faulty", "PrimaryContainer": {"Image": "exec:faulty-container"}}
+                """);
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "bystander", "PrimaryContainer": {"Image": "exec:test-container"}}
+                """);
+        for (int i = 0; i < 20; i++) {
+            assertThat(invoke("faulty", "ok").statusCode()).isEqualTo(200);
+            assertThat(invoke("bystander", "ok").statusCode()).isEqualTo(200);
+        }
+        baselineFiles = openFiles();
+        baselineThreads = Thread.activeCount();
+    }
+
+    @AfterAll
+    static void stop() {
+        tandem.close();
+    }
+
+    @Order(1)
+    @ParameterizedTest
+    @ValueSource(strings = {"hang", "trickle", "malformed", "close", "short", "crash"})
+    void aFailingContainerGivesAModelErrorInTimeAndTheEndpointRecovers(String fault) {
+        HttpResponse<String> answer = invoke("faulty", fault);
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(424);
+        assertThat(answer.headers().firstValue("x-amzn-ErrorType")).hasValue("ModelError");
+        assertThat(answer.body()).contains("faulty").doesNotContain("InternalFailure");
+        assertRecovers();
+    }
+
+    @Order(2)
+    @Test
+    void anAnswerLongerThanItsContentLengthDoesNotCorruptTheNextExchange() {
+        HttpResponse<String> answer = invoke("faulty", "long");
+
+        assertThat(answer.statusCode()).isIn(200, 424);
+        // The surplus bytes must not be read as the answer to anyone else's request.
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> next = invoke("faulty", "ok-" + i);
+            assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("ok-" + i);
+        }
+    }
+
+    @Order(3)
+    @Test
+    void anAnswerOverThePayloadLimitIsAModelErrorNamingTheLimit() {
+        HttpResponse<String> answer = invoke("faulty", "huge");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(424);
+        assertThat(answer.body()).contains("6291456");
+        assertRecovers();
+    }
+
+    @Order(4)
+    @Test
+    void aContainerDeafToPingIsReplacedWhileRequestsGetPromptAnswers() {
+        assertThat(invoke("faulty", "deaf-ping").statusCode()).isEqualTo(200);
+        // The health checks notice within a second or two and restart it; meanwhile every request
+        // gets a prompt answer — served, or refused as unavailable — and never hangs.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        boolean refusedWhileUnhealthy = false;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = invoke("faulty", "ok");
+            // 424 for a request caught in flight when the deaf container is stopped.
+            assertThat(answer.statusCode()).as(answer.body()).isIn(200, 503, 429, 424);
+            refusedWhileUnhealthy |= answer.statusCode() != 200;
+            if (refusedWhileUnhealthy && answer.statusCode() == 200) {
+                break;
+            }
+            TandemFixture.sleep(Duration.ofMillis(100));
+        }
+        assertThat(refusedWhileUnhealthy)
+                .as("the deaf container was taken out of traffic")
+                .isTrue();
+        assertRecovers();
+    }
+
+    @Order(5)
+    @Test
+    void nothingIsLeftBehind() {
+        // Connections to replaced containers and abandoned exchanges are closed, threads end.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline
+                && (openFiles() > baselineFiles + 20 || Thread.activeCount() > baselineThreads + 10)) {
+            TandemFixture.sleep(Duration.ofMillis(200));
+        }
+        assertThat(openFiles()).isLessThanOrEqualTo(baselineFiles + 20);
+        assertThat(Thread.activeCount()).isLessThanOrEqualTo(baselineThreads + 10);
+    }
+
+    /** The endpoint serves again within 30 s, and the bystander never stopped. */
+    private static void assertRecovers() {
+        assertThat(invoke("bystander", "still fine").statusCode()).isEqualTo(200);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int status = 0;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> answer = invoke("faulty", "ok");
+            status = answer.statusCode();
+            if (status == 200) {
+                assertThat(answer.body()).isEqualTo("ok");
+                return;
+            }
+            TandemFixture.sleep(Duration.ofMillis(100));
+        }
+        assertThat(status).as("the endpoint serves again").isEqualTo(200);
+    }
+
+    /** One invocation, which must be answered within {@link #PROMPT}. */
+    private static HttpResponse<String> invoke(String endpoint, String body) {
+        long start = System.nanoTime();
+        HttpResponse<String> answer = tandem.invoke(endpoint, body);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("answered in time: " + body)
+                .isLessThan(PROMPT);
+        return answer;
+    }
+
+    private static long openFiles() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

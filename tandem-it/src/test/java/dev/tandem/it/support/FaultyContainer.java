@@ -1,0 +1,154 @@
+package dev.tandem.it.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * A contract container that misbehaves on demand, for the fault-injection tests: an HTTP/1.1
+ * server on a raw socket (so that it can break the protocol), run as a real child process. Each
+ * invocation's body names what it does; anything else is echoed back.
+ *
+ * <ul>
+ *   <li>{@code crash}: starts a 100-byte answer, sends 10 bytes and kills its own process.
+ *   <li>{@code hang}: never sends a byte.
+ *   <li>{@code trickle}: sends a 1,000-byte answer one byte every 200 ms.
+ *   <li>{@code malformed}: answers bytes that are not HTTP.
+ *   <li>{@code close}: closes the connection without answering.
+ *   <li>{@code short}: says {@code Content-Length: 100}, sends 10 bytes and closes.
+ *   <li>{@code long}: says {@code Content-Length: 5} and sends 50 bytes on a kept-alive connection.
+ *   <li>{@code huge}: answers {@code HUGE_BYTES} (7,000,000) bytes.
+ *   <li>{@code deaf-ping}: answers, and from then on never answers {@code /ping} (while still
+ *       answering invocations).
+ * </ul>
+ */
+public final class FaultyContainer {
+    private static volatile boolean pingDeaf;
+
+    private FaultyContainer() {}
+
+    public static void main(String[] args) throws IOException {
+        int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
+        try (ServerSocket server = new ServerSocket(port, 256, InetAddress.getLoopbackAddress())) {
+            System.out.println("faulty container on port " + port);
+            while (true) {
+                Socket socket = server.accept();
+                Thread.ofVirtual().start(() -> serve(socket));
+            }
+        }
+    }
+
+    private static void serve(Socket socket) {
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                Request request = Request.read(in);
+                if (request == null) {
+                    return;
+                }
+                if (request.path().startsWith("/ping")) {
+                    if (pingDeaf) {
+                        Thread.sleep(Long.MAX_VALUE);
+                    }
+                    answer(out, "", 0);
+                    continue;
+                }
+                String fault = new String(request.body(), StandardCharsets.UTF_8).trim();
+                System.out.println("invocation: " + fault);
+                switch (fault) {
+                    case "crash" -> {
+                        out.write(head(100));
+                        out.write(new byte[10]);
+                        out.flush();
+                        Runtime.getRuntime().halt(3);
+                    }
+                    case "hang" -> Thread.sleep(Long.MAX_VALUE);
+                    case "trickle" -> {
+                        out.write(head(1000));
+                        for (int i = 0; i < 1000; i++) {
+                            out.write('x');
+                            out.flush();
+                            Thread.sleep(200);
+                        }
+                    }
+                    case "malformed" -> {
+                        out.write("HELLO THERE, THIS IS NOT HTTP\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    case "close" -> {
+                        return;
+                    }
+                    case "short" -> {
+                        out.write(head(100));
+                        out.write(new byte[10]);
+                        out.flush();
+                        return;
+                    }
+                    case "long" -> {
+                        out.write(head(5));
+                        out.write("x".repeat(50).getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    case "huge" -> {
+                        int size = Integer.parseInt(System.getenv().getOrDefault("HUGE_BYTES", "7000000"));
+                        out.write(head(size));
+                        out.write(new byte[size]);
+                        out.flush();
+                    }
+                    case "deaf-ping" -> {
+                        pingDeaf = true;
+                        answer(out, fault, fault.length());
+                    }
+                    default -> answer(out, fault, fault.length());
+                }
+            }
+        } catch (IOException e) {
+            // The other side went away.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void answer(OutputStream out, String body, int length) throws IOException {
+        out.write(head(length));
+        out.write(body.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static byte[] head(long contentLength) {
+        return ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + contentLength + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A request's path and body; null when the connection closed before one began. */
+    private record Request(String path, byte[] body) {
+        static Request read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    return null;
+                }
+                head.write(b);
+                matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            String[] lines = head.toString(StandardCharsets.US_ASCII).split("\r\n");
+            String path = lines[0].split(" ")[1];
+            int length = 0;
+            for (String line : lines) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            return new Request(path, in.readNBytes(length));
+        }
+    }
+}
