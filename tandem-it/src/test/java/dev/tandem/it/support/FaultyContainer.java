@@ -22,7 +22,6 @@ import java.util.Locale;
  *   <li>{@code malformed}: answers bytes that are not HTTP.
  *   <li>{@code close}: closes the connection without answering.
  *   <li>{@code short}: says {@code Content-Length: 100}, sends 10 bytes and closes.
- *   <li>{@code long}: says {@code Content-Length: 5} and sends 50 bytes on a kept-alive connection.
  *   <li>{@code huge}: answers {@code HUGE_BYTES} (7,000,000) bytes.
  *   <li>{@code deaf-ping}: answers, and from then on never answers {@code /ping} (while still
  *       answering invocations).
@@ -90,11 +89,6 @@ public final class FaultyContainer {
                         out.write(new byte[10]);
                         out.flush();
                         return;
-                    }
-                    case "long" -> {
-                        out.write(head(5));
-                        out.write("x".repeat(50).getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
                     }
                     case "huge" -> {
                         int size = Integer.parseInt(System.getenv().getOrDefault("HUGE_BYTES", "7000000"));

@@ -6,6 +6,7 @@ import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.tracing.Tracing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +74,10 @@ public final class TandemFixture implements AutoCloseable {
                 .withStopGracePeriod(Duration.ofSeconds(5));
         ServerConfig config = customize.apply(defaults.withPort(0)
                 .withDataDir(workDir.resolve("data"))
+                // The test containers serve each request on a thread of its own, so they take many at
+                // once; sized by this machine's cores (their default) a 2-core CI runner would refuse
+                // the concurrent clients of tests about something else. OverloadIT sets its own.
+                .withInFlight(InFlightLimit.fixed(64))
                 .withStartupTimeout(Duration.ofSeconds(60))
                 .withRuntime(fast));
         return new TandemFixture(

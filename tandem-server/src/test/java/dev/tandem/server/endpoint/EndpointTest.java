@@ -1,0 +1,131 @@
+package dev.tandem.server.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.core.engine.AsyncStage;
+import dev.tandem.core.error.ModelNotReadyException;
+import dev.tandem.core.error.ServiceUnavailableException;
+import dev.tandem.core.error.ThrottlingException;
+import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.ExecutionMode;
+import dev.tandem.core.model.PipelineDefinition;
+import dev.tandem.core.runtime.ContainerStatus;
+import dev.tandem.core.runtime.LogLine;
+import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.core.stage.StageResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** How an endpoint picks the variant and the instance of each request, and when it refuses. */
+class EndpointTest {
+
+    @Test
+    void aRequestGoesToTheLeastBusyHealthyInstanceAndPastEveryBoundIsThrottled() {
+        Instance first = instance("i-1", 2, ContainerStatus.healthy(0));
+        Instance second = instance("i-2", 2, ContainerStatus.healthy(0));
+        Endpoint endpoint = new Endpoint("e", List.of(variant("AllTraffic", 1, first, second)));
+
+        List<Endpoint.Lease> leases = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            leases.add(endpoint.acquire(null));
+        }
+        assertThat(first.outstanding()).isEqualTo(2);
+        assertThat(second.outstanding()).isEqualTo(2);
+        assertThatThrownBy(() -> endpoint.acquire(null))
+                .isInstanceOf(ThrottlingException.class)
+                .hasMessageStartingWith("Endpoint e is at capacity: variant AllTraffic");
+
+        leases.get(0).release();
+        Endpoint.Lease next = endpoint.acquire(null);
+        assertThat(next.instance()).isSameAs(leases.get(0).instance());
+    }
+
+    @Test
+    void unhealthyInstancesTakeNoTrafficAndTheErrorSaysWhetherTheyAreStartingOrFailing() {
+        Instance starting = instance("i-1", 4, new ContainerStatus(ContainerStatus.Phase.STARTING, null, 0));
+        assertThatThrownBy(() -> new Endpoint("e", List.of(variant("v", 1, starting))).acquire(null))
+                .isInstanceOf(ModelNotReadyException.class)
+                .hasMessageContaining("is starting");
+
+        Instance failing = instance("i-2", 4, new ContainerStatus(ContainerStatus.Phase.UNHEALTHY, "exited 3", 1));
+        assertThatThrownBy(() -> new Endpoint("e", List.of(variant("v", 1, failing))).acquire(null))
+                .isInstanceOf(ServiceUnavailableException.class)
+                .hasMessageContaining("exited 3");
+
+        Instance healthy = instance("i-3", 4, ContainerStatus.healthy(0));
+        Endpoint mixed = new Endpoint("e", List.of(variant("v", 1, failing, healthy)));
+        for (int i = 0; i < 4; i++) {
+            assertThat(mixed.acquire(null).instance()).isSameAs(healthy);
+        }
+    }
+
+    @Test
+    void variantsAreDrawnByWeightAndANamedVariantIsHonouredOrRefused() {
+        Endpoint endpoint = new Endpoint(
+                "e",
+                List.of(
+                        variant("heavy", 3, instance("i-1", 10_000, ContainerStatus.healthy(0))),
+                        variant("light", 1, instance("i-2", 10_000, ContainerStatus.healthy(0)))));
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 8_000; i++) {
+            counts.merge(endpoint.acquire(null).variant().name(), 1, Integer::sum);
+        }
+        assertThat(counts.get("heavy")).isBetween(5_600, 6_400);
+        assertThat(counts.get("light")).isBetween(1_600, 2_400);
+
+        assertThat(endpoint.acquire("light").variant().name()).isEqualTo("light");
+        assertThatThrownBy(() -> endpoint.acquire("nope"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("Target variant nope does not exist on endpoint e; its variants are heavy, light.");
+    }
+
+    @Test
+    void asynchronousWorkHasItsOwnBoundAndSkipsFullInstances() {
+        Instance only = instance("i-1", 1, ContainerStatus.healthy(0));
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
+
+        assertThat(endpoint.acquireBelow(2)).isNotNull();
+        assertThat(endpoint.acquireBelow(2))
+                .as("the async bound, not the real-time one")
+                .isNotNull();
+        assertThat(endpoint.acquireBelow(2)).isNull();
+    }
+
+    private static Variant variant(String name, double weight, Instance... instances) {
+        return new Variant(
+                name,
+                new PipelineDefinition("m", ExecutionMode.SERIAL, List.of(InFlightLimitTest.builtin())),
+                List.of(instances),
+                weight);
+    }
+
+    private static Instance instance(String id, int maxInFlight, ContainerStatus status) {
+        return new Instance(id, List.of(new FixedContainer(status)), maxInFlight);
+    }
+
+    /** A container whose status is fixed and which answers every request with an empty body. */
+    private record FixedContainer(ContainerStatus status) implements RunningContainer {
+        @Override
+        public String hostname() {
+            return "c";
+        }
+
+        @Override
+        public AsyncStage stage() {
+            return request -> CompletableFuture.completedFuture(StageResponse.of(request.body(), null));
+        }
+
+        @Override
+        public List<LogLine> logs() {
+            return List.of();
+        }
+
+        @Override
+        public void close() {}
+    }
+}
