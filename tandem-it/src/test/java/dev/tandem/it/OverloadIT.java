@@ -66,6 +66,7 @@ class OverloadIT {
                 assertThat(o.message()).contains("Endpoint slow is at capacity").contains("TANDEM_MAX_IN_FLIGHT");
             });
             assertThat(served).allSatisfy(o -> assertThat(o.millis()).isGreaterThanOrEqualTo(1_500));
+            assertThat(refused).allSatisfy(o -> assertThat(o.retryAfter()).isEqualTo("1"));
 
             String metrics = scrape(tandem);
             assertThat(metrics)
@@ -112,19 +113,25 @@ class OverloadIT {
         }
     }
 
-    private record Outcome(int status, String code, String message, long millis) {}
+    private record Outcome(int status, String code, String message, long millis, String retryAfter) {}
 
     private static Outcome call(SageMakerRuntimeClient sdk) {
         long start = System.nanoTime();
         try {
             InvokeEndpointResponse response = sdk.invokeEndpoint(
                     b -> b.endpointName("slow").contentType("text/plain").body(SdkBytes.fromUtf8String("x")));
-            return new Outcome(200, "", response.body().asUtf8String(), elapsed(start));
+            return new Outcome(200, "", response.body().asUtf8String(), elapsed(start), "");
         } catch (SdkServiceException e) {
             String code = e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException aws
                     ? aws.awsErrorDetails().errorCode()
                     : "";
-            return new Outcome(e.statusCode(), code, String.valueOf(e.getMessage()), elapsed(start));
+            String retryAfter = e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException aws
+                    ? aws.awsErrorDetails()
+                            .sdkHttpResponse()
+                            .firstMatchingHeader("Retry-After")
+                            .orElse("")
+                    : "";
+            return new Outcome(e.statusCode(), code, String.valueOf(e.getMessage()), elapsed(start), retryAfter);
         }
     }
 

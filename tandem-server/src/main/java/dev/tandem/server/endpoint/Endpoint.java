@@ -79,11 +79,20 @@ public final class Endpoint {
                             + current.stream().map(Variant::name).collect(Collectors.joining(", ")) + "."));
             return lease(target, List.of(target));
         }
-        Variant drawn = draw(current);
-        if (drawn == null) {
-            throw noHealthyInstance(current);
+        // By weight among the variants that can serve; a full one hands the request to the others.
+        List<Variant> candidates = new ArrayList<>(current);
+        List<Variant> full = new ArrayList<>();
+        for (Variant drawn = draw(candidates); drawn != null; drawn = draw(candidates)) {
+            Instance instance = drawn.acquire();
+            if (instance != null) {
+                return new Lease(drawn, instance);
+            }
+            if (drawn.isHealthy()) {
+                full.add(drawn);
+            }
+            candidates.remove(drawn);
         }
-        return lease(drawn, current);
+        throw full.isEmpty() ? noHealthyInstance(current) : atCapacity(full);
     }
 
     /**
@@ -117,13 +126,7 @@ public final class Endpoint {
     private Lease lease(Variant variant, List<Variant> forErrors) {
         Instance instance = variant.acquire();
         if (instance == null) {
-            if (variant.isHealthy()) {
-                throw new ThrottlingException("Endpoint " + name + " is at capacity: variant " + variant.name()
-                        + " has " + variant.capacity() + " request(s) in flight, its instances' limit (set it with "
-                        + InFlightLimit.SETTING + " in a container's Environment, or add instances). The request"
-                        + " was refused rather than queued; retry with backoff.");
-            }
-            throw noHealthyInstance(forErrors);
+            throw variant.isHealthy() ? atCapacity(List.of(variant)) : noHealthyInstance(forErrors);
         }
         return new Lease(variant, instance);
     }
@@ -155,6 +158,16 @@ public final class Endpoint {
             }
         }
         return serving.get(serving.size() - 1);
+    }
+
+    private ThrottlingException atCapacity(List<Variant> full) {
+        String names = full.stream().map(Variant::name).collect(Collectors.joining(", "));
+        int inFlight = full.stream().mapToInt(Variant::capacity).sum();
+        return new ThrottlingException("Endpoint " + name + " is at capacity: "
+                + (full.size() == 1 ? "variant " + names + " has " : "variants " + names + " have ") + inFlight
+                + " request(s) in flight, the limit of their instances (set it with " + InFlightLimit.SETTING
+                + " in a container's Environment, or add instances). The request was refused rather than queued;"
+                + " retry with backoff.");
     }
 
     private RuntimeException noHealthyInstance(List<Variant> candidates) {

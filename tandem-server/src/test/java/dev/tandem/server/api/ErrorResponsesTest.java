@@ -9,6 +9,7 @@ import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.ModelNotReadyException;
 import dev.tandem.core.error.PayloadTooLargeException;
 import dev.tandem.core.error.ServiceUnavailableException;
+import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,9 @@ class ErrorResponsesTest {
         assertThat(errors.reply("r", new ServiceUnavailableException("s"), null))
                 .extracting(ErrorResponses.Reply::status, ErrorResponses.Reply::code)
                 .containsExactly(503, "ServiceUnavailable");
+        assertThat(errors.reply("r", new ThrottlingException("t"), null))
+                .extracting(ErrorResponses.Reply::status, ErrorResponses.Reply::code)
+                .containsExactly(429, "ThrottlingException");
     }
 
     @ParameterizedTest

@@ -85,6 +85,25 @@ class EndpointTest {
     }
 
     @Test
+    void aFullVariantHandsTheRequestToAnotherAndOnlyAllFullIsThrottled() {
+        Endpoint endpoint = new Endpoint(
+                "e",
+                List.of(
+                        variant("a", 1, instance("i-1", 1, ContainerStatus.healthy(0))),
+                        variant("b", 1, instance("i-2", 1, ContainerStatus.healthy(0)))));
+
+        List<String> served = List.of(
+                endpoint.acquire(null).variant().name(),
+                endpoint.acquire(null).variant().name());
+
+        assertThat(served).containsExactlyInAnyOrder("a", "b");
+        assertThatThrownBy(() -> endpoint.acquire(null))
+                .isInstanceOf(ThrottlingException.class)
+                .hasMessageStartingWith("Endpoint e is at capacity: variants ")
+                .hasMessageContaining("have 2 request(s) in flight");
+    }
+
+    @Test
     void asynchronousWorkHasItsOwnBoundAndSkipsFullInstances() {
         Instance only = instance("i-1", 1, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
