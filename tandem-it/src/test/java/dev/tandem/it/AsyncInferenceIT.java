@@ -375,7 +375,9 @@ class AsyncInferenceIT {
                 .inferenceId("crashed-once"));
 
         assertThat(awaitObject(accepted.outputLocation()).asUtf8String()).startsWith("survive>m(");
-        assertThat(status(endpoint, "crashed-once").path("Attempts").asInt()).isEqualTo(2);
+        // Retried, and within the attempts allowed (3): a retry can also meet a connection to the
+        // crashed process that is not yet known to be dead, and be tried once more.
+        assertThat(status(endpoint, "crashed-once").path("Attempts").asInt()).isBetween(2, 3);
     }
 
     @Test

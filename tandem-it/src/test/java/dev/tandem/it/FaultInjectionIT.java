@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Containers that fail in every way {@link FaultyContainer} knows: crashing mid-answer, silent,
  * trickling, speaking something that is not HTTP, closing the connection, sending less than the
- * length they announced, answering too much, going deaf to {@code /ping}. Each time the client gets a
+ * length they announced, answering more than Tandem holds, going deaf to {@code /ping}. Each time the client gets a
  * clear error within the invocation timeout, nothing hangs, the endpoint serves again once the
  * fault is over, another endpoint never notices, and no thread or connection is left behind.
  */
@@ -46,7 +46,8 @@ class FaultInjectionIT {
                 workDir, config -> config.withRuntime(config.runtime().withInvocationTimeout(TIMEOUT)));
         tandem.deployAndAwait(
                 """
-                {"ModelName": "faulty", "PrimaryContainer": {"Image": "exec:faulty-container"}}
+                {"ModelName": "faulty", "PrimaryContainer": {"Image": "exec:faulty-container",
+                  "Environment": {"HUGE_BYTES": "30000000"}}}
                 """);
         tandem.deployAndAwait(
                 """
@@ -79,11 +80,12 @@ class FaultInjectionIT {
 
     @Order(3)
     @Test
-    void anAnswerOverThePayloadLimitIsAModelErrorNamingTheLimit() {
+    void anAnswerOverTheMemoryBoundIsAModelErrorNamingIt() {
         HttpResponse<String> answer = invoke("faulty", "huge");
 
+        // 30 MB against the bound of four payload limits (4 x 6,291,456 bytes).
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(424);
-        assertThat(answer.body()).contains("6291456");
+        assertThat(answer.body()).contains("at most 25165824 bytes are taken");
         assertRecovers();
     }
 

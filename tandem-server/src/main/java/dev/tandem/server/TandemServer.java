@@ -98,6 +98,13 @@ public final class TandemServer implements AutoCloseable {
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
+    /**
+     * The largest container answer held in memory, in payload limits: a bound against a container
+     * that would exhaust the heap, set above the limit so that the engine's own check of what
+     * passes between containers (with SageMaker's message) comes first, and a last container may
+     * still answer more than a request may carry.
+     */
+    private static final long MAX_ANSWER_PAYLOADS = 4;
 
     private static final int EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
     /** In-process inferences that may wait per core of the native pool: ~0.25 s of 1 ms models. */
@@ -137,8 +144,8 @@ public final class TandemServer implements AutoCloseable {
         this.capture = new DataCapture(
                 CAPTURE_QUEUE, objects, config.dataDir().resolve("capture-staging"), Duration.ofSeconds(5));
         this.vertx = Vertx.vertx(vertxOptions());
-        this.contractClient =
-                new ContractClient(vertx, config.runtime().maxConnectionsPerContainer(), config.maxPayloadBytes());
+        this.contractClient = new ContractClient(
+                vertx, config.runtime().maxConnectionsPerContainer(), MAX_ANSWER_PAYLOADS * config.maxPayloadBytes());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
         // JNI calls pin virtual threads, so native inference gets platform threads, one per core,
         // and a bounded queue: past it a request is refused (ThrottlingException) instead of waiting.

@@ -55,7 +55,7 @@ public final class ContractClient implements AutoCloseable {
      *     ThrottlingException}
      */
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer) {
-        this(vertx, maxConnectionsPerContainer, SAGEMAKER_MAX_PAYLOAD);
+        this(vertx, maxConnectionsPerContainer, 4 * SAGEMAKER_MAX_PAYLOAD);
     }
 
     /**
