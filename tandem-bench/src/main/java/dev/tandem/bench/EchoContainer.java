@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Executors;
 
 /**
@@ -17,6 +20,24 @@ import java.util.concurrent.Executors;
  * second, with a queue in front of its workers as gunicorn's sync workers have.
  */
 public final class EchoContainer {
+    private EchoContainer() {}
+
+    /**
+     * Writes {@code work/echo-container}, a program that starts this container with this JVM's java
+     * and class path, for an {@code exec:} image; returns its path.
+     */
+    static Path writeLauncher(Path work) throws IOException {
+        Path program = work.resolve("echo-container");
+        String classpath = System.getProperty("java.class.path");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        Files.writeString(
+                program,
+                "#!/bin/sh\nexec '" + javaCommand + "' -Xmx64m -cp '" + classpath + "' " + EchoContainer.class.getName()
+                        + "\n");
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return program;
+    }
+
     public static void main(String[] args) throws IOException {
         System.setProperty("sun.net.httpserver.nodelay", "true");
         int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));

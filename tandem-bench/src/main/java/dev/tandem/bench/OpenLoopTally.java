@@ -104,15 +104,20 @@ final class OpenLoopTally {
         }
     }
 
-    /** One invocation; its status, or a failure when the client gave up or could not connect. */
-    private Future<Integer> send() {
-        RequestOptions options = new RequestOptions()
+    /** InvokeEndpoint on {@code endpoint} with a one-row CSV body's headers, given up after the timeout. */
+    static RequestOptions invocation(int port, String endpoint, long timeoutMillis) {
+        return new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost("127.0.0.1")
                 .setPort(port)
                 .setURI("/endpoints/" + endpoint + "/invocations")
                 .putHeader("Content-Type", "text/csv")
-                .setTimeout(clientTimeoutMillis);
+                .setTimeout(timeoutMillis);
+    }
+
+    /** One invocation; its status, or a failure when the client gave up or could not connect. */
+    private Future<Integer> send() {
+        RequestOptions options = invocation(port, endpoint, clientTimeoutMillis);
         Promise<Integer> answer = Promise.promise();
         client.request(options)
                 .compose(request -> request.send(Buffer.buffer("5.1,3.5,1.4,0.2")))

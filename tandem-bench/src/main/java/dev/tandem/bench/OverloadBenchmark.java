@@ -7,7 +7,6 @@ import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Locale;
 
@@ -173,13 +172,7 @@ public final class OverloadBenchmark {
 
     /** A one-container pipeline: the echo container with a fixed service time and worker count. */
     private static Path slowPipeline(Path work, int sleepMillis, int workers) throws IOException {
-        Path program = work.resolve("slow-container");
-        String classpath = System.getProperty("java.class.path");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Files.writeString(
-                program,
-                "#!/bin/sh\nexec '" + java + "' -Xmx64m -cp '" + classpath + "' dev.tandem.bench.EchoContainer\n");
-        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path program = EchoContainer.writeLauncher(work);
         Path pipeline = work.resolve("slow.json");
         Files.writeString(
                 pipeline,

@@ -5,13 +5,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,13 +122,7 @@ public final class SoakBenchmark {
 
     /** One invocation that counts as done only when it was served. */
     private static Future<?> served(HttpClientAgent client, int port) {
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.POST)
-                .setHost("127.0.0.1")
-                .setPort(port)
-                .setURI("/endpoints/" + ENDPOINT + "/invocations")
-                .putHeader("Content-Type", "text/csv")
-                .setTimeout(10_000);
+        RequestOptions options = OpenLoopTally.invocation(port, ENDPOINT, 10_000);
         return client.request(options)
                 .compose(request -> request.send(Buffer.buffer("5.1,3.5,1.4,0.2")))
                 .compose(response -> response.body()
@@ -140,13 +132,7 @@ public final class SoakBenchmark {
     }
 
     private static Path mixedPipeline(Path work) throws IOException {
-        Path program = work.resolve("echo-container");
-        String classpath = System.getProperty("java.class.path");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Files.writeString(
-                program,
-                "#!/bin/sh\nexec '" + java + "' -Xmx64m -cp '" + classpath + "' dev.tandem.bench.EchoContainer\n");
-        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path program = EchoContainer.writeLauncher(work);
         Path pipeline = work.resolve("mixed.json");
         Files.writeString(
                 pipeline,
