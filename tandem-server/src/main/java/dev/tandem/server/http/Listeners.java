@@ -33,16 +33,16 @@ public final class Listeners {
     }
 
     /**
-     * Listens: the first server on the configured port, the others on the port it bound. Port 0 is
-     * asked of Vert.x as -1: a random port that the servers listening on -1 share.
+     * Listens: every server on the configured host and port, the first one before the others so
+     * that they share its socket (Vert.x shares one among servers of equal host and port). Port 0
+     * is asked of Vert.x as -1: a random port that the servers listening on -1 share.
      */
     public Future<Void> listen() {
-        return servers.get(0).listen(port == 0 ? -1 : port, host).compose(first -> {
+        int shared = port == 0 ? -1 : port;
+        return servers.get(0).listen(shared, host).compose(first -> {
             List<Future<HttpServer>> others = new ArrayList<>();
             for (HttpServer server : servers.subList(1, servers.size())) {
-                // The same host as well as port: Vert.x shares one socket among servers with both equal
-                // (listen(port) alone would bind every interface).
-                others.add(server.listen(port == 0 ? -1 : port, host));
+                others.add(server.listen(shared, host));
             }
             return Future.all(others).mapEmpty();
         });
