@@ -63,6 +63,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +95,7 @@ public final class TandemServer implements AutoCloseable {
     private final AsyncQueue asyncQueue;
     private final AsyncInference async;
     private final AsyncAutoscaler autoscaler;
-    private final ScheduledExecutorService notificationTimer;
+    private final ScheduledExecutorService timers;
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
@@ -169,8 +170,16 @@ public final class TandemServer implements AutoCloseable {
                 new HttpRuntime(contractClient, config.runtime(), logs),
                 new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs),
                 new OciRuntime(supervisor, ContainerEngine.detect(System.getenv()), serverId(config.dataDir())));
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name("timers").daemon(true).factory());
+        // Most admission waits end early, their deadline cancelled: drop those at once.
+        timerThread.setRemoveOnCancelPolicy(true);
+        this.timers = timerThread;
         this.endpoints = new EndpointRegistry(
-                runtimes, new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects), config.inFlight());
+                runtimes,
+                new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects),
+                config.inFlight(),
+                timers);
         InvocationMetrics metrics = new InvocationMetrics(
                 capture,
                 endpoints,
@@ -179,12 +188,10 @@ public final class TandemServer implements AutoCloseable {
                         .toList(),
                 config.metrics(),
                 clock);
-        this.notificationTimer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("notification-timer").daemon(true).factory());
         this.sns = SnsPublisher.fromEnvironment(System.getenv());
         Notifications notifications = new Notifications(
                 new TopicRouter(new HttpSubscribers(config.async().subscribers(), clock), sns),
-                notificationTimer,
+                timers,
                 virtualThreads,
                 clock,
                 config.region(),
@@ -432,7 +439,7 @@ public final class TandemServer implements AutoCloseable {
         controlPlane.close();
         endpoints.close();
         capture.close();
-        notificationTimer.shutdownNow();
+        timers.shutdownNow();
         if (sns != null) {
             sns.close();
         }

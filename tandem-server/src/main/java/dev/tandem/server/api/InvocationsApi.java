@@ -19,10 +19,14 @@ import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.http.BodyReader;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -99,29 +103,75 @@ public final class InvocationsApi {
         });
     }
 
-    // The pipeline's future ends in the callback that answers the client; nothing else waits on it.
+    // The admission's future ends in a callback that carries the request on; nothing waits on it.
     @SuppressWarnings("FutureReturnValueIgnored")
     private void invoke(HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
         HttpServerResponse response = request.response();
         Endpoint endpoint;
-        Endpoint.Lease lease;
         StageRequest stageRequest;
         String target;
+        CompletableFuture<Endpoint.Lease> admitted;
         try {
             byte[] bytes = body.getBytes();
             authenticator.authenticate(request, bytes);
             stageRequest = readRequest(request, bytes);
             target = header(request, TARGET_CONTAINER, 63);
             endpoint = findEndpoint(endpointName);
-            lease = endpoint.acquire(header(request, TARGET_VARIANT, 63));
-        } catch (ThrottlingException e) {
-            metrics.throttled(endpointName);
-            errors.write(response, requestId, e, null);
-            return;
+            admitted = endpoint.admit(header(request, TARGET_VARIANT, 63));
         } catch (RuntimeException e) {
             errors.write(response, requestId, e, null);
             return;
         }
+        StageRequest read = stageRequest;
+        if (admitted.isDone()) {
+            admitted(request, endpoint, read, target, admitted, requestId, start);
+        } else {
+            // It waits in the admission line; it goes on on its own connection's event loop.
+            Context context = Vertx.currentContext();
+            admitted.whenComplete((lease, error) ->
+                    context.runOnContext(go -> admitted(request, endpoint, read, target, admitted, requestId, start)));
+        }
+    }
+
+    private void admitted(
+            HttpServerRequest request,
+            Endpoint endpoint,
+            StageRequest stageRequest,
+            @Nullable String target,
+            CompletableFuture<Endpoint.Lease> admitted,
+            String requestId,
+            long start) {
+        Endpoint.Lease lease;
+        try {
+            lease = admitted.join();
+        } catch (CompletionException e) {
+            Throwable cause = Failures.unwrap(e);
+            if (cause instanceof ThrottlingException) {
+                metrics.throttled(endpoint.name());
+            }
+            errors.write(request.response(), requestId, cause, null);
+            return;
+        }
+        if (request.response().closed()) {
+            // The client gave up while it waited: its place goes to the next request.
+            lease.release();
+            return;
+        }
+        run(request, endpoint, stageRequest, target, lease, requestId, start);
+    }
+
+    // The pipeline's future ends in the callback that answers the client; nothing else waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private void run(
+            HttpServerRequest request,
+            Endpoint endpoint,
+            StageRequest stageRequest,
+            @Nullable String target,
+            Endpoint.Lease lease,
+            String requestId,
+            long start) {
+        HttpServerResponse response = request.response();
+        String endpointName = endpoint.name();
         String variantName = lease.variant().name();
         Tracing.Invocation trace = tracing.start(endpointName, request::getHeader);
         List<PipelineStage> stages = lease.instance().stages();

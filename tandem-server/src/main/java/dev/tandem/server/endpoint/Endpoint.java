@@ -7,6 +7,7 @@ import dev.tandem.core.error.ValidationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -52,10 +53,39 @@ public final class Endpoint {
         return variants.stream().allMatch(Variant::allHealthy);
     }
 
-    /** An instance taken for one request, with the variant it belongs to; release it when done. */
-    public record Lease(Variant variant, Instance instance) {
+    /**
+     * An instance taken for one request, with the variant it belongs to and when it was taken;
+     * release it when done.
+     */
+    public record Lease(Variant variant, Instance instance, long takenNanos) {
+        Lease(Variant variant, Instance instance) {
+            this(variant, instance, System.nanoTime());
+        }
+
         public void release() {
-            instance.release();
+            variant.release(instance, System.nanoTime() - takenNanos);
+        }
+    }
+
+    /**
+     * Takes an instance for one request, waiting in the variant's admission line for a place when
+     * every instance is full and the line has room; completes at once in the common case.
+     *
+     * @param targetVariant the variant the request names, or null to draw one by weight
+     * @return the lease, or a failure with one of the exceptions {@link #acquire} throws
+     */
+    public CompletableFuture<Lease> admit(@Nullable String targetVariant) {
+        List<Variant> current = variants;
+        List<Variant> full = new ArrayList<>();
+        try {
+            return CompletableFuture.completedFuture(take(current, targetVariant, full));
+        } catch (ThrottlingException throttled) {
+            Variant waitOn = full.get(0);
+            return waitOn.awaitPlace().thenCompose(place -> place.map(
+                            instance -> CompletableFuture.completedFuture(new Lease(waitOn, instance)))
+                    .orElseGet(() -> CompletableFuture.failedFuture(throttled)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 
@@ -69,7 +99,11 @@ public final class Endpoint {
      * @throws ThrottlingException when every healthy instance of the variant is at its bound
      */
     public Lease acquire(@Nullable String targetVariant) {
-        List<Variant> current = variants;
+        return take(variants, targetVariant, new ArrayList<>());
+    }
+
+    /** {@link #acquire}, adding the variants found full to {@code full}, the first drawn first. */
+    private Lease take(List<Variant> current, @Nullable String targetVariant, List<Variant> full) {
         if (targetVariant != null) {
             Variant target = current.stream()
                     .filter(v -> v.name().equals(targetVariant))
@@ -77,11 +111,18 @@ public final class Endpoint {
                     .orElseThrow(() -> new ValidationException("Target variant " + targetVariant
                             + " does not exist on endpoint " + name + "; its variants are "
                             + current.stream().map(Variant::name).collect(Collectors.joining(", ")) + "."));
-            return lease(target, List.of(target));
+            Instance instance = target.acquire();
+            if (instance == null) {
+                if (!target.isHealthy()) {
+                    throw noHealthyInstance(List.of(target));
+                }
+                full.add(target);
+                throw atCapacity(full);
+            }
+            return new Lease(target, instance);
         }
         // By weight among the variants that can serve; a full one hands the request to the others.
         List<Variant> candidates = new ArrayList<>(current);
-        List<Variant> full = new ArrayList<>();
         for (Variant drawn = draw(candidates); drawn != null; drawn = draw(candidates)) {
             Instance instance = drawn.acquire();
             if (instance != null) {
@@ -121,14 +162,6 @@ public final class Endpoint {
     /** How many instances of all variants are healthy. */
     public int healthyInstances() {
         return variants.stream().mapToInt(Variant::healthyInstances).sum();
-    }
-
-    private Lease lease(Variant variant, List<Variant> forErrors) {
-        Instance instance = variant.acquire();
-        if (instance == null) {
-            throw variant.isHealthy() ? atCapacity(List.of(variant)) : noHealthyInstance(forErrors);
-        }
-        return new Lease(variant, instance);
     }
 
     /** A variant drawn by weight among those that can serve; all weights 0 means equal shares. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,12 +30,21 @@ public final class EndpointRegistry implements AutoCloseable {
     private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger instanceCounter = new AtomicInteger();
     private final InFlightLimit inFlight;
+    private final ScheduledExecutorService timers;
 
-    /** @param inFlight how many requests each instance takes at a time */
-    public EndpointRegistry(ContainerRuntime runtimes, ModelDataStore modelData, InFlightLimit inFlight) {
+    /**
+     * @param inFlight how many requests each instance takes at a time
+     * @param timers where waits time out (the admission lines' deadlines)
+     */
+    public EndpointRegistry(
+            ContainerRuntime runtimes,
+            ModelDataStore modelData,
+            InFlightLimit inFlight,
+            ScheduledExecutorService timers) {
         this.runtimes = runtimes;
         this.modelData = modelData;
         this.inFlight = inFlight;
+        this.timers = timers;
     }
 
     public Optional<Endpoint> find(String name) {
@@ -133,7 +143,8 @@ public final class EndpointRegistry implements AutoCloseable {
                 spec.name(),
                 spec.model(),
                 launchInstances(endpointName, spec.model(), spec.instanceCount(), spec.startupTimeout()),
-                spec.weight());
+                spec.weight(),
+                timers);
     }
 
     /**

@@ -1,25 +1,45 @@
 package dev.tandem.server.endpoint;
 
 import dev.tandem.core.model.PipelineDefinition;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A production variant as it runs: its model's instances and its current weight. Requests go to
- * its healthy instance with the fewest requests in flight.
+ * its healthy instance with the fewest requests in flight; when all are full, a few wait in its
+ * {@link AdmissionLine} for about a service time, and the rest are refused.
  */
 public final class Variant {
+    /** How much a new service time moves the running mean: the last few dozen requests count. */
+    private static final int SMOOTHING = 16;
+
     private final String name;
     private final PipelineDefinition model;
+    private final AdmissionLine line;
+    /** The running mean of how long a request holds its place, in nanoseconds; 0 before the first. */
+    private final AtomicLong meanServiceNanos = new AtomicLong();
+
     private volatile List<Instance> instances;
     private volatile double weight;
 
-    Variant(String name, PipelineDefinition model, List<Instance> instances, double weight) {
+    /** @param timers where waiters in the admission line time out */
+    Variant(
+            String name,
+            PipelineDefinition model,
+            List<Instance> instances,
+            double weight,
+            ScheduledExecutorService timers) {
         this.name = name;
         this.model = model;
         this.instances = List.copyOf(instances);
         this.weight = weight;
+        this.line = new AdmissionLine(timers);
     }
 
     public String name() {
@@ -103,6 +123,45 @@ public final class Variant {
     }
 
     /**
+     * Waits for a place: joins the admission line when it has room — at most half the places of the
+     * healthy instances — for at most twice the mean service time. Before any request has finished
+     * nothing says how long a place takes to free up, so nothing waits.
+     *
+     * @return an instance taken for the request, or empty when the line is full or the wait ran out
+     */
+    CompletableFuture<Optional<Instance>> awaitPlace() {
+        long mean = meanServiceNanos.get();
+        int bound = capacity() / 2;
+        if (mean == 0 || bound == 0) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        CompletableFuture<Optional<Instance>> place = line.join(bound, Duration.ofNanos(2 * mean));
+        if (place == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        // A place may have freed up while it was joining.
+        line.serve(this::acquire, this::giveBack);
+        return place;
+    }
+
+    /** Ends a request that held its place on {@code instance} for {@code heldNanos}. */
+    void release(Instance instance, long heldNanos) {
+        meanServiceNanos.getAndUpdate(mean -> mean == 0 ? heldNanos : mean + (heldNanos - mean) / SMOOTHING);
+        giveBack(instance);
+    }
+
+    /** Frees a place on {@code instance} and hands it to whoever waits in line. */
+    private void giveBack(Instance instance) {
+        instance.release();
+        line.serve(this::acquire, this::giveBack);
+    }
+
+    /** How many requests wait in its admission line. */
+    public int waiting() {
+        return line.length();
+    }
+
+    /**
      * The healthy instance with the fewest requests in flight, taken, if it has fewer than {@code
      * limit}; null when every healthy instance is at the limit or none is healthy.
      */
@@ -151,10 +210,13 @@ public final class Variant {
     }
 
     /** Adds started instances to those taking traffic. */
-    synchronized void addInstances(List<Instance> added) {
-        List<Instance> next = new java.util.ArrayList<>(instances);
-        next.addAll(added);
-        instances = List.copyOf(next);
+    void addInstances(List<Instance> added) {
+        synchronized (this) {
+            List<Instance> next = new java.util.ArrayList<>(instances);
+            next.addAll(added);
+            instances = List.copyOf(next);
+        }
+        line.serve(this::acquire, this::giveBack);
     }
 
     /** Takes {@code count} instances out of traffic, the least busy first, and returns them. */
@@ -169,6 +231,7 @@ public final class Variant {
     }
 
     void close() {
+        line.closeAll();
         instances.forEach(Instance::close);
     }
 }

@@ -14,15 +14,20 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.LogLine;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.core.stage.StageResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** How an endpoint picks the variant and the instance of each request, and when it refuses. */
 class EndpointTest {
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor();
 
     @Test
     void aRequestGoesToTheLeastBusyHealthyInstanceAndPastEveryBoundIsThrottled() {
@@ -43,6 +48,68 @@ class EndpointTest {
         leases.get(0).release();
         Endpoint.Lease next = endpoint.acquire(null);
         assertThat(next.instance()).isSameAs(leases.get(0).instance());
+    }
+
+    @Test
+    void beforeAnyRequestHasFinishedAFullEndpointRefusesAtOnce() {
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
+        endpoint.acquire(null);
+        endpoint.acquire(null);
+
+        CompletableFuture<Endpoint.Lease> refused = endpoint.admit(null);
+
+        assertThat(refused).isCompletedExceptionally();
+        assertThatThrownBy(refused::join).hasCauseInstanceOf(ThrottlingException.class);
+    }
+
+    @Test
+    void aFullEndpointLetsAShortLineWaitAndHandsItTheNextFreePlace() {
+        Instance only = instance("i-1", 4, ContainerStatus.healthy(0));
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
+        finishOneTaking(endpoint, Duration.ofSeconds(10));
+        List<Endpoint.Lease> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            held.add(endpoint.admit(null).join());
+        }
+
+        CompletableFuture<Endpoint.Lease> first = endpoint.admit(null);
+        CompletableFuture<Endpoint.Lease> second = endpoint.admit(null);
+        CompletableFuture<Endpoint.Lease> third = endpoint.admit(null);
+
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(2);
+        assertThatThrownBy(third::join)
+                .as("the line holds half the places; past it, refused at once")
+                .hasCauseInstanceOf(ThrottlingException.class);
+
+        held.get(0).release();
+        assertThat(first).isCompletedWithValueMatching(lease -> lease.instance() == only);
+        assertThat(second).isNotDone();
+        assertThat(only.outstanding()).isEqualTo(4);
+    }
+
+    @Test
+    void aWaitEndsInThrottlingAfterTwiceTheMeanServiceTime() {
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
+        finishOneTaking(endpoint, Duration.ofMillis(50));
+        endpoint.acquire(null);
+        endpoint.acquire(null);
+        long start = System.nanoTime();
+
+        CompletableFuture<Endpoint.Lease> waiting = endpoint.admit(null);
+
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(ThrottlingException.class)
+                .hasMessageContaining("Endpoint e is at capacity");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(endpoint.variants().get(0).waiting()).isZero();
+    }
+
+    /** Serves one request that held its place for {@code took}: the variant learns its service time. */
+    private static void finishOneTaking(Endpoint endpoint, Duration took) {
+        Endpoint.Lease lease = endpoint.acquire(null);
+        new Endpoint.Lease(lease.variant(), lease.instance(), lease.takenNanos() - took.toNanos()).release();
     }
 
     @Test
@@ -120,7 +187,8 @@ class EndpointTest {
                 name,
                 new PipelineDefinition("m", ExecutionMode.SERIAL, List.of(InFlightLimitTest.builtin())),
                 List.of(instances),
-                weight);
+                weight,
+                TIMERS);
     }
 
     private static Instance instance(String id, int maxInFlight, ContainerStatus status) {
