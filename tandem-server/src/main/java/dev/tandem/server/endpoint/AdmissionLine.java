@@ -16,9 +16,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Why a line at all: refusing the moment every place is taken also refuses the request that
  * arrives a millisecond before one frees up, which a half-loaded endpoint sees now and then from
- * nothing but chance bunching. A line about half the instances' places long absorbs that, and
- * adds at most about half a service time to a request under overload — where everything past the
- * line is still refused at once.
+ * chance bunching or a pause of the machine. A line sized to a short wait ({@link
+ * Variant#awaitPlace}) absorbs that and adds little to a request under overload — where
+ * everything past the line is still refused at once.
  *
  * <p>A waiter gets a place from {@link #serve}, called whenever a place may have freed up; one
  * whose deadline passes first is answered with an empty result.

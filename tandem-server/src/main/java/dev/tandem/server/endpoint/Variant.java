@@ -12,12 +12,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A production variant as it runs: its model's instances and its current weight. Requests go to
- * its healthy instance with the fewest requests in flight; when all are full, a few wait in its
- * {@link AdmissionLine} for about a service time, and the rest are refused.
+ * its healthy instance with the fewest requests in flight; when all are full, as many as can be
+ * served within a short wait budget wait in its {@link AdmissionLine}, and the rest are refused.
  */
 public final class Variant {
     /** How much a new service time moves the running mean: the last few dozen requests count. */
     private static final int SMOOTHING = 16;
+    /** The least a request may wait for a place (see {@link #awaitPlace}). */
+    static final Duration MIN_WAIT_BUDGET = Duration.ofMillis(10);
+    /** The admission line's bound, in waiters per place of the instances. */
+    private static final int MAX_LINE_PER_PLACE = 4;
 
     private final String name;
     private final PipelineDefinition model;
@@ -123,19 +127,27 @@ public final class Variant {
     }
 
     /**
-     * Waits for a place: joins the admission line when it has room — at most half the places of the
-     * healthy instances — for at most twice the mean service time. Before any request has finished
-     * nothing says how long a place takes to free up, so nothing waits.
+     * Waits for a place when its expected wait fits the wait budget: half a mean service time, but
+     * never less than {@link #MIN_WAIT_BUDGET} — a pause of the machine (a collection, the scheduler)
+     * holds fast requests up for that long, and a request should not be refused for it. The line
+     * is as long as the places free up in that budget (at most {@link #MAX_LINE_PER_PLACE} per
+     * place); a waiter gives up after twice the budget. Before any request has finished nothing
+     * says how long a place takes to free up, so nothing waits.
      *
      * @return an instance taken for the request, or empty when the line is full or the wait ran out
      */
     CompletableFuture<Optional<Instance>> awaitPlace() {
         long mean = meanServiceNanos.get();
-        int bound = capacity() / 2;
-        if (mean == 0 || bound == 0) {
+        int places = capacity();
+        if (mean == 0 || places == 0) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        CompletableFuture<Optional<Instance>> place = line.join(bound, Duration.ofNanos(2 * mean));
+        long floor = MIN_WAIT_BUDGET.toNanos();
+        long budget = Math.max(mean / 2, floor);
+        // Places free up at places / mean per unit of time: in the budget, that many.
+        long servable = mean / 2 >= floor ? places / 2 : places * floor / mean;
+        int bound = (int) Math.min((long) places * MAX_LINE_PER_PLACE, Math.max(1, servable));
+        CompletableFuture<Optional<Instance>> place = line.join(bound, Duration.ofNanos(2 * budget));
         if (place == null) {
             return CompletableFuture.completedFuture(Optional.empty());
         }

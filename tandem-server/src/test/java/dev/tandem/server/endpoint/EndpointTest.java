@@ -66,6 +66,7 @@ class EndpointTest {
     void aFullEndpointLetsAShortLineWaitAndHandsItTheNextFreePlace() {
         Instance only = instance("i-1", 4, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
+        // 4 places freeing up every 10 s: in the wait budget of half that, 2 may wait.
         finishOneTaking(endpoint, Duration.ofSeconds(10));
         List<Endpoint.Lease> held = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -80,7 +81,7 @@ class EndpointTest {
         assertThat(second).isNotDone();
         assertThat(endpoint.variants().get(0).waiting()).isEqualTo(2);
         assertThatThrownBy(third::join)
-                .as("the line holds half the places; past it, refused at once")
+                .as("the line holds those the budget can serve; past it, refused at once")
                 .hasCauseInstanceOf(ThrottlingException.class);
 
         held.get(0).release();
@@ -90,9 +91,10 @@ class EndpointTest {
     }
 
     @Test
-    void aWaitEndsInThrottlingAfterTwiceTheMeanServiceTime() {
+    void aWaitEndsInThrottlingAfterTwiceTheWaitBudget() {
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
-        finishOneTaking(endpoint, Duration.ofMillis(50));
+        // Budget: half of 200 ms; the waiter gives up after twice that.
+        finishOneTaking(endpoint, Duration.ofMillis(200));
         endpoint.acquire(null);
         endpoint.acquire(null);
         long start = System.nanoTime();
@@ -102,8 +104,26 @@ class EndpointTest {
         assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ThrottlingException.class)
                 .hasMessageContaining("Endpoint e is at capacity");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
         assertThat(endpoint.variants().get(0).waiting()).isZero();
+    }
+
+    @Test
+    void fastRequestsGetALongerLineSoThatAPauseOfAFewMillisecondsRefusesNone() {
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
+        // 1 ms per request: the 10 ms budget would serve 2 places x 10 = 20; the line stops at 4 a place.
+        finishOneTaking(endpoint, Duration.ofMillis(1));
+        endpoint.acquire(null);
+        endpoint.acquire(null);
+
+        List<CompletableFuture<Endpoint.Lease>> waiting = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            waiting.add(endpoint.admit(null));
+        }
+
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(8);
+        assertThat(waiting.get(7)).isNotDone();
+        assertThat(waiting.get(8)).isCompletedExceptionally();
     }
 
     /** Serves one request that held its place for {@code took}: the variant learns its service time. */
