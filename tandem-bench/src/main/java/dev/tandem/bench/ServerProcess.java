@@ -34,6 +34,13 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(Path root, Path pipeline, String endpoint, Path log, List<String> options)
             throws IOException, InterruptedException {
+        return start(root, pipeline, endpoint, log, options, "text/plain", "ready?");
+    }
+
+    /** As {@link #start(Path, Path, String, Path, List)}, ready once {@code body} is answered. */
+    static ServerProcess start(
+            Path root, Path pipeline, String endpoint, Path log, List<String> options, String contentType, String body)
+            throws IOException, InterruptedException {
         Path jar = root.resolve("tandem-cli/target/tandem.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it with ./mvnw package -pl tandem-cli -am");
@@ -59,7 +66,7 @@ final class ServerProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         ServerProcess server = new ServerProcess(process, port);
-        server.awaitServing(endpoint, Duration.ofMinutes(2), log);
+        server.awaitServing(endpoint, contentType, body, Duration.ofMinutes(2), log);
         return server;
     }
 
@@ -88,12 +95,13 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private void awaitServing(String endpoint, Duration timeout, Path log) throws InterruptedException, IOException {
+    private void awaitServing(String endpoint, String contentType, String body, Duration timeout, Path log)
+            throws InterruptedException, IOException {
         HttpClient client = HttpClient.newHttpClient();
         HttpRequest invoke = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/endpoints/" + endpoint + "/invocations"))
-                .header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString("ready?"))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

@@ -56,17 +56,28 @@ public final class SoakBenchmark {
                     saturation,
                     rate,
                     minutes);
+            // A minute at the offered rate first: the JIT compiles the open-loop path, the client
+            // opens its connections, the variant learns its service time. Reported, not counted.
+            OpenLoopTally load = new OpenLoopTally(vertx, client, server.port(), ENDPOINT, 10_000);
+            OpenLoopTally.Result warmUp = load.run(rate, 60);
             System.out.printf(
                     Locale.ROOT,
-                    "%6s %9s %7s %9s %9s %9s %7s%n",
+                    "warm-up minute: %d requests, %d refused, %d failed%s%n",
+                    warmUp.served() + warmUp.refused() + warmUp.failed(),
+                    warmUp.refused(),
+                    warmUp.failed(),
+                    warmUp.failed() > 0 ? " (first: " + warmUp.firstFailure() + ")" : "");
+            System.out.printf(
+                    Locale.ROOT,
+                    "%6s %9s %7s %7s %9s %9s %9s %7s%n",
                     "minute",
                     "requests",
-                    "errors",
+                    "refused",
+                    "failed",
                     "p50",
                     "p99",
                     "RSS",
                     "fds");
-            OpenLoopTally load = new OpenLoopTally(vertx, client, server.port(), ENDPOINT, 10_000);
             List<Minute> record = new ArrayList<>();
             for (int minute = 1; minute <= minutes; minute++) {
                 OpenLoopTally.Result result = load.run(rate, 60);
@@ -74,14 +85,16 @@ public final class SoakBenchmark {
                 record.add(row);
                 System.out.printf(
                         Locale.ROOT,
-                        "%6d %9d %7d %7.2fms %7.2fms %6.0f MB %7d%n",
+                        "%6d %9d %7d %7d %7.2fms %7.2fms %6.0f MB %7d%s%n",
                         minute,
                         result.served() + result.refused() + result.failed(),
-                        result.refused() + result.failed(),
+                        result.refused(),
+                        result.failed(),
                         result.servedP50() / 1e3,
                         result.servedP99() / 1e3,
                         row.rss() / 1e6,
-                        row.files());
+                        row.files(),
+                        result.failed() > 0 ? "  first failure: " + result.firstFailure() : "");
             }
             long errors = record.stream()
                     .mapToLong(m -> m.load().refused() + m.load().failed())

@@ -107,7 +107,7 @@ final class CheckContainerCommand implements Callable<Integer> {
         Path modelDir = new ModelDataStore(
                         work, ArchiveLimits.defaults(), new ObjectStore(S3Settings.fromEnvironment(System.getenv())))
                 .resolve(container.modelData(), "--model-data");
-        LaunchRequest request = new LaunchRequest("check", "i-1", container, modelDir, startupTimeout, status -> {});
+        LaunchRequest request = new LaunchRequest("check", "i-1", container, modelDir, startupTimeout, 0, status -> {});
         ProcessLauncher launcher = launcher(container);
         RuntimeSettings defaults = RuntimeSettings.defaults();
         PortAllocator ports = new PortAllocator(defaults.firstPort(), defaults.lastPort());

@@ -5,6 +5,7 @@ import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import dev.tandem.server.endpoint.InFlightLimit;
+import dev.tandem.server.endpoint.ServerlessConfig;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -159,6 +160,27 @@ final class ServeCommand implements Callable<Integer> {
     String asyncOutput;
 
     @Option(
+            names = "--serverless",
+            paramLabel = "MAX_CONCURRENCY",
+            description = "Serve the PIPELINE files as serverless endpoints: no instance while idle, one started on"
+                    + " the first request, up to MAX_CONCURRENCY requests at a time (1 to 200).")
+    @Nullable
+    Integer serverless;
+
+    @Option(
+            names = "--open-metrics",
+            description = "Serve GET /metrics without a signature even when access keys are configured, for a"
+                    + " Prometheus scraper that cannot sign; every other operation but /ping still needs one.")
+    boolean openMetrics;
+
+    @Option(
+            names = "--serverless-idle",
+            defaultValue = "300s",
+            description = "How long an instance of a serverless variant serves nothing before it stops; provisioned"
+                    + " concurrency stays warm (default: ${DEFAULT-VALUE}).")
+    Duration serverlessIdle;
+
+    @Option(
             names = "--async-scale-in-after",
             defaultValue = "300s",
             description = "How long an asynchronous variant that Tandem scaled out from zero stays idle before it"
@@ -192,6 +214,20 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
+        ServerlessConfig serverlessConfig = null;
+        if (serverless != null) {
+            if (asyncOutput != null) {
+                err.println(
+                        "error: --serverless and --async-output exclude each other: an endpoint is one or the other.");
+                return 2;
+            }
+            try {
+                serverlessConfig = new ServerlessConfig(ServerlessConfig.DEFAULT_MEMORY_MB, serverless, 0);
+            } catch (TandemException e) {
+                err.println("error: --serverless " + serverless + ": " + e.getMessage());
+                return 2;
+            }
+        }
         ServerConfig defaults = ServerConfig.defaults();
         ServerConfig config;
         try {
@@ -224,7 +260,7 @@ final class ServeCommand implements Callable<Integer> {
                         "tandem-shutdown"));
         try {
             for (Path file : pipelines) {
-                String endpoint = server.servePipelineFile(file, asyncOutputLocation());
+                String endpoint = server.servePipelineFile(file, asyncOutputLocation(), serverlessConfig);
                 err.printf(
                         "Endpoint %s: POST http://%s:%d/endpoints/%s/%s%n",
                         endpoint,
@@ -270,6 +306,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withMaxInstances(maxInstances)
                 .withIdentity(region, accountId)
                 .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
+                .withServerlessIdle(serverlessIdle)
+                .withOpenMetrics(openMetrics)
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,6 +140,54 @@ class AuthenticationIT {
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.headers().firstValue("x-amzn-ErrorType")).contains("MissingAuthenticationTokenException");
+    }
+
+    @Test
+    void everyRouteButPingFollowsTheSameRuleUnsignedRequestsAreRefused() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of(
+                "/metrics",
+                "/endpoints/echo/logs",
+                "/endpoints/echo/async-invocations/some-id",
+                "/transform-jobs/some-job/progress")) {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(tandem.baseUrl().resolve(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path).isEqualTo(403);
+            assertThat(response.headers().firstValue("x-amzn-ErrorType"))
+                    .as(path)
+                    .contains("MissingAuthenticationTokenException");
+        }
+        HttpResponse<String> control = http.send(
+                HttpRequest.newBuilder(tandem.baseUrl().resolve("/"))
+                        .header("X-Amz-Target", "SageMaker.ListEndpoints")
+                        .header("Content-Type", "application/x-amz-json-1.1")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(control.statusCode()).isEqualTo(403);
+        assertThat(control.body()).contains("\"__type\":\"MissingAuthenticationTokenException\"");
+
+        HttpResponse<String> ping = http.send(
+                HttpRequest.newBuilder(tandem.baseUrl().resolve("/ping")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ping.statusCode()).as("health checks carry no signature").isEqualTo(200);
+    }
+
+    @Test
+    void metricsAreOpenOnlyWhenTheOperatorSaysSo(@TempDir Path otherDir) throws Exception {
+        try (TandemFixture open = TandemFixture.start(
+                otherDir, c -> c.withAccessKeys(Map.of(KEY, SECRET)).withOpenMetrics(true))) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> metrics = http.send(
+                    HttpRequest.newBuilder(open.baseUrl().resolve("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("tandem_data_capture_written_total");
+            assertThat(open.invoke("anything", "x").statusCode())
+                    .as("everything else still needs a signature")
+                    .isEqualTo(403);
+        }
     }
 
     /** An InvokeEndpoint request signed by the SDK's own SigV4 signer. */

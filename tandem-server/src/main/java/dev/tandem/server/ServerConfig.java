@@ -37,6 +37,10 @@ import java.util.regex.Pattern;
  *     who reaches it could run programs on this machine
  * @param inFlight how many requests one instance takes at a time before the next is refused (sized
  *     to its containers)
+ * @param serverlessIdle how long an instance of a serverless variant serves nothing before it stops
+ *     (5 minutes; SageMaker's is a few minutes and not settable)
+ * @param openMetrics whether {@code GET /metrics} is served without a signature when access keys
+ *     are configured (no), for a scraper that cannot sign
  */
 public record ServerConfig(
         String host,
@@ -53,7 +57,9 @@ public record ServerConfig(
         S3Settings s3,
         AsyncOptions async,
         boolean unauthenticatedBeyondLoopback,
-        InFlightLimit inFlight) {
+        InFlightLimit inFlight,
+        Duration serverlessIdle,
+        boolean openMetrics) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -67,6 +73,10 @@ public record ServerConfig(
         Objects.requireNonNull(s3, "s3");
         Objects.requireNonNull(async, "async");
         Objects.requireNonNull(inFlight, "in-flight");
+        Objects.requireNonNull(serverlessIdle, "serverless-idle");
+        if (serverlessIdle.isNegative() || serverlessIdle.isZero()) {
+            throw new IllegalArgumentException("serverless-idle must be positive, was " + serverlessIdle);
+        }
         accessKeys = Map.copyOf(accessKeys);
         if (maxInstances < 1) {
             throw new IllegalArgumentException("max-instances must be at least 1, was " + maxInstances);
@@ -101,7 +111,9 @@ public record ServerConfig(
                 S3Settings.fromEnvironment(System.getenv()),
                 AsyncOptions.defaults(),
                 false,
-                InFlightLimit.sized());
+                InFlightLimit.sized(),
+                Duration.ofMinutes(5),
+                false);
     }
 
     public ServerConfig withHost(String value) {
@@ -163,6 +175,14 @@ public record ServerConfig(
         return edit(b -> b.inFlight = value);
     }
 
+    public ServerConfig withServerlessIdle(Duration value) {
+        return edit(b -> b.serverlessIdle = value);
+    }
+
+    public ServerConfig withOpenMetrics(boolean value) {
+        return edit(b -> b.openMetrics = value);
+    }
+
     /** Whether {@link #host()} is reachable only from this machine. */
     public boolean loopbackOnly() {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
@@ -192,6 +212,8 @@ public record ServerConfig(
         AsyncOptions async;
         boolean unauthenticatedBeyondLoopback;
         InFlightLimit inFlight;
+        Duration serverlessIdle;
+        boolean openMetrics;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -209,6 +231,8 @@ public record ServerConfig(
             async = from.async;
             unauthenticatedBeyondLoopback = from.unauthenticatedBeyondLoopback;
             inFlight = from.inFlight;
+            serverlessIdle = from.serverlessIdle;
+            openMetrics = from.openMetrics;
         }
 
         ServerConfig build() {
@@ -227,7 +251,9 @@ public record ServerConfig(
                     s3,
                     async,
                     unauthenticatedBeyondLoopback,
-                    inFlight);
+                    inFlight,
+                    serverlessIdle,
+                    openMetrics);
         }
     }
 }

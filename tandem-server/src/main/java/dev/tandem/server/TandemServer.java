@@ -39,7 +39,9 @@ import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.control.ServiceModel;
+import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.ServerlessConfig;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
@@ -58,6 +60,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -175,19 +178,22 @@ public final class TandemServer implements AutoCloseable {
         // Most admission waits end early, their deadline cancelled: drop those at once.
         timerThread.setRemoveOnCancelPolicy(true);
         this.timers = timerThread;
-        this.endpoints = new EndpointRegistry(
-                runtimes,
-                new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects),
-                config.inFlight(),
-                timers);
         InvocationMetrics metrics = new InvocationMetrics(
                 capture,
-                endpoints,
+                // Read at scrape time, once the registry below exists.
+                this::liveEndpoints,
                 () -> store.endpoints().stream()
                         .map(e -> new InvocationMetrics.EndpointState(e.name(), e.status()))
                         .toList(),
                 config.metrics(),
                 clock);
+        this.endpoints = new EndpointRegistry(
+                runtimes,
+                new ModelDataStore(config.dataDir(), ArchiveLimits.defaults(), objects),
+                config.inFlight(),
+                timers,
+                config.serverlessIdle(),
+                metrics::instanceStarted);
         this.sns = SnsPublisher.fromEnvironment(System.getenv());
         Notifications notifications = new Notifications(
                 new TopicRouter(new HttpSubscribers(config.async().subscribers(), clock), sns),
@@ -246,7 +252,7 @@ public final class TandemServer implements AutoCloseable {
                 config.startupTimeout(),
                 config.maxInstances());
         ControlPlaneApi controlPlaneApi =
-                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads, authenticator);
+                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
@@ -254,7 +260,6 @@ public final class TandemServer implements AutoCloseable {
                 errors,
                 config.maxPayloadBytes(),
                 config.accountId(),
-                authenticator,
                 metrics,
                 tracing,
                 capture,
@@ -265,12 +270,18 @@ public final class TandemServer implements AutoCloseable {
                 EVENT_LOOPS,
                 routing.apply(new RequestRouter(
                         invocations,
-                        new AsyncInvocationsApi(async, endpoints, errors, authenticator, config.accountId()),
+                        new AsyncInvocationsApi(async, endpoints, errors, config.accountId()),
                         controlPlaneApi,
-                        new LogsApi(endpoints, errors, authenticator, config.accountId()),
-                        new TransformProgressApi(transformJobs, errors, authenticator),
+                        new LogsApi(endpoints, errors, config.accountId()),
+                        new TransformProgressApi(transformJobs, errors),
                         errors,
-                        metrics)));
+                        metrics,
+                        authenticator,
+                        config.openMetrics())));
+    }
+
+    private Collection<Endpoint> liveEndpoints() {
+        return endpoints.all();
     }
 
     /** Starts a server listening as {@code config} says; {@link #port()} tells the port bound. */
@@ -363,16 +374,18 @@ public final class TandemServer implements AutoCloseable {
      * @return the endpoint's name
      */
     public String servePipelineFile(Path file) {
-        return servePipelineFile(file, null);
+        return servePipelineFile(file, null, null);
     }
 
     /**
-     * Serves a pipeline file as an endpoint, asynchronous when {@code asyncOutputPath} names where
-     * its results go ({@code s3://bucket/prefix} or {@code file:/folder}).
+     * Serves a pipeline file as an endpoint: asynchronous when {@code asyncOutputPath} names where
+     * its results go ({@code s3://bucket/prefix} or {@code file:/folder}), serverless when {@code
+     * serverless} is given, else one instance.
      *
      * @return the endpoint's name
      */
-    public String servePipelineFile(Path file, @Nullable String asyncOutputPath) {
+    public String servePipelineFile(
+            Path file, @Nullable String asyncOutputPath, @Nullable ServerlessConfig serverless) {
         byte[] json;
         try {
             json = Files.readAllBytes(file);
@@ -381,7 +394,7 @@ public final class TandemServer implements AutoCloseable {
         }
         Path folder = file.toAbsolutePath().getParent();
         try {
-            return servePipeline(json, folder == null ? Path.of("/") : folder, asyncOutputPath);
+            return servePipeline(json, folder == null ? Path.of("/") : folder, asyncOutputPath, serverless);
         } catch (ValidationException e) {
             throw new ValidationException("Pipeline file " + file + ": " + e.getMessage());
         }
@@ -389,10 +402,11 @@ public final class TandemServer implements AutoCloseable {
 
     /** Serves a pipeline (a CreateModel body) whose relative paths are relative to {@code baseDir}. */
     public String servePipeline(byte[] json, Path baseDir) {
-        return servePipeline(json, baseDir, null);
+        return servePipeline(json, baseDir, null, null);
     }
 
-    private String servePipeline(byte[] json, Path baseDir, @Nullable String asyncOutputPath) {
+    private String servePipeline(
+            byte[] json, Path baseDir, @Nullable String asyncOutputPath, @Nullable ServerlessConfig serverless) {
         JsonNode request;
         try {
             request = new ObjectMapper().readTree(json);
@@ -404,7 +418,7 @@ public final class TandemServer implements AutoCloseable {
         if (request == null || !request.isObject()) {
             throw new ValidationException("expected a JSON object (a CreateModel request body)");
         }
-        return controlPlane.servePipeline(request, baseDir, asyncOutputPath);
+        return controlPlane.servePipeline(request, baseDir, asyncOutputPath, serverless);
     }
 
     public TransformJobs transformJobs() {

@@ -43,7 +43,9 @@ class ServerConfigTest {
                 .withS3(S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"))
                 .withAsync(AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(7)))
                 .withUnauthenticatedBeyondLoopback(true)
-                .withInFlight(new InFlightLimit(3, 2));
+                .withInFlight(new InFlightLimit(3, 2))
+                .withServerlessIdle(Duration.ofSeconds(9))
+                .withOpenMetrics(true);
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -61,7 +63,9 @@ class ServerConfigTest {
                         S3Settings.at(URI.create("http://127.0.0.1:9000"), "key", "secret"),
                         new AsyncOptions(Duration.ofSeconds(7), 3, Map.of()),
                         true,
-                        new InFlightLimit(3, 2)));
+                        new InFlightLimit(3, 2),
+                        Duration.ofSeconds(9),
+                        true));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);

@@ -14,6 +14,8 @@ import java.util.function.Consumer;
  * @param container the container's definition
  * @param modelDir the folder holding its model data, already fetched and extracted
  * @param startupTimeout how long the container has to answer {@code /ping} with 200
+ * @param memoryLimitBytes the most memory the container may use, where its runtime can hold it to
+ *     that (container images); 0 for no limit
  * @param statusListener told of every change of the container's status, on any thread
  */
 public record LaunchRequest(
@@ -22,6 +24,7 @@ public record LaunchRequest(
         ContainerDefinition container,
         Path modelDir,
         Duration startupTimeout,
+        long memoryLimitBytes,
         Consumer<ContainerStatus> statusListener) {
 
     public LaunchRequest {
@@ -31,6 +34,9 @@ public record LaunchRequest(
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(startupTimeout, "startupTimeout");
         Objects.requireNonNull(statusListener, "statusListener");
+        if (memoryLimitBytes < 0) {
+            throw new IllegalArgumentException("memoryLimitBytes is 0 or more, got " + memoryLimitBytes);
+        }
     }
 
     public String hostname() {

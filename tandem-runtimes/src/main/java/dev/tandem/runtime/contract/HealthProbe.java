@@ -5,6 +5,9 @@ import java.util.function.BooleanSupplier;
 
 /** Pings a container's {@code /ping}: healthy means 200, as in SageMaker. */
 public final class HealthProbe {
+    /** The first wait between two pings of a starting container. */
+    static final Duration FIRST_WAIT = Duration.ofMillis(2);
+
     private final ContractClient client;
     private final Duration pingTimeout;
     private final Duration pollInterval;
@@ -21,13 +24,16 @@ public final class HealthProbe {
 
     /**
      * Pings until the container answers 200, {@code timeout} passes, or {@code keepTrying} turns
-     * false (the process died, the container was closed).
+     * false (the process died, the container was closed). The pings start {@link #FIRST_WAIT}
+     * apart and the wait doubles up to the poll interval: a container that is up in 30 ms is
+     * seen at once — a cold start waits on this — while a slow one is not pinged needlessly often.
      *
      * @return whether the container became healthy
      */
     public boolean awaitHealthy(ContractTarget target, Duration timeout, BooleanSupplier keepTrying)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long wait = Math.min(FIRST_WAIT.toMillis(), pollInterval.toMillis());
         while (keepTrying.getAsBoolean()) {
             if (isHealthy(target)) {
                 return true;
@@ -36,7 +42,8 @@ public final class HealthProbe {
             if (left <= 0) {
                 return false;
             }
-            Thread.sleep(Math.min(pollInterval.toMillis(), Math.max(1, left / 1_000_000)));
+            Thread.sleep(Math.min(wait, Math.max(1, left / 1_000_000)));
+            wait = Math.min(wait * 2, pollInterval.toMillis());
         }
         return false;
     }

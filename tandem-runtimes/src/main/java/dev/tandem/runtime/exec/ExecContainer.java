@@ -34,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  * SIGKILL after the grace period — together with any process it started.
  */
 final class ExecContainer extends ContainerBase {
+    /** The exit status of a process killed by SIGKILL (128 + 9), as an engine reports it. */
+    private static final int KILLED = 137;
+
     static final int LOG_LINES = 2000;
 
     private final ProcessLauncher launcher;
@@ -194,9 +197,15 @@ final class ExecContainer extends ContainerBase {
                 });
     }
 
-    private static String exitReason(Process process) {
+    private String exitReason(Process process) {
         try {
-            return "exited with code " + process.waitFor();
+            int code = process.waitFor();
+            if (code == KILLED && request.memoryLimitBytes() > 0) {
+                // What a container engine's memory limit does to a container that passes it.
+                return "exited with code " + code + ": killed, likely for going over its memory limit of "
+                        + request.memoryLimitBytes() / (1024 * 1024) + " MB (MemorySizeInMB)";
+            }
+            return "exited with code " + code;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "exited";

@@ -80,6 +80,10 @@ public final class OciLauncher implements ProcessLauncher {
             command.addAll(List.of("--publish", "127.0.0.1:" + ports.bindPort() + ":" + IMAGE_PORT));
             environment.put("SAGEMAKER_BIND_TO_PORT", Integer.toString(IMAGE_PORT));
         }
+        if (request.memoryLimitBytes() > 0) {
+            // The engine kills the container past it (exit 137), as SageMaker's serverless memory does.
+            command.addAll(List.of("--memory", request.memoryLimitBytes() / (1024 * 1024) + "m"));
+        }
         environment.put("SM_MODEL_DIR", MODEL_DIR);
         environment.forEach((key, value) -> command.addAll(List.of("--env", key + "=" + value)));
         command.add(image);

@@ -9,10 +9,9 @@ import dev.tandem.server.async.AsyncInference;
 import dev.tandem.server.async.AsyncRequest;
 import dev.tandem.server.async.AsyncRequestReader;
 import dev.tandem.server.async.QueuedRequest;
-import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.endpoint.EndpointRegistry;
-import dev.tandem.server.http.BodyReader;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.time.Instant;
 
 /**
@@ -24,49 +23,46 @@ import java.time.Instant;
 public final class AsyncInvocationsApi {
     static final String OUTPUT_LOCATION = "X-Amzn-SageMaker-OutputLocation";
     static final String FAILURE_LOCATION = "X-Amzn-SageMaker-FailureLocation";
+    /** The most body InvokeEndpointAsync carries inline. */
+    public static final long MAX_BODY = AsyncRequestReader.MAX_INLINE_BODY;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AsyncInference async;
     private final EndpointRegistry endpoints;
     private final ErrorResponses errors;
-    private final Authenticator authenticator;
     private final String accountId;
 
     public AsyncInvocationsApi(
-            AsyncInference async,
-            EndpointRegistry endpoints,
-            ErrorResponses errors,
-            Authenticator authenticator,
-            String accountId) {
+            AsyncInference async, EndpointRegistry endpoints, ErrorResponses errors, String accountId) {
         this.async = async;
         this.endpoints = endpoints;
         this.errors = errors;
-        this.authenticator = authenticator;
         this.accountId = accountId;
     }
 
-    /** InvokeEndpointAsync. The body is read on the event loop; queueing happens on a virtual thread. */
-    public void invoke(HttpServerRequest request, String endpointName) {
+    /**
+     * InvokeEndpointAsync, its inline body read and the request authenticated ({@link
+     * dev.tandem.server.http.RequestRouter}); queueing happens on a virtual thread.
+     */
+    public void invoke(HttpServerRequest request, String endpointName, byte[] body) {
         String requestId = RequestIds.next();
-        BodyReader.read(request, AsyncRequestReader.MAX_INLINE_BODY).onComplete(read -> {
-            if (read.failed()) {
-                Throwable error = read.cause() instanceof PayloadTooLargeException
-                        ? new ValidationException("1 validation error detected: Value at 'body' failed to satisfy"
-                                + " constraint: Member must have length less than or equal to "
-                                + AsyncRequestReader.MAX_INLINE_BODY + ". Larger payloads go through "
-                                + AsyncRequestReader.INPUT_LOCATION + ".")
-                        : read.cause();
-                errors.write(request.response(), requestId, error, null);
-                return;
-            }
-            byte[] body = read.result().getBytes();
-            Thread.ofVirtual().name("async-accept").start(() -> accept(request, endpointName, body, requestId));
-        });
+        Thread.ofVirtual().name("async-accept").start(() -> accept(request, endpointName, body, requestId));
+    }
+
+    /** An error before the request is read: an inline body over its limit is SageMaker's ValidationError. */
+    public void writeError(HttpServerResponse response, String requestId, Throwable error) {
+        Throwable shown = error instanceof PayloadTooLargeException
+                ? new ValidationException("1 validation error detected: Value at 'body' failed to satisfy"
+                        + " constraint: Member must have length less than or equal to "
+                        + AsyncRequestReader.MAX_INLINE_BODY + ". Larger payloads go through "
+                        + AsyncRequestReader.INPUT_LOCATION + ".")
+                : error;
+        errors.write(response, requestId, shown, null);
     }
 
     private void accept(HttpServerRequest request, String endpointName, byte[] body, String requestId) {
         try {
-            authenticator.authenticate(request, body);
             checkEndpoint(endpointName);
             AsyncRequest queued = async.submit(endpointName, request::getHeader, Payload.wrap(body));
             ObjectNode answer = JSON.createObjectNode();
@@ -87,7 +83,6 @@ public final class AsyncInvocationsApi {
     public void status(HttpServerRequest request, String endpointName, String inferenceId) {
         String requestId = RequestIds.next();
         try {
-            authenticator.authenticate(request, new byte[0]);
             checkEndpoint(endpointName);
             QueuedRequest found = async.find(endpointName, inferenceId)
                     .orElseThrow(() -> new ValidationException("Endpoint " + endpointName

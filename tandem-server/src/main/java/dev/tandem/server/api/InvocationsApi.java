@@ -11,12 +11,10 @@ import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
-import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Variant;
-import dev.tandem.server.http.BodyReader;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Context;
@@ -33,8 +31,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * SageMaker's InvokeEndpoint: {@code POST /endpoints/{EndpointName}/invocations}
- * ({@code api/sagemaker-runtime.json}). Reads the body on the event loop, starts the pipeline
- * there, and answers — from whichever thread completes the last stage — with the last container's
+ * ({@code api/sagemaker-runtime.json}). Starts the pipeline on the event loop that read the body, and answers — from whichever thread completes the last stage — with the last container's
  * body, content type and custom attributes, the variant that served, and per-container timing. No
  * thread waits on a container.
  */
@@ -55,13 +52,14 @@ public final class InvocationsApi {
             Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private static final int MAX_HEADER = 1024;
+    /** SageMaker Serverless Inference's limit on request and response bodies: 4 MB. */
+    static final int SERVERLESS_MAX_PAYLOAD = 4 * 1024 * 1024;
 
     private final EndpointRegistry endpoints;
     private final PipelineEngine engine;
     private final ErrorResponses errors;
     private final long maxPayloadBytes;
     private final String accountId;
-    private final Authenticator authenticator;
     private final InvocationMetrics metrics;
     private final Tracing tracing;
     private final DataCapture capture;
@@ -74,7 +72,6 @@ public final class InvocationsApi {
             ErrorResponses errors,
             long maxPayloadBytes,
             String accountId,
-            Authenticator authenticator,
             InvocationMetrics metrics,
             Tracing tracing,
             DataCapture capture,
@@ -84,36 +81,36 @@ public final class InvocationsApi {
         this.errors = errors;
         this.maxPayloadBytes = maxPayloadBytes;
         this.accountId = accountId;
-        this.authenticator = authenticator;
         this.metrics = metrics;
         this.tracing = tracing;
         this.capture = capture;
         this.isAsync = isAsync;
     }
 
-    public void handle(HttpServerRequest request, String endpointName) {
-        long start = System.nanoTime();
-        String requestId = RequestIds.next();
-        BodyReader.read(request, maxPayloadBytes).onComplete(read -> {
-            if (read.failed()) {
-                errors.write(request.response(), requestId, read.cause(), null);
-            } else {
-                invoke(request, endpointName, read.result(), requestId, start);
-            }
-        });
+    /** The server's limit, or SageMaker's 4 MB when the endpoint has a serverless variant. */
+    public long payloadLimit(String endpointName) {
+        boolean serverless = endpoints
+                .find(endpointName)
+                .map(e -> e.variants().stream().anyMatch(v -> v.serverless() != null))
+                .orElse(false);
+        return serverless ? Math.min(maxPayloadBytes, SERVERLESS_MAX_PAYLOAD) : maxPayloadBytes;
     }
 
+    /**
+     * InvokeEndpoint, its body read and the request authenticated ({@link
+     * dev.tandem.server.http.RequestRouter}).
+     */
     // The admission's future ends in a callback that carries the request on; nothing waits on it.
     @SuppressWarnings("FutureReturnValueIgnored")
-    private void invoke(HttpServerRequest request, String endpointName, Buffer body, String requestId, long start) {
+    public void invoke(HttpServerRequest request, String endpointName, byte[] bytes) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.next();
         HttpServerResponse response = request.response();
         Endpoint endpoint;
         StageRequest stageRequest;
         String target;
         CompletableFuture<Endpoint.Lease> admitted;
         try {
-            byte[] bytes = body.getBytes();
-            authenticator.authenticate(request, bytes);
             stageRequest = readRequest(request, bytes);
             target = header(request, TARGET_CONTAINER, 63);
             endpoint = findEndpoint(endpointName);
@@ -188,6 +185,7 @@ public final class InvocationsApi {
         }
         StageRequest input = stageRequest;
         engine.invoke(lease.variant().model().mode(), stages, stageRequest, target)
+                .thenApply(result -> checkServerlessAnswer(lease.variant(), result))
                 .whenComplete((result, error) -> {
                     lease.release();
                     if (trace != null) {
@@ -212,6 +210,23 @@ public final class InvocationsApi {
                         errors.write(response, requestId, error, logStream(endpoint, lease, error));
                     }
                 });
+    }
+
+    /** A serverless variant answers at most 4 MB, as SageMaker's do. */
+    private static InvocationResult checkServerlessAnswer(Variant variant, InvocationResult result) {
+        int size = result.response().body().size();
+        if (variant.serverless() != null && size > SERVERLESS_MAX_PAYLOAD) {
+            String last = variant.model().containers().getLast().hostname();
+            throw new ModelErrorException(
+                    last,
+                    200,
+                    null,
+                    "Received response from " + last + " with status code 200. However, the response is " + size
+                            + " bytes, over the maximum of " + SERVERLESS_MAX_PAYLOAD
+                            + " bytes a serverless endpoint returns.",
+                    null);
+        }
+        return result;
     }
 
     /** The containers the request went to, in order: all of a serial pipeline, or the target. */

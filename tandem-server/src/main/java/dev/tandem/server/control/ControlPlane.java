@@ -15,6 +15,8 @@ import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.ServerlessConfig;
+import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StateStore;
 import dev.tandem.server.store.StoredEndpoint;
 import dev.tandem.server.store.StoredEndpointConfig;
@@ -128,14 +130,18 @@ public final class ControlPlane implements AutoCloseable {
      * Serves a pipeline file through the same operations a client would call: CreateModel,
      * CreateEndpointConfig (variant AllTraffic, one instance) and CreateEndpoint, all named after
      * its ModelName; asynchronous, with its results under {@code asyncOutputPath}, when that is
-     * given. What a previous run on this data dir already created is kept (its endpoint is being
+     * given; serverless when {@code serverless} is. What a previous run on this data dir already created is kept (its endpoint is being
      * restored), as long as the file still says the same.
      *
      * @return the endpoint's name
      * @throws ValidationException when the file is invalid, or differs from the model of that name
      *     already stored
      */
-    public synchronized String servePipeline(JsonNode request, Path relativeTo, @Nullable String asyncOutputPath) {
+    public synchronized String servePipeline(
+            JsonNode request,
+            Path relativeTo,
+            @Nullable String asyncOutputPath,
+            @Nullable ServerlessConfig serverless) {
         byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
         String name = parser.parse(json, relativeTo).modelName();
         ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
@@ -152,7 +158,11 @@ public final class ControlPlane implements AutoCloseable {
             ObjectNode variant = config.putArray("ProductionVariants").addObject();
             variant.put("VariantName", Endpoint.DEFAULT_VARIANT);
             variant.put("ModelName", name);
-            variant.put("InitialInstanceCount", 1);
+            if (serverless == null) {
+                variant.put("InitialInstanceCount", 1);
+            } else {
+                variant.set("ServerlessConfig", Deployment.serverlessJson(serverless));
+            }
             variant.put("InitialVariantWeight", 1.0);
             if (asyncOutputPath != null) {
                 config.putObject("AsyncInferenceConfig")
@@ -183,8 +193,7 @@ public final class ControlPlane implements AutoCloseable {
                         + ": InitialInstanceCount is required (or ServerlessConfig for a serverless variant).");
             }
             if (variant.has("ServerlessConfig")) {
-                throw new ValidationException("Variant " + variantName
-                        + ": ServerlessConfig is not supported by this server yet; give InitialInstanceCount.");
+                checkServerless(variantName, variant, request);
             }
         }
         AsyncSettings.of(request.get("AsyncInferenceConfig"));
@@ -202,6 +211,30 @@ public final class ControlPlane implements AutoCloseable {
         }
         LOG.info("Endpoint configuration {} created", name);
         return config;
+    }
+
+    /**
+     * A serverless variant: its config valid (ranges, 1 GB steps, provisioned within max), no
+     * instance settings beside it, no asynchronous inference. Unlike SageMaker, it may run a
+     * multi-container pipeline and share the endpoint with other variants.
+     */
+    private static void checkServerless(String variantName, JsonNode variant, JsonNode request) {
+        try {
+            Deployment.serverless(variant.get("ServerlessConfig"));
+        } catch (ValidationException e) {
+            throw new ValidationException("Variant " + variantName + ": " + e.getMessage());
+        }
+        for (String instanceSetting : List.of("InstanceType", "InitialInstanceCount")) {
+            if (variant.has(instanceSetting)) {
+                throw new ValidationException("Variant " + variantName + ": " + instanceSetting
+                        + " cannot be given with ServerlessConfig: a serverless variant has no instances to choose;"
+                        + " give one or the other.");
+            }
+        }
+        if (request.has("AsyncInferenceConfig")) {
+            throw new ValidationException("Variant " + variantName + ": a serverless variant cannot serve an"
+                    + " endpoint with AsyncInferenceConfig; give its variants InitialInstanceCount instead.");
+        }
     }
 
     public StoredEndpointConfig endpointConfig(String name) {
@@ -283,6 +316,12 @@ public final class ControlPlane implements AutoCloseable {
                     ErrorKind.VALIDATION, "Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
         }
         Deployment next = deploymentOf(endpointConfig(configName));
+        if (next.hasServerless() && !Deployment.fromJson(stored.deployment()).hasServerless()) {
+            throw new ValidationException("Cannot update endpoint \"" + arns.endpoint(name)
+                    + "\" from instance-based variants to serverless: as on SageMaker, a serverless endpoint can"
+                    + " become instance-based but not the reverse. Create a new endpoint for the serverless"
+                    + " configuration.");
+        }
         // Blue/green runs both fleets for a while: the new one must fit beside the old.
         checkInstanceLimit(instances(next));
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
@@ -307,8 +346,80 @@ public final class ControlPlane implements AutoCloseable {
      */
     public synchronized void updateWeightsAndCapacities(
             String name, Map<String, Double> weights, Map<String, Integer> instanceCounts) {
-        resize(name, weights, instanceCounts, true);
+        updateWeightsAndCapacities(name, weights, instanceCounts, Map.of());
     }
+
+    /**
+     * UpdateEndpointWeightsAndCapacities with {@code ServerlessUpdateConfig}s: a serverless
+     * variant's MaxConcurrency and ProvisionedConcurrency change in place, at once — more warm
+     * instances start, a lower maximum refuses what exceeds it from the next request on.
+     */
+    public synchronized void updateWeightsAndCapacities(
+            String name,
+            Map<String, Double> weights,
+            Map<String, Integer> instanceCounts,
+            Map<String, ServerlessUpdate> serverless) {
+        if (serverless.isEmpty()) {
+            resize(name, weights, instanceCounts, true);
+            return;
+        }
+        StoredEndpoint stored = endpoint(name);
+        if (EndpointStatus.valueOf(stored.status()) != EndpointStatus.InService) {
+            throw new ValidationException("Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
+        }
+        Deployment deployment = Deployment.fromJson(stored.deployment());
+        Map<String, ServerlessConfig> changed = new java.util.LinkedHashMap<>();
+        for (var update : serverless.entrySet()) {
+            changed.put(update.getKey(), updated(name, deployment, update.getKey(), update.getValue(), instanceCounts));
+        }
+        resize(name, weights, instanceCounts, true);
+        // resize stored the weights and counts; the serverless settings go on top.
+        StoredEndpoint resized = endpoint(name);
+        Deployment next = Deployment.fromJson(resized.deployment());
+        next = next.withVariants(next.variants().stream()
+                .map(v -> changed.containsKey(v.variantName()) ? v.withServerless(changed.get(v.variantName())) : v)
+                .toList());
+        store.updateEndpoint(resized.withDeployment(resized.configName(), next.toJson(), clock.instant()));
+        Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        changed.forEach((variant, config) ->
+                live.variant(variant).map(Variant::serverless).ifPresent(scaler -> scaler.update(config)));
+        LOG.info("Endpoint {} serverless settings updated: {}", name, changed);
+    }
+
+    /** A serverless variant's settings as {@code wanted} changes them; refused for any other variant. */
+    private ServerlessConfig updated(
+            String endpoint,
+            Deployment deployment,
+            String variant,
+            ServerlessUpdate wanted,
+            Map<String, Integer> instanceCounts) {
+        VariantDeployment current = deployment.variants().stream()
+                .filter(v -> v.variantName().equals(variant))
+                .findFirst()
+                .orElseThrow(() -> new ValidationException("The variant(s) \"[" + variant
+                        + "]\" is/are not present in the endpoint \"" + arns.endpoint(endpoint) + "\"."));
+        ServerlessConfig config = current.serverless();
+        if (config == null) {
+            throw new ValidationException("Variant " + variant + " is not serverless: ServerlessUpdateConfig"
+                    + " applies to serverless variants; give DesiredInstanceCount instead.");
+        }
+        if (instanceCounts.containsKey(variant)) {
+            throw new ValidationException("Variant " + variant
+                    + " is serverless: it takes ServerlessUpdateConfig, not DesiredInstanceCount.");
+        }
+        Integer max = wanted.maxConcurrency();
+        Integer provisioned = wanted.provisionedConcurrency();
+        try {
+            return config.withConcurrency(
+                    max == null ? config.maxConcurrency() : max,
+                    provisioned == null ? config.provisionedConcurrency() : provisioned);
+        } catch (ValidationException e) {
+            throw new ValidationException("Variant " + variant + ": " + e.getMessage());
+        }
+    }
+
+    /** A ServerlessUpdateConfig: the values it gives; null for those it leaves as they are. */
+    public record ServerlessUpdate(@Nullable Integer maxConcurrency, @Nullable Integer provisionedConcurrency) {}
 
     /**
      * Tandem's own scaling of an asynchronous variant ({@link AsyncAutoscaler}): like
@@ -364,6 +475,10 @@ public final class ControlPlane implements AutoCloseable {
         for (VariantDeployment variant : deployment.variants()) {
             Double weight = weights.get(variant.variantName());
             Integer count = instanceCounts.get(variant.variantName());
+            if (count != null && variant.serverless() != null) {
+                throw new ValidationException("Variant " + variant.variantName()
+                        + " is serverless: it takes ServerlessUpdateConfig, not DesiredInstanceCount.");
+            }
             VariantDeployment next = weight == null ? variant : variant.withWeight(weight);
             if (count != null && count != variant.instanceCount()) {
                 changes.put(variant.variantName(), count - variant.instanceCount());
@@ -437,14 +552,20 @@ public final class ControlPlane implements AutoCloseable {
                     ? Duration.ofSeconds(variant.path("ContainerStartupHealthCheckTimeoutInSeconds")
                             .asLong())
                     : defaultStartupTimeout;
-            int count = variant.path("InitialInstanceCount").asInt(1);
+            ServerlessConfig serverless =
+                    variant.has("ServerlessConfig") ? Deployment.serverless(variant.get("ServerlessConfig")) : null;
+            // A serverless variant's instances start on demand: none are set aside for it.
+            int count = serverless != null
+                    ? 0
+                    : variant.path("InitialInstanceCount").asInt(1);
             variants.add(new VariantDeployment(
                     variant.path("VariantName").asText(),
                     read(model.definition()),
                     count,
                     count,
                     variant.path("InitialVariantWeight").asDouble(1.0),
-                    startup));
+                    startup,
+                    serverless));
         }
         return new Deployment(variants, request.get("DataCaptureConfig"), request.get("AsyncInferenceConfig"));
     }

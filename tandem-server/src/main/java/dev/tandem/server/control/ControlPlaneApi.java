@@ -7,9 +7,7 @@ import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.auth.AuthenticationException;
-import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.batch.TransformJobs;
-import dev.tandem.server.http.BodyReader;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -25,25 +23,19 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlaneApi {
     static final String CONTENT_TYPE = "application/x-amz-json-1.1";
     private static final String TARGET_PREFIX = "SageMaker.";
-    private static final long MAX_REQUEST_BYTES = 1024 * 1024;
+    public static final long MAX_REQUEST_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ServiceModel model;
     private final SageMakerOperations operations;
     private final Executor virtualThreads;
-    private final Authenticator authenticator;
 
     public ControlPlaneApi(
-            ServiceModel model,
-            ControlPlane control,
-            TransformJobs transformJobs,
-            Executor virtualThreads,
-            Authenticator authenticator) {
+            ServiceModel model, ControlPlane control, TransformJobs transformJobs, Executor virtualThreads) {
         this.model = model;
         this.operations = new SageMakerOperations(control, transformJobs);
         this.virtualThreads = virtualThreads;
-        this.authenticator = authenticator;
     }
 
     /** Whether {@code request} is a control-plane call: it names its operation in X-Amz-Target. */
@@ -52,23 +44,23 @@ public final class ControlPlaneApi {
         return target != null && target.startsWith(TARGET_PREFIX);
     }
 
-    public void handle(HttpServerRequest request) {
+    /**
+     * A control-plane call, its body read and the request authenticated ({@link
+     * dev.tandem.server.http.RequestRouter}); runs on a virtual thread.
+     */
+    public void handle(HttpServerRequest request, byte[] body) {
         String requestId = RequestIds.next();
         String operation = request.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
-        BodyReader.read(request, MAX_REQUEST_BYTES).onComplete(read -> {
-            if (read.failed()) {
-                fail(request.response(), requestId, read.cause());
-            } else {
-                byte[] body = read.result().getBytes();
-                try {
-                    authenticator.authenticate(request, body);
-                } catch (AuthenticationException e) {
-                    deny(request.response(), requestId, e);
-                    return;
-                }
-                virtualThreads.execute(() -> run(request.response(), requestId, operation, body));
-            }
-        });
+        virtualThreads.execute(() -> run(request.response(), requestId, operation, body));
+    }
+
+    /** An error in the json 1.1 shape: refused authentication, a body too large. */
+    public void writeError(HttpServerResponse response, String requestId, Throwable error) {
+        if (error instanceof AuthenticationException denied) {
+            deny(response, requestId, denied);
+        } else {
+            fail(response, requestId, error);
+        }
     }
 
     private void run(HttpServerResponse response, String requestId, String operation, byte[] body) {

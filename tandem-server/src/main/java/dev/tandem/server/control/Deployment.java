@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.server.endpoint.ServerlessConfig;
 import dev.tandem.server.endpoint.VariantSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
      *
      * @param minInstanceCount the count its user last asked for; an asynchronous variant scaled
      *     out from it by Tandem goes back to it when idle
+     * @param serverless its serverless settings; null for a variant with a fixed instance count
      */
     record VariantDeployment(
             String variantName,
@@ -34,7 +36,8 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             int instanceCount,
             int minInstanceCount,
             double weight,
-            Duration startupTimeout) {
+            Duration startupTimeout,
+            @Nullable ServerlessConfig serverless) {
 
         VariantSpec toSpec(PipelineParser parser, Path baseDir) {
             return new VariantSpec(
@@ -42,21 +45,29 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
                     parser.parse(model.toString().getBytes(StandardCharsets.UTF_8), baseDir),
                     instanceCount,
                     weight,
-                    startupTimeout);
+                    startupTimeout,
+                    serverless);
         }
 
         VariantDeployment withWeight(double value) {
-            return new VariantDeployment(variantName, model, instanceCount, minInstanceCount, value, startupTimeout);
+            return new VariantDeployment(
+                    variantName, model, instanceCount, minInstanceCount, value, startupTimeout, serverless);
         }
 
         /** The count its user asked for: the new minimum too. */
         VariantDeployment withInstanceCount(int value) {
-            return new VariantDeployment(variantName, model, value, value, weight, startupTimeout);
+            return new VariantDeployment(variantName, model, value, value, weight, startupTimeout, serverless);
         }
 
         /** The count Tandem's autoscaling asked for: the minimum stays. */
         VariantDeployment withScaledCount(int value) {
-            return new VariantDeployment(variantName, model, value, minInstanceCount, weight, startupTimeout);
+            return new VariantDeployment(
+                    variantName, model, value, minInstanceCount, weight, startupTimeout, serverless);
+        }
+
+        VariantDeployment withServerless(ServerlessConfig value) {
+            return new VariantDeployment(
+                    variantName, model, instanceCount, minInstanceCount, weight, startupTimeout, value);
         }
     }
 
@@ -87,6 +98,10 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             node.put("MinInstanceCount", variant.minInstanceCount());
             node.put("Weight", variant.weight());
             node.put("StartupTimeoutSeconds", variant.startupTimeout().toSeconds());
+            ServerlessConfig serverless = variant.serverless();
+            if (serverless != null) {
+                node.set("ServerlessConfig", serverlessJson(serverless));
+            }
         }
         if (dataCapture != null) {
             root.set("DataCaptureConfig", dataCapture);
@@ -95,6 +110,30 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             root.set("AsyncInferenceConfig", asyncConfig);
         }
         return root.toString();
+    }
+
+    /** SageMaker's ProductionVariantServerlessConfig, with the Python SDK's defaults for what is missing. */
+    static ServerlessConfig serverless(JsonNode config) {
+        return new ServerlessConfig(
+                config.path("MemorySizeInMB").asInt(ServerlessConfig.DEFAULT_MEMORY_MB),
+                config.path("MaxConcurrency").asInt(ServerlessConfig.DEFAULT_MAX_CONCURRENCY),
+                config.path("ProvisionedConcurrency").asInt(0));
+    }
+
+    /** A serverless config as DescribeEndpoint and the store show it. */
+    static ObjectNode serverlessJson(ServerlessConfig config) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("MemorySizeInMB", config.memorySizeInMb());
+        node.put("MaxConcurrency", config.maxConcurrency());
+        if (config.provisionedConcurrency() > 0) {
+            node.put("ProvisionedConcurrency", config.provisionedConcurrency());
+        }
+        return node;
+    }
+
+    /** Whether some variant is serverless. */
+    boolean hasServerless() {
+        return variants.stream().anyMatch(v -> v.serverless() != null);
     }
 
     static Deployment fromJson(String json) {
@@ -109,7 +148,8 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
                         count,
                         node.path("MinInstanceCount").asInt(count),
                         node.path("Weight").asDouble(),
-                        Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong())));
+                        Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong()),
+                        node.has("ServerlessConfig") ? serverless(node.get("ServerlessConfig")) : null));
             }
             return new Deployment(variants, root.get("DataCaptureConfig"), root.get("AsyncInferenceConfig"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

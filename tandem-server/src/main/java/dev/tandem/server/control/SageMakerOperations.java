@@ -11,6 +11,8 @@ import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.control.Deployment.VariantDeployment;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.Instance;
+import dev.tandem.server.endpoint.ServerlessConfig;
+import dev.tandem.server.endpoint.ServerlessScaler;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StoredEndpoint;
 import dev.tandem.server.store.StoredEndpointConfig;
@@ -288,7 +290,17 @@ final class SageMakerOperations {
                                     .filter(Instance::isHealthy)
                                     .count())
                             .orElse(0));
-            variant.put("DesiredInstanceCount", desired.instanceCount());
+            ServerlessConfig serverless = desired.serverless();
+            if (serverless == null) {
+                variant.put("DesiredInstanceCount", desired.instanceCount());
+            } else {
+                // Current is what the running variant uses: it changes in place, before the store.
+                ServerlessConfig current = running.map(Variant::serverless)
+                        .map(ServerlessScaler::config)
+                        .orElse(serverless);
+                variant.set("CurrentServerlessConfig", Deployment.serverlessJson(current));
+                variant.set("DesiredServerlessConfig", Deployment.serverlessJson(serverless));
+            }
             ArrayNode statuses = variant.putArray("VariantStatus");
             String status = endpoint.status();
             if (!status.equals(EndpointStatus.InService.name()) && !status.equals(EndpointStatus.Failed.name())) {
@@ -338,6 +350,7 @@ final class SageMakerOperations {
         String name = text(request, "EndpointName");
         Map<String, Double> weights = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<String, ControlPlane.ServerlessUpdate> serverless = new LinkedHashMap<>();
         for (JsonNode desired : request.path("DesiredWeightsAndCapacities")) {
             String variant = desired.path("VariantName").asText();
             if (desired.has("DesiredWeight")) {
@@ -346,11 +359,20 @@ final class SageMakerOperations {
             if (desired.has("DesiredInstanceCount")) {
                 counts.put(variant, desired.path("DesiredInstanceCount").asInt());
             }
-            if (desired.has("ServerlessUpdateConfig")) {
-                throw new ValidationException("ServerlessUpdateConfig is not supported by this server yet.");
+            JsonNode update = desired.get("ServerlessUpdateConfig");
+            if (update != null) {
+                serverless.put(
+                        variant,
+                        new ControlPlane.ServerlessUpdate(
+                                update.has("MaxConcurrency")
+                                        ? update.path("MaxConcurrency").asInt()
+                                        : null,
+                                update.has("ProvisionedConcurrency")
+                                        ? update.path("ProvisionedConcurrency").asInt()
+                                        : null));
             }
         }
-        control.updateWeightsAndCapacities(name, weights, counts);
+        control.updateWeightsAndCapacities(name, weights, counts, serverless);
         return object("EndpointArn", control.arns().endpoint(name));
     }
 

@@ -104,14 +104,22 @@ final class AdmissionLine {
         }
     }
 
+    /** Fails every waiter with {@code error}. */
+    void failAll(RuntimeException error) {
+        for (Waiter waiter : drain()) {
+            waiter.place.completeExceptionally(error);
+        }
+    }
+
+    private synchronized Waiter[] drain() {
+        Waiter[] all = waiting.toArray(Waiter[]::new);
+        waiting.clear();
+        return all;
+    }
+
     /** Answers every waiter with an empty result: the variant is going away. */
     void closeAll() {
-        Waiter[] all;
-        synchronized (this) {
-            all = waiting.toArray(Waiter[]::new);
-            waiting.clear();
-        }
-        for (Waiter waiter : all) {
+        for (Waiter waiter : drain()) {
             waiter.place.complete(Optional.empty());
         }
     }

@@ -43,9 +43,9 @@ public final class Endpoint {
         return variants.stream().filter(v -> v.name().equals(variantName)).findFirst();
     }
 
-    /** Serving: some instance of some variant is healthy. */
+    /** Serving: some instance of some variant is healthy, or some variant is serverless. */
     public boolean isInService() {
-        return variants.stream().anyMatch(Variant::isHealthy);
+        return variants.stream().anyMatch(Variant::canServe);
     }
 
     /** Every instance of every variant is healthy. */
@@ -81,9 +81,15 @@ public final class Endpoint {
             return CompletableFuture.completedFuture(take(current, targetVariant, full));
         } catch (ThrottlingException throttled) {
             Variant waitOn = full.get(0);
-            return waitOn.awaitPlace().thenCompose(place -> place.map(
-                            instance -> CompletableFuture.completedFuture(new Lease(waitOn, instance)))
-                    .orElseGet(() -> CompletableFuture.failedFuture(throttled)));
+            CompletableFuture<Optional<Instance>> waiting = waitOn.awaitPlace();
+            if (waiting == null) {
+                return CompletableFuture.failedFuture(throttled);
+            }
+            // A serverless request that waited in vain waited for a start; any other, for a place.
+            RuntimeException waitedInVain = waitOn.serverless() != null ? stillStarting(waitOn) : throttled;
+            return waiting.thenCompose(
+                    place -> place.map(instance -> CompletableFuture.completedFuture(new Lease(waitOn, instance)))
+                            .orElseGet(() -> CompletableFuture.failedFuture(waitedInVain)));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -113,7 +119,7 @@ public final class Endpoint {
                             + current.stream().map(Variant::name).collect(Collectors.joining(", ")) + "."));
             Instance instance = target.acquire();
             if (instance == null) {
-                if (!target.isHealthy()) {
+                if (!target.canServe()) {
                     throw noHealthyInstance(List.of(target));
                 }
                 full.add(target);
@@ -128,7 +134,7 @@ public final class Endpoint {
             if (instance != null) {
                 return new Lease(drawn, instance);
             }
-            if (drawn.isHealthy()) {
+            if (drawn.canServe()) {
                 full.add(drawn);
             }
             candidates.remove(drawn);
@@ -169,7 +175,7 @@ public final class Endpoint {
         List<Variant> serving = new ArrayList<>(all.size());
         double total = 0;
         for (Variant variant : all) {
-            if (variant.isHealthy()) {
+            if (variant.canServe()) {
                 serving.add(variant);
                 total += variant.weight();
             }
@@ -194,6 +200,16 @@ public final class Endpoint {
     }
 
     private ThrottlingException atCapacity(List<Variant> full) {
+        ServerlessScaler serverless = full.get(0).serverless();
+        if (serverless != null) {
+            return new ThrottlingException(
+                    "Endpoint " + name + " is at capacity: serverless variant "
+                            + full.get(0).name() + " has " + serverless.admitted()
+                            + " request(s) in flight or waiting for an instance to start, its MaxConcurrency of "
+                            + serverless.config().maxConcurrency()
+                            + " (raise it with UpdateEndpointWeightsAndCapacities"
+                            + " and a ServerlessUpdateConfig). The request was refused rather than queued; retry with backoff.");
+        }
         String names = full.stream().map(Variant::name).collect(Collectors.joining(", "));
         int inFlight = full.stream().mapToInt(Variant::capacity).sum();
         return new ThrottlingException("Endpoint " + name + " is at capacity: "
@@ -201,6 +217,14 @@ public final class Endpoint {
                 + " request(s) in flight, the limit of their instances (set it with " + InFlightLimit.SETTING
                 + " in a container's Environment, or add instances). The request was refused rather than queued;"
                 + " retry with backoff.");
+    }
+
+    private ModelNotReadyException stillStarting(Variant variant) {
+        ServerlessScaler serverless = java.util.Objects.requireNonNull(variant.serverless());
+        return new ModelNotReadyException("Endpoint " + name + ": serverless variant " + variant.name()
+                + " is still starting an instance for this request after "
+                + serverless.startupTimeout().toSeconds()
+                + " s (ContainerStartupHealthCheckTimeoutInSeconds). Wait and try your request again.");
     }
 
     private RuntimeException noHealthyInstance(List<Variant> candidates) {

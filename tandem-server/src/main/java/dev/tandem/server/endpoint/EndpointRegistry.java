@@ -31,20 +31,30 @@ public final class EndpointRegistry implements AutoCloseable {
     private final AtomicInteger instanceCounter = new AtomicInteger();
     private final InFlightLimit inFlight;
     private final ScheduledExecutorService timers;
+    private final Duration serverlessIdle;
+    private final ServerlessScaler.Listener serverlessStarts;
 
     /**
      * @param inFlight how many requests each instance takes at a time
-     * @param timers where waits time out (the admission lines' deadlines)
+     * @param timers where waits time out (the admission lines' deadlines) and serverless variants
+     *     look for idle instances
+     * @param serverlessIdle how long an instance of a serverless variant serves nothing before it
+     *     stops
+     * @param serverlessStarts told of every instance a serverless variant starts on demand
      */
     public EndpointRegistry(
             ContainerRuntime runtimes,
             ModelDataStore modelData,
             InFlightLimit inFlight,
-            ScheduledExecutorService timers) {
+            ScheduledExecutorService timers,
+            Duration serverlessIdle,
+            ServerlessScaler.Listener serverlessStarts) {
         this.runtimes = runtimes;
         this.modelData = modelData;
         this.inFlight = inFlight;
         this.timers = timers;
+        this.serverlessIdle = serverlessIdle;
+        this.serverlessStarts = serverlessStarts;
     }
 
     public Optional<Endpoint> find(String name) {
@@ -75,8 +85,12 @@ public final class EndpointRegistry implements AutoCloseable {
                 "Endpoint {} created: {}",
                 name,
                 specs.stream()
-                        .map(s -> s.name() + " (model " + s.model().modelName() + ", " + s.instanceCount()
-                                + " instance(s), weight " + s.weight() + ")")
+                        .map(s -> s.name() + " (model " + s.model().modelName() + ", "
+                                + (s.serverless() == null
+                                        ? s.instanceCount() + " instance(s)"
+                                        : "serverless, MaxConcurrency "
+                                                + s.serverless().maxConcurrency())
+                                + ", weight " + s.weight() + ")")
                         .toList());
         return endpoint;
     }
@@ -139,12 +153,44 @@ public final class EndpointRegistry implements AutoCloseable {
     }
 
     private Variant launchVariant(String endpointName, VariantSpec spec) {
-        return new Variant(
+        ServerlessConfig serverless = spec.serverless();
+        if (serverless == null) {
+            return new Variant(
+                    spec.name(),
+                    spec.model(),
+                    launchInstances(endpointName, spec.model(), spec.instanceCount(), spec.startupTimeout()),
+                    spec.weight(),
+                    timers);
+        }
+        int places = inFlight.forModel(spec.model());
+        long memory = serverless.memorySizeInMb() * 1024L * 1024;
+        List<Path> modelDirs = modelDirs(spec.model());
+        ServerlessScaler scaler = new ServerlessScaler(
+                endpointName,
                 spec.name(),
-                spec.model(),
-                launchInstances(endpointName, spec.model(), spec.instanceCount(), spec.startupTimeout()),
-                spec.weight(),
-                timers);
+                serverless,
+                places,
+                spec.startupTimeout(),
+                serverlessIdle,
+                onChange -> launchInstance(
+                        endpointName, spec.model(), modelDirs, spec.startupTimeout(), places, memory, onChange),
+                serverlessStarts,
+                timers,
+                System::nanoTime);
+        // The provisioned instances start with the variant, and it is in service once they are healthy.
+        List<Instance> warm = new ArrayList<>();
+        try {
+            for (int n = 0; n < scaler.warmInstances(); n++) {
+                warm.add(launchInstance(
+                        endpointName, spec.model(), modelDirs, spec.startupTimeout(), places, memory, () -> {}));
+            }
+        } catch (RuntimeException e) {
+            warm.forEach(Instance::close);
+            throw e;
+        }
+        Variant variant = new Variant(spec.name(), spec.model(), warm, spec.weight(), timers, scaler);
+        scaler.attach(variant);
+        return variant;
     }
 
     /**
@@ -162,17 +208,19 @@ public final class EndpointRegistry implements AutoCloseable {
 
     /** Takes {@code count} instances of a variant out of traffic, drains and stops them. */
     public void removeInstances(Variant variant, int count, Duration drainTimeout) {
-        List<Instance> removed = variant.removeInstances(count);
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (removed.stream().anyMatch(i -> i.outstanding() > 0) && System.nanoTime() < deadline) {
+        List<Thread> stopping = variant.removeInstances(count).stream()
+                .map(instance -> Thread.ofVirtual()
+                        .name("stop-" + instance.id())
+                        .start(() -> instance.drainAndClose(drainTimeout)))
+                .toList();
+        for (Thread thread : stopping) {
             try {
-                Thread.sleep(10);
+                thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             }
         }
-        removed.forEach(Instance::close);
     }
 
     /** Stops instances that never took traffic. */
@@ -183,15 +231,11 @@ public final class EndpointRegistry implements AutoCloseable {
     private List<Instance> launchInstances(
             String endpointName, PipelineDefinition model, int count, Duration startupTimeout) {
         int maxInFlight = inFlight.forModel(model);
-        List<Path> modelDirs = new ArrayList<>();
-        for (ContainerDefinition container : model.containers()) {
-            modelDirs.add(
-                    modelData.resolve(container.modelData(), "Container " + container.hostname() + " ModelDataUrl"));
-        }
+        List<Path> modelDirs = modelDirs(model);
         List<Instance> instances = new ArrayList<>();
         try {
             for (int n = 0; n < count; n++) {
-                instances.add(launchInstance(endpointName, model, modelDirs, startupTimeout, maxInFlight));
+                instances.add(launchInstance(endpointName, model, modelDirs, startupTimeout, maxInFlight, 0, () -> {}));
             }
         } catch (RuntimeException e) {
             instances.forEach(Instance::close);
@@ -200,12 +244,29 @@ public final class EndpointRegistry implements AutoCloseable {
         return instances;
     }
 
+    /** Where each container's model data is, fetched and unpacked once for all its instances. */
+    private List<Path> modelDirs(PipelineDefinition model) {
+        List<Path> modelDirs = new ArrayList<>();
+        for (ContainerDefinition container : model.containers()) {
+            modelDirs.add(
+                    modelData.resolve(container.modelData(), "Container " + container.hostname() + " ModelDataUrl"));
+        }
+        return modelDirs;
+    }
+
+    /**
+     * @param memoryLimitBytes what each container may use where its runtime enforces it; 0 for no
+     *     limit
+     * @param onStatusChange runs whenever one of its containers changes status
+     */
     private Instance launchInstance(
             String endpointName,
             PipelineDefinition model,
             List<Path> modelDirs,
             Duration startupTimeout,
-            int maxInFlight) {
+            int maxInFlight,
+            long memoryLimitBytes,
+            Runnable onStatusChange) {
         String instanceId = "i-" + instanceCounter.incrementAndGet();
         List<RunningContainer> started = new ArrayList<>();
         try {
@@ -217,7 +278,11 @@ public final class EndpointRegistry implements AutoCloseable {
                         container,
                         modelDirs.get(i),
                         startupTimeout,
-                        status -> logStatus(endpointName, instanceId, container.hostname(), status))));
+                        memoryLimitBytes,
+                        status -> {
+                            logStatus(endpointName, instanceId, container.hostname(), status);
+                            onStatusChange.run();
+                        })));
             }
         } catch (RuntimeException e) {
             started.forEach(RunningContainer::close);

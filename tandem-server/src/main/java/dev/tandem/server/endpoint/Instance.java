@@ -3,8 +3,10 @@ package dev.tandem.server.endpoint;
 import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,6 +18,7 @@ public final class Instance {
     private final List<RunningContainer> containers;
     private final List<PipelineStage> stages;
     private final AtomicInteger outstanding = new AtomicInteger();
+    private final AtomicLong served = new AtomicLong();
     private final int maxInFlight;
 
     /** @param maxInFlight how many requests it takes at a time ({@link InFlightLimit}) */
@@ -106,8 +109,14 @@ public final class Instance {
         return maxInFlight;
     }
 
+    /** How many requests it has taken since it started. */
+    public long served() {
+        return served.get();
+    }
+
     /** Counts one more request in flight, whatever the bound (asynchronous work has its own). */
     void acquire() {
+        served.incrementAndGet();
         outstanding.incrementAndGet();
     }
 
@@ -119,6 +128,7 @@ public final class Instance {
                 return false;
             }
             if (outstanding.compareAndSet(current, current + 1)) {
+                served.incrementAndGet();
                 return true;
             }
         }
@@ -126,6 +136,23 @@ public final class Instance {
 
     void release() {
         outstanding.decrementAndGet();
+    }
+
+    /**
+     * Lets the requests in flight finish, for up to {@code drainTimeout}, then stops it; for an
+     * instance already out of traffic.
+     */
+    void drainAndClose(Duration drainTimeout) {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (outstanding() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
     }
 
     /** Stops every container, the last one first, all of them in parallel. */

@@ -26,6 +26,7 @@ public final class Variant {
     private final String name;
     private final PipelineDefinition model;
     private final AdmissionLine line;
+    private final @Nullable ServerlessScaler serverless;
     /** The running mean of how long a request holds its place, in nanoseconds; 0 before the first. */
     private final AtomicLong meanServiceNanos = new AtomicLong();
 
@@ -39,6 +40,21 @@ public final class Variant {
             List<Instance> instances,
             double weight,
             ScheduledExecutorService timers) {
+        this(name, model, instances, weight, timers, null);
+    }
+
+    /**
+     * @param serverless for a serverless variant, what starts and stops its instances; it must be
+     *     {@linkplain ServerlessScaler#attach attached} to this variant
+     */
+    Variant(
+            String name,
+            PipelineDefinition model,
+            List<Instance> instances,
+            double weight,
+            ScheduledExecutorService timers,
+            @Nullable ServerlessScaler serverless) {
+        this.serverless = serverless;
         this.name = name;
         this.model = model;
         this.instances = List.copyOf(instances);
@@ -96,12 +112,39 @@ public final class Variant {
         return null;
     }
 
+    /** Its serverless settings and scaling, or null for a variant with a fixed instance count. */
+    public @Nullable ServerlessScaler serverless() {
+        return serverless;
+    }
+
     /**
-     * The healthy instance with the fewest requests in flight, taken, if that is below its bound;
-     * null when none is healthy or every healthy one is full. Never waits.
+     * Whether a request may be sent its way: some instance is healthy, or it is serverless and
+     * starts one on demand.
+     */
+    boolean canServe() {
+        return serverless != null || isHealthy();
+    }
+
+    /**
+     * A place for a request now: the healthy instance with the fewest requests in flight, taken, if
+     * that is below its bound (and, serverless, the request within MaxConcurrency); null otherwise.
+     * Never waits.
      */
     @Nullable
     Instance acquire() {
+        Instance instance = pick();
+        // Serverless: counted in only with a place in hand, so that a request that finds none and
+        // goes on to wait never holds a count another needs.
+        if (instance != null && serverless != null && !serverless.enter()) {
+            giveBack(instance);
+            return null;
+        }
+        return instance;
+    }
+
+    /** The healthy instance with the fewest requests in flight, taken, if below its bound. */
+    @Nullable
+    private Instance pick() {
         List<Instance> current = instances;
         int count = current.size();
         // Another request may take the chosen instance's last place first: look again, a few times.
@@ -136,11 +179,15 @@ public final class Variant {
      *
      * @return an instance taken for the request, or empty when the line is full or the wait ran out
      */
+    @Nullable
     CompletableFuture<Optional<Instance>> awaitPlace() {
+        if (serverless != null) {
+            return awaitStart(serverless);
+        }
         long mean = meanServiceNanos.get();
         int places = capacity();
         if (mean == 0 || places == 0) {
-            return CompletableFuture.completedFuture(Optional.empty());
+            return null;
         }
         long floor = MIN_WAIT_BUDGET.toNanos();
         long budget = Math.max(mean / 2, floor);
@@ -148,16 +195,53 @@ public final class Variant {
         long servable = mean / 2 >= floor ? places / 2 : places * floor / mean;
         int bound = (int) Math.min((long) places * MAX_LINE_PER_PLACE, Math.max(1, servable));
         CompletableFuture<Optional<Instance>> place = line.join(bound, Duration.ofNanos(2 * budget));
-        if (place == null) {
-            return CompletableFuture.completedFuture(Optional.empty());
+        if (place != null) {
+            // A place may have freed up while it was joining.
+            serveLine();
         }
-        // A place may have freed up while it was joining.
-        line.serve(this::acquire, this::giveBack);
         return place;
+    }
+
+    /**
+     * Serverless: a request within MaxConcurrency waits for a place for as long as an instance has
+     * to start, and more instances start if those running and starting cannot take it.
+     */
+    // The callback only gives the request's count back; nothing waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private @Nullable CompletableFuture<Optional<Instance>> awaitStart(ServerlessScaler scaler) {
+        if (!scaler.enter()) {
+            return null;
+        }
+        CompletableFuture<Optional<Instance>> place = line.join(Integer.MAX_VALUE, scaler.startupTimeout());
+        if (place == null) {
+            scaler.exit();
+            return null;
+        }
+        place.whenComplete((taken, error) -> {
+            if (error != null || taken.isEmpty()) {
+                scaler.exit();
+            }
+        });
+        scaler.ensureCapacity();
+        serveLine();
+        return place;
+    }
+
+    /** Hands free places to the requests waiting in line, first come first served. */
+    void serveLine() {
+        line.serve(this::pick, this::giveBack);
+    }
+
+    /** Fails every request waiting in line with {@code error}: nothing will serve them. */
+    void failWaiters(RuntimeException error) {
+        line.failAll(error);
     }
 
     /** Ends a request that held its place on {@code instance} for {@code heldNanos}. */
     void release(Instance instance, long heldNanos) {
+        if (serverless != null) {
+            serverless.exit();
+        }
         meanServiceNanos.getAndUpdate(mean -> mean == 0 ? heldNanos : mean + (heldNanos - mean) / SMOOTHING);
         giveBack(instance);
     }
@@ -165,7 +249,7 @@ public final class Variant {
     /** Frees a place on {@code instance} and hands it to whoever waits in line. */
     private void giveBack(Instance instance) {
         instance.release();
-        line.serve(this::acquire, this::giveBack);
+        serveLine();
     }
 
     /** How many requests wait in its admission line. */
@@ -228,7 +312,15 @@ public final class Variant {
             next.addAll(added);
             instances = List.copyOf(next);
         }
-        line.serve(this::acquire, this::giveBack);
+        serveLine();
+    }
+
+    /** Takes one instance out of traffic; false if it was not one of its instances. */
+    synchronized boolean removeInstance(Instance instance) {
+        List<Instance> kept = new java.util.ArrayList<>(instances);
+        boolean removed = kept.remove(instance);
+        instances = List.copyOf(kept);
+        return removed;
     }
 
     /** Takes {@code count} instances out of traffic, the least busy first, and returns them. */
@@ -243,6 +335,9 @@ public final class Variant {
     }
 
     void close() {
+        if (serverless != null) {
+            serverless.close();
+        }
         line.closeAll();
         instances.forEach(Instance::close);
     }

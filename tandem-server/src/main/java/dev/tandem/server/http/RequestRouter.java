@@ -8,18 +8,25 @@ import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.api.TransformProgressApi;
+import dev.tandem.server.auth.AuthenticationException;
+import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Where every HTTP request enters Tandem: dispatches by method and path to the API that serves
- * it. The paths are SageMaker's, few and fixed, so a plain dispatch reads better than
- * a routing framework.
+ * Where every HTTP request enters Tandem: finds the operation its method and path name, reads its
+ * body up to the operation's limit, applies the one authentication rule — every operation needs a
+ * valid signature when access keys are configured, except {@code /ping} (load balancers' health
+ * checks carry none) and, when the operator opens it, {@code /metrics} — and hands the request to
+ * the API that serves it. The paths are SageMaker's, few and fixed, so a plain dispatch reads
+ * better than a routing framework.
  */
 public final class RequestRouter implements Handler<HttpServerRequest> {
     private static final String ENDPOINTS = "/endpoints/";
@@ -36,7 +43,33 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private final InvocationMetrics metrics;
     private final LogsApi logs;
     private final TransformProgressApi transformProgress;
+    private final Authenticator authenticator;
+    private final boolean openMetrics;
 
+    /** Answers an operation's request once its body is read and it is authenticated. */
+    @FunctionalInterface
+    private interface Operation {
+        void serve(HttpServerRequest request, byte[] body);
+    }
+
+    /** Writes an error in the shape of the operation's protocol. */
+    @FunctionalInterface
+    public interface ErrorWriter {
+        void write(HttpServerResponse response, String requestId, Throwable error);
+    }
+
+    /**
+     * One operation as the router runs it.
+     *
+     * @param bodyLimit the most body it reads; more is refused before it is read
+     * @param open whether it is served without authentication
+     */
+    private record Route(long bodyLimit, boolean open, ErrorWriter errors, Operation operation) {}
+
+    /**
+     * @param authenticator checks every request but those of open routes
+     * @param openMetrics whether {@code GET /metrics} is served without authentication
+     */
     public RequestRouter(
             InvocationsApi invocations,
             AsyncInvocationsApi asyncInvocations,
@@ -44,7 +77,9 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             LogsApi logs,
             TransformProgressApi transformProgress,
             ErrorResponses errors,
-            InvocationMetrics metrics) {
+            InvocationMetrics metrics,
+            Authenticator authenticator,
+            boolean openMetrics) {
         this.logs = logs;
         this.transformProgress = transformProgress;
         this.invocations = invocations;
@@ -52,17 +87,55 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         this.controlPlane = controlPlane;
         this.errors = errors;
         this.metrics = metrics;
+        this.authenticator = authenticator;
+        this.openMetrics = openMetrics;
     }
 
     @Override
     public void handle(HttpServerRequest request) {
+        Route route = route(request);
+        if (route == null) {
+            errors.write(
+                    request.response(),
+                    RequestIds.next(),
+                    new TandemException(
+                            ErrorKind.UNKNOWN_OPERATION,
+                            "No operation at " + request.method() + " " + request.path() + ". InvokeEndpoint is POST "
+                                    + ENDPOINTS + "{EndpointName}" + INVOCATIONS + "."),
+                    null);
+            return;
+        }
+        BodyReader.read(request, route.bodyLimit()).onComplete(read -> {
+            if (read.failed()) {
+                route.errors().write(request.response(), RequestIds.next(), read.cause());
+                return;
+            }
+            byte[] body = read.result().getBytes();
+            if (!route.open()) {
+                try {
+                    authenticator.authenticate(request, body);
+                } catch (AuthenticationException denied) {
+                    route.errors().write(request.response(), RequestIds.next(), denied);
+                    return;
+                }
+            }
+            route.operation().serve(request, body);
+        });
+    }
+
+    /** The operation {@code request} names, or null when it names none. */
+    private @Nullable Route route(HttpServerRequest request) {
         String path = request.path();
         HttpMethod method = request.method();
+        ErrorWriter restJson = (response, requestId, error) -> errors.write(response, requestId, error, null);
         if (path.startsWith(ENDPOINTS) && path.endsWith(INVOCATIONS) && method.equals(HttpMethod.POST)) {
             String name = path.substring(ENDPOINTS.length(), path.length() - INVOCATIONS.length());
             if (!name.isEmpty() && name.indexOf('/') < 0) {
-                invocations.handle(request, name);
-                return;
+                return new Route(
+                        invocations.payloadLimit(name),
+                        false,
+                        restJson,
+                        (req, body) -> invocations.invoke(req, name, body));
             }
         }
         if (path.startsWith(ENDPOINTS) && path.contains(ASYNC_INVOCATIONS)) {
@@ -70,54 +143,51 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             String[] parts = path.substring(ENDPOINTS.length()).split("/", -1);
             boolean async = parts.length >= 2 && !parts[0].isEmpty() && ASYNC_INVOCATIONS.equals("/" + parts[1]);
             if (async && parts.length == 2 && method.equals(HttpMethod.POST)) {
-                asyncInvocations.invoke(request, parts[0]);
-                return;
+                return new Route(
+                        AsyncInvocationsApi.MAX_BODY,
+                        false,
+                        asyncInvocations::writeError,
+                        (req, body) -> asyncInvocations.invoke(req, parts[0], body));
             }
             if (async && parts.length == 3 && method.equals(HttpMethod.GET) && !parts[2].isEmpty()) {
                 // A path keeps '+' as it is; only %XX sequences are decoded.
                 String inferenceId = URLDecoder.decode(parts[2].replace("+", "%2B"), StandardCharsets.UTF_8);
                 // Reads the queue: off the event loop.
-                Thread.ofVirtual().start(() -> asyncInvocations.status(request, parts[0], inferenceId));
-                return;
+                return new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
+                        .start(() -> asyncInvocations.status(req, parts[0], inferenceId)));
             }
         }
         if (path.equals("/") && method.equals(HttpMethod.POST) && ControlPlaneApi.accepts(request)) {
-            controlPlane.handle(request);
-            return;
+            return new Route(ControlPlaneApi.MAX_REQUEST_BYTES, false, controlPlane::writeError, controlPlane::handle);
         }
         if (path.startsWith(ENDPOINTS) && path.endsWith(LOGS) && method.equals(HttpMethod.GET)) {
             String name = path.substring(ENDPOINTS.length(), path.length() - LOGS.length());
             if (!name.isEmpty() && name.indexOf('/') < 0) {
                 // Reads every container's kept lines: off the event loop.
-                Thread.ofVirtual().start(() -> logs.handle(request, name));
-                return;
+                return new Route(
+                        0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> logs.handle(req, name)));
             }
         }
         if (path.startsWith(TRANSFORM_JOBS) && path.endsWith(PROGRESS) && method.equals(HttpMethod.GET)) {
             String name = path.substring(TRANSFORM_JOBS.length(), path.length() - PROGRESS.length());
             if (!name.isEmpty() && name.indexOf('/') < 0) {
                 // Reads the state store: off the event loop.
-                Thread.ofVirtual().start(() -> transformProgress.handle(request, name));
-                return;
+                return new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
+                        .start(() -> transformProgress.handle(req, name)));
             }
         }
         if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
-            // Gauges read the endpoints and the state store: off the event loop.
-            request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            Thread.ofVirtual().start(() -> request.response().end(metrics.scrape()));
-            return;
+            return new Route(0, openMetrics, restJson, (req, body) -> {
+                req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                // Gauges read the endpoints and the state store: off the event loop.
+                Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
+            });
         }
         if (path.equals("/ping") && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD))) {
-            request.response().setStatusCode(200).end();
-            return;
+            return new Route(0, true, restJson, (req, body) -> req.response()
+                    .setStatusCode(200)
+                    .end());
         }
-        errors.write(
-                request.response(),
-                RequestIds.next(),
-                new TandemException(
-                        ErrorKind.UNKNOWN_OPERATION,
-                        "No operation at " + method + " " + path + ". InvokeEndpoint is POST " + ENDPOINTS
-                                + "{EndpointName}" + INVOCATIONS + "."),
-                null);
+        return null;
     }
 }

@@ -9,7 +9,6 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.endpoint.Endpoint;
-import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import io.micrometer.core.instrument.Counter;
@@ -21,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -71,7 +71,7 @@ public final class InvocationMetrics {
     private final MultiGauge endpointStatus = MultiGauge.builder("tandem.endpoint.status")
             .description("1 for an endpoint's current status")
             .register(registry);
-    private final EndpointRegistry endpoints;
+    private final Supplier<Collection<Endpoint>> endpoints;
     private final Supplier<List<EndpointState>> statuses;
 
     /**
@@ -114,7 +114,7 @@ public final class InvocationMetrics {
      */
     public InvocationMetrics(
             DataCapture capture,
-            EndpointRegistry endpoints,
+            Supplier<Collection<Endpoint>> endpoints,
             Supplier<List<EndpointState>> statuses,
             boolean recording,
             java.time.Clock clock) {
@@ -156,6 +156,25 @@ public final class InvocationMetrics {
         }
         meters.modelLatency().record(model, TimeUnit.NANOSECONDS);
         meters.overhead().record(Math.max(0, totalNanos - model), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * An instance a serverless variant started on demand: a cold start, with the time from its
+     * launch to its first health (SageMaker's ModelSetupTime).
+     */
+    public void instanceStarted(String endpoint, String variant, Duration setupTime) {
+        Tags tags = Tags.of("endpoint", endpoint, "variant", variant);
+        Timer.builder("sagemaker.model.setup.time")
+                .description("Time to launch an instance of a serverless variant, from start to healthy")
+                .tags(tags)
+                .publishPercentiles(0.5, 0.99)
+                .register(registry)
+                .record(setupTime);
+        Counter.builder("tandem.serverless.cold.starts")
+                .description("Instances serverless variants started on demand")
+                .tags(tags)
+                .register(registry)
+                .increment();
     }
 
     /** Records a request refused at once because what would serve it was at its bound. */
@@ -231,7 +250,7 @@ public final class InvocationMetrics {
         List<MultiGauge.Row<?>> healthRows = new ArrayList<>();
         List<MultiGauge.Row<?>> inFlightRows = new ArrayList<>();
         List<MultiGauge.Row<?>> maxInFlightRows = new ArrayList<>();
-        for (Endpoint endpoint : endpoints.all()) {
+        for (Endpoint endpoint : endpoints.get()) {
             for (Variant variant : endpoint.variants()) {
                 Tags tags = Tags.of("endpoint", endpoint.name(), "variant", variant.name());
                 instanceRows.add(MultiGauge.Row.of(tags, variant.instances().size()));
