@@ -75,6 +75,10 @@ public final class ServerlessBenchmark {
                 "warm p50",
                 "warm p99",
                 "cold/warm");
+        List<Long> direct = new ArrayList<>();
+        for (int cycle = 0; cycle < Math.min(cycles, 10); cycle++) {
+            direct.add(startIrisDirectly(root, client));
+        }
         for (Figures figures : results) {
             double coldP50 = percentile(figures.cold(), 0.5);
             double warmP50 = percentile(figures.warm(), 0.5);
@@ -88,6 +92,80 @@ public final class ServerlessBenchmark {
                     warmP50,
                     percentile(figures.warm(), 0.99),
                     coldP50 / warmP50);
+        }
+        double own = percentile(direct, 0.5);
+        Figures iris = results.get(results.size() - 1);
+        System.out.printf(
+                Locale.ROOT,
+                "iris's three programs started by hand, in parallel, until each answers /ping: p50 %.1fms;"
+                        + " Tandem's cold request p50 %.1fms adds %.1fms%n",
+                own,
+                percentile(iris.cold(), 0.5),
+                percentile(iris.cold(), 0.5) - own);
+    }
+
+    /**
+     * The baseline of a cold start of iris: its three container programs started as Tandem starts
+     * them ({@code serve}, with the contract's environment), in parallel, timed until each answers
+     * {@code /ping} with 200 (polled every millisecond); in microseconds.
+     */
+    private static long startIrisDirectly(Path root, HttpClient client) throws IOException, InterruptedException {
+        Path iris = root.resolve("examples/iris");
+        List<String[]> containers = List.of(
+                new String[] {"preprocess", "model/scaler"},
+                new String[] {"model", "model/classifier"},
+                new String[] {"postprocess", "model"});
+        List<Process> processes = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (String[] container : containers) {
+                int port;
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                    port = free.getLocalPort();
+                }
+                ProcessBuilder builder = new ProcessBuilder(
+                                iris.resolve("containers")
+                                        .resolve(container[0])
+                                        .resolve("serve")
+                                        .toString(),
+                                "serve")
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                builder.environment().put("SAGEMAKER_BIND_TO_PORT", Integer.toString(port));
+                builder.environment()
+                        .put("SM_MODEL_DIR", iris.resolve(container[1]).toString());
+                builder.environment().put("LABELS", "setosa,versicolor,virginica");
+                processes.add(builder.start());
+                ports.add(port);
+            }
+            for (int port : ports) {
+                HttpRequest ping = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping"))
+                        .build();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (true) {
+                    try {
+                        if (client.send(ping, HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200) {
+                            break;
+                        }
+                    } catch (IOException notYet) {
+                        // Not listening yet.
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("iris container on port " + port + " did not start");
+                    }
+                    Thread.sleep(1);
+                }
+            }
+            return (System.nanoTime() - start) / 1_000;
+        } finally {
+            for (Process process : processes) {
+                process.descendants().forEach(ProcessHandle::destroy);
+                process.destroy();
+                process.waitFor();
+            }
         }
     }
 
