@@ -168,6 +168,13 @@ final class ServeCommand implements Callable<Integer> {
     Integer serverless;
 
     @Option(
+            names = "--allow-exec",
+            paramLabel = "DIR",
+            description = "Run exec: programs only from DIR and its subfolders (repeatable); a model naming any other"
+                    + " program is refused. Default: anywhere.")
+    List<Path> execFolders = new ArrayList<>();
+
+    @Option(
             names = "--open-metrics",
             description = "Serve GET /metrics without a signature even when access keys are configured, for a"
                     + " Prometheus scraper that cannot sign; every other operation but /ping still needs one.")
@@ -312,7 +319,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace)
-                        .withSandbox(sandbox))
+                        .withSandbox(sandbox)
+                        .withExecFolders(execFolders))
                 .withInFlight(maxInFlight == null ? InFlightLimit.sized() : InFlightLimit.fixed(maxInFlight));
     }
 }

@@ -92,6 +92,32 @@ class ControlPlaneIT {
     }
 
     @Test
+    void withAllowedFoldersAProgramOutsideThemIsRefusedEvenThroughDotDotOrALink() throws Exception {
+        Path allowed = workDir.resolve("allowed");
+        TandemFixture.writeContainerScript(allowed.resolve("echo"));
+        try (TandemFixture tandem =
+                TandemFixture.start(workDir, c -> c.withRuntime(c.runtime().withExecFolders(List.of(allowed))))) {
+            java.nio.file.Files.createSymbolicLink(allowed.resolve("escape"), workDir.resolve("test-container"));
+            SageMakerClient sm = tandem.sageMaker();
+            sm.createModel(
+                    r -> r.modelName("inside").primaryContainer(c -> c.image("exec:" + allowed.resolve("echo"))));
+
+            for (String image : List.of(
+                    "exec:" + workDir.resolve("test-container"),
+                    "exec:" + allowed + "/../test-container",
+                    "exec:" + allowed.resolve("escape"))) {
+                assertThatThrownBy(
+                                () -> sm.createModel(r -> r.modelName("outside").primaryContainer(c -> c.image(image))))
+                        .as(image)
+                        .isInstanceOf(SageMakerException.class)
+                        .hasMessageContaining("is outside the folders this server runs programs from (--allow-exec "
+                                + allowed.toAbsolutePath() + ")");
+            }
+            assertThat(sm.listModels(r -> {}).models()).hasSize(1);
+        }
+    }
+
+    @Test
     void wholeLifecycleThroughTheSdk() {
         try (TandemFixture tandem = TandemFixture.start(workDir)) {
             SageMakerClient sm = tandem.sageMaker();

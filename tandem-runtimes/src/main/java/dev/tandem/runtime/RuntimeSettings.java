@@ -1,6 +1,8 @@
 package dev.tandem.runtime;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,6 +23,8 @@ import java.util.Objects;
  * @param maxConnectionsPerContainer the size of the connection pool to each container
  * @param sandbox whether {@code exec} containers run in a bubblewrap sandbox by default (off; a
  *     container's {@code TANDEM_SANDBOX} setting overrides it)
+ * @param execFolders the folders {@code exec:} programs may be run from, their subfolders
+ *     included; empty for anywhere (the default)
  */
 public record RuntimeSettings(
         Duration invocationTimeout,
@@ -34,7 +38,8 @@ public record RuntimeSettings(
         int firstPort,
         int lastPort,
         int maxConnectionsPerContainer,
-        boolean sandbox) {
+        boolean sandbox,
+        List<Path> execFolders) {
 
     public RuntimeSettings {
         positive(invocationTimeout, "invocation-timeout");
@@ -44,6 +49,9 @@ public record RuntimeSettings(
         positive(restartBackoff, "restart-backoff");
         positive(maxRestartBackoff, "max-restart-backoff");
         Objects.requireNonNull(stopGracePeriod, "stop-grace-period");
+        execFolders = execFolders.stream()
+                .map(folder -> folder.toAbsolutePath().normalize())
+                .toList();
         if (unhealthyThreshold < 1) {
             throw new IllegalArgumentException("unhealthy-threshold must be at least 1, was " + unhealthyThreshold);
         }
@@ -71,7 +79,8 @@ public record RuntimeSettings(
                 20_000,
                 32_767,
                 256,
-                false);
+                false,
+                List.of());
     }
 
     public RuntimeSettings withInvocationTimeout(Duration timeout) {
@@ -100,6 +109,10 @@ public record RuntimeSettings(
         return edit(d -> d.sandbox = value);
     }
 
+    public RuntimeSettings withExecFolders(List<Path> value) {
+        return edit(d -> d.execFolders = value);
+    }
+
     /** A copy with the changes {@code change} makes, validated like any other. */
     private RuntimeSettings edit(java.util.function.Consumer<Draft> change) {
         Draft draft = new Draft(this);
@@ -116,7 +129,8 @@ public record RuntimeSettings(
                 firstPort,
                 lastPort,
                 maxConnectionsPerContainer,
-                draft.sandbox);
+                draft.sandbox,
+                draft.execFolders);
     }
 
     /** The components the withers change. */
@@ -128,6 +142,7 @@ public record RuntimeSettings(
         Duration maxRestartBackoff;
         Duration stopGracePeriod;
         boolean sandbox;
+        List<Path> execFolders;
 
         Draft(RuntimeSettings from) {
             invocationTimeout = from.invocationTimeout;
@@ -137,6 +152,7 @@ public record RuntimeSettings(
             maxRestartBackoff = from.maxRestartBackoff;
             stopGracePeriod = from.stopGracePeriod;
             sandbox = from.sandbox;
+            execFolders = from.execFolders;
         }
     }
 

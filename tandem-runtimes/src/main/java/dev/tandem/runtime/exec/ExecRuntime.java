@@ -6,8 +6,10 @@ import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Runs {@code exec:PATH} containers as child processes: PATH is a program, or a folder holding an
@@ -27,15 +29,48 @@ public final class ExecRuntime implements ContainerRuntime {
                     "not an exec image: " + request.container().image());
         }
         Path program = program(exec, request.hostname());
+        checkAllowed(program, request.hostname());
         return supervisor.start(request, new ProgramLauncher(program, sandboxed(request.container())));
     }
 
     @Override
     public void check(ContainerDefinition container) {
         if (container.image() instanceof ImageRef.Exec exec) {
-            program(exec, container.hostname());
+            checkAllowed(program(exec, container.hostname()), container.hostname());
             sandboxed(container);
         }
+    }
+
+    /**
+     * Refuses a program outside the folders programs may run from ({@code serve --allow-exec}),
+     * when those are set. Compared by real path, so that neither {@code ..} nor a symbolic link
+     * leads out of them.
+     */
+    private void checkAllowed(Path program, String hostname) {
+        List<Path> allowed = supervisor.settings().execFolders();
+        if (allowed.isEmpty()) {
+            return;
+        }
+        Path real;
+        try {
+            real = program.toRealPath();
+        } catch (IOException e) {
+            throw new ValidationException(
+                    "Container " + hostname + ": cannot resolve " + program + ": " + e.getMessage());
+        }
+        for (Path folder : allowed) {
+            try {
+                if (real.startsWith(folder.toRealPath())) {
+                    return;
+                }
+            } catch (IOException missing) {
+                // A folder that does not exist allows nothing.
+            }
+        }
+        throw new ValidationException("Container " + hostname + ": " + real + " is outside the folders this server"
+                + " runs programs from (--allow-exec "
+                + String.join(", ", allowed.stream().map(Path::toString).toList())
+                + ").");
     }
 
     /**

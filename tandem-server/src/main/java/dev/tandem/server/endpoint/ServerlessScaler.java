@@ -180,9 +180,10 @@ public final class ServerlessScaler {
             launching--;
             starting.put(instance, begun);
             if (managed != null) {
-                managed.addInstances(List.of(instance));
+                managed.add(List.of(instance));
             }
         }
+        // Notes a start that is already over before it serves the line with it.
         statusChanged();
     }
 

@@ -305,14 +305,17 @@ public final class Variant {
                 .sum();
     }
 
-    /** Adds started instances to those taking traffic. */
+    /** Adds started instances to those taking traffic, and hands them the requests waiting. */
     void addInstances(List<Instance> added) {
-        synchronized (this) {
-            List<Instance> next = new java.util.ArrayList<>(instances);
-            next.addAll(added);
-            instances = List.copyOf(next);
-        }
+        add(added);
         serveLine();
+    }
+
+    /** Adds instances to those taking traffic; the caller serves the line when it is ready to. */
+    synchronized void add(List<Instance> added) {
+        List<Instance> next = new java.util.ArrayList<>(instances);
+        next.addAll(added);
+        instances = List.copyOf(next);
     }
 
     /** Takes one instance out of traffic; false if it was not one of its instances. */

@@ -13,11 +13,8 @@ import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,17 +22,10 @@ import org.jspecify.annotations.Nullable;
  * body up to the operation's limit, applies the one authentication rule — every operation needs a
  * valid signature when access keys are configured, except {@code /ping} (load balancers' health
  * checks carry none) and, when the operator opens it, {@code /metrics} — and hands the request to
- * the API that serves it. The paths are SageMaker's, few and fixed, so a plain dispatch reads
- * better than a routing framework.
+ * the API that serves it. The paths are SageMaker's, few and fixed ({@link Call} names them), so a
+ * plain dispatch reads better than a routing framework.
  */
 public final class RequestRouter implements Handler<HttpServerRequest> {
-    private static final String ENDPOINTS = "/endpoints/";
-    private static final String INVOCATIONS = "/invocations";
-    private static final String ASYNC_INVOCATIONS = "/async-invocations";
-    private static final String LOGS = "/logs";
-    private static final String TRANSFORM_JOBS = "/transform-jobs/";
-    private static final String PROGRESS = "/progress";
-
     private final InvocationsApi invocations;
     private final AsyncInvocationsApi asyncInvocations;
     private final ControlPlaneApi controlPlane;
@@ -100,8 +90,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                     RequestIds.next(),
                     new TandemException(
                             ErrorKind.UNKNOWN_OPERATION,
-                            "No operation at " + request.method() + " " + request.path() + ". InvokeEndpoint is POST "
-                                    + ENDPOINTS + "{EndpointName}" + INVOCATIONS + "."),
+                            "No operation at " + request.method() + " " + request.path() + ". InvokeEndpoint is POST"
+                                    + " /endpoints/{EndpointName}/invocations."),
                     null);
             return;
         }
@@ -123,71 +113,50 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         });
     }
 
-    /** The operation {@code request} names, or null when it names none. */
+    /** The operation {@code request} names, as the router runs it; null when it names none. */
     private @Nullable Route route(HttpServerRequest request) {
-        String path = request.path();
-        HttpMethod method = request.method();
+        Call call = Call.of(request.method(), request.path(), ControlPlaneApi.accepts(request));
+        if (call == null) {
+            return null;
+        }
         ErrorWriter restJson = (response, requestId, error) -> errors.write(response, requestId, error, null);
-        if (path.startsWith(ENDPOINTS) && path.endsWith(INVOCATIONS) && method.equals(HttpMethod.POST)) {
-            String name = path.substring(ENDPOINTS.length(), path.length() - INVOCATIONS.length());
-            if (!name.isEmpty() && name.indexOf('/') < 0) {
-                return new Route(
+        String name = call.name();
+        return switch (call.kind()) {
+            case INVOKE ->
+                new Route(
                         invocations.payloadLimit(name),
                         false,
                         restJson,
                         (req, body) -> invocations.invoke(req, name, body));
-            }
-        }
-        if (path.startsWith(ENDPOINTS) && path.contains(ASYNC_INVOCATIONS)) {
-            // {name}/async-invocations, or {name}/async-invocations/{InferenceId}
-            String[] parts = path.substring(ENDPOINTS.length()).split("/", -1);
-            boolean async = parts.length >= 2 && !parts[0].isEmpty() && ASYNC_INVOCATIONS.equals("/" + parts[1]);
-            if (async && parts.length == 2 && method.equals(HttpMethod.POST)) {
-                return new Route(
+            case INVOKE_ASYNC ->
+                new Route(
                         AsyncInvocationsApi.MAX_BODY,
                         false,
                         asyncInvocations::writeError,
-                        (req, body) -> asyncInvocations.invoke(req, parts[0], body));
-            }
-            if (async && parts.length == 3 && method.equals(HttpMethod.GET) && !parts[2].isEmpty()) {
-                // A path keeps '+' as it is; only %XX sequences are decoded.
-                String inferenceId = URLDecoder.decode(parts[2].replace("+", "%2B"), StandardCharsets.UTF_8);
-                // Reads the queue: off the event loop.
-                return new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
-                        .start(() -> asyncInvocations.status(req, parts[0], inferenceId)));
-            }
-        }
-        if (path.equals("/") && method.equals(HttpMethod.POST) && ControlPlaneApi.accepts(request)) {
-            return new Route(ControlPlaneApi.MAX_REQUEST_BYTES, false, controlPlane::writeError, controlPlane::handle);
-        }
-        if (path.startsWith(ENDPOINTS) && path.endsWith(LOGS) && method.equals(HttpMethod.GET)) {
-            String name = path.substring(ENDPOINTS.length(), path.length() - LOGS.length());
-            if (!name.isEmpty() && name.indexOf('/') < 0) {
-                // Reads every container's kept lines: off the event loop.
-                return new Route(
-                        0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> logs.handle(req, name)));
-            }
-        }
-        if (path.startsWith(TRANSFORM_JOBS) && path.endsWith(PROGRESS) && method.equals(HttpMethod.GET)) {
-            String name = path.substring(TRANSFORM_JOBS.length(), path.length() - PROGRESS.length());
-            if (!name.isEmpty() && name.indexOf('/') < 0) {
-                // Reads the state store: off the event loop.
-                return new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
+                        (req, body) -> asyncInvocations.invoke(req, name, body));
+            // Reads the queue: off the event loop.
+            case ASYNC_STATUS ->
+                new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
+                        .start(() -> asyncInvocations.status(req, name, call.id())));
+            case CONTROL_PLANE ->
+                new Route(ControlPlaneApi.MAX_REQUEST_BYTES, false, controlPlane::writeError, controlPlane::handle);
+            // Reads every container's kept lines: off the event loop.
+            case LOGS ->
+                new Route(0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> logs.handle(req, name)));
+            // Reads the state store: off the event loop.
+            case TRANSFORM_PROGRESS ->
+                new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
                         .start(() -> transformProgress.handle(req, name)));
-            }
-        }
-        if (path.equals("/metrics") && method.equals(HttpMethod.GET)) {
-            return new Route(0, openMetrics, restJson, (req, body) -> {
-                req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                // Gauges read the endpoints and the state store: off the event loop.
-                Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
-            });
-        }
-        if (path.equals("/ping") && (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD))) {
-            return new Route(0, true, restJson, (req, body) -> req.response()
-                    .setStatusCode(200)
-                    .end());
-        }
-        return null;
+            case METRICS ->
+                new Route(0, openMetrics, restJson, (req, body) -> {
+                    req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                    // Gauges read the endpoints and the state store: off the event loop.
+                    Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
+                });
+            case PING ->
+                new Route(0, true, restJson, (req, body) -> req.response()
+                        .setStatusCode(200)
+                        .end());
+        };
     }
 }

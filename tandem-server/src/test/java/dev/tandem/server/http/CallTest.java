@@ -1,0 +1,55 @@
+package dev.tandem.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tandem.server.http.Call.Kind;
+import io.vertx.core.http.HttpMethod;
+import org.junit.jupiter.api.Test;
+
+/** Which operation each method and path names, and which they do not. */
+class CallTest {
+
+    @Test
+    void sageMakersPathsNameTheirOperationsAndTheNamesInThem() {
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/invocations", false))
+                .isEqualTo(new Call(Kind.INVOKE, "iris", ""));
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/async-invocations", false))
+                .isEqualTo(new Call(Kind.INVOKE_ASYNC, "iris", ""));
+        assertThat(Call.of(HttpMethod.POST, "/", true)).isEqualTo(new Call(Kind.CONTROL_PLANE, "", ""));
+    }
+
+    @Test
+    void tandemsOwnPathsToo() {
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/async-invocations/a%2Fb+c", false))
+                .as("%XX decoded, '+' kept")
+                .isEqualTo(new Call(Kind.ASYNC_STATUS, "iris", "a/b+c"));
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/logs", false)).isEqualTo(new Call(Kind.LOGS, "iris", ""));
+        assertThat(Call.of(HttpMethod.GET, "/transform-jobs/job-1/progress", false))
+                .isEqualTo(new Call(Kind.TRANSFORM_PROGRESS, "job-1", ""));
+        assertThat(Call.of(HttpMethod.GET, "/metrics", false)).isEqualTo(new Call(Kind.METRICS, "", ""));
+        assertThat(Call.of(HttpMethod.HEAD, "/ping", false)).isEqualTo(new Call(Kind.PING, "", ""));
+        assertThat(Call.of(HttpMethod.GET, "/ping", false)).isEqualTo(new Call(Kind.PING, "", ""));
+    }
+
+    @Test
+    void aWrongMethodAnEmptyOrNestedNameOrAnUnknownPathNamesNothing() {
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/invocations", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.POST, "/endpoints//invocations", false)).isNull();
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/invocations", false)).isNull();
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/a/b/invocations", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/async-invocations/", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/async-invocations/x/y", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/async-invocations/x", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.GET, "/transform-jobs//progress", false)).isNull();
+        assertThat(Call.of(HttpMethod.POST, "/", false)).as("no X-Amz-Target").isNull();
+        assertThat(Call.of(HttpMethod.POST, "/metrics", false)).isNull();
+        assertThat(Call.of(HttpMethod.DELETE, "/ping", false)).isNull();
+        assertThat(Call.of(HttpMethod.GET, "/endpoints", false)).isNull();
+        assertThat(Call.of(HttpMethod.GET, "/nope", false)).isNull();
+    }
+}
