@@ -206,8 +206,9 @@ public final class InvocationsApi {
                                 result.response().contentType(),
                                 result.response().body());
                     } else {
-                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), Failures.unwrap(error));
-                        errors.write(response, requestId, error, logStream(endpoint, lease, error));
+                        Throwable cause = Failures.unwrap(error);
+                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), cause);
+                        errors.write(response, requestId, cause, logStream(endpoint, lease, cause));
                     }
                 });
     }

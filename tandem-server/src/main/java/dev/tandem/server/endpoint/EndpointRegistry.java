@@ -14,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,15 +142,12 @@ public final class EndpointRegistry implements AutoCloseable {
      * Stops a fleet once its requests in flight have finished (or {@code drainTimeout} passed).
      */
     public void discard(List<Variant> fleet, Duration drainTimeout) {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (fleet.stream().anyMatch(v -> v.outstanding() > 0) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        CompletableFuture.allOf(fleet.stream()
+                        .flatMap(variant -> variant.instances().stream())
+                        .map(Instance::drained)
+                        .toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, drainTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .join();
         fleet.forEach(Variant::close);
     }
 

@@ -4,7 +4,10 @@ import dev.tandem.core.engine.PipelineStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +22,10 @@ public final class Instance {
     private final List<PipelineStage> stages;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicLong served = new AtomicLong();
+    /** Told when the last request in flight ends; see {@link #drained()}. */
+    private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
+
+    private volatile boolean drainAwaited;
     private final int maxInFlight;
 
     /** @param maxInFlight how many requests it takes at a time ({@link InFlightLimit}) */
@@ -135,7 +142,33 @@ public final class Instance {
     }
 
     void release() {
-        outstanding.decrementAndGet();
+        if (outstanding.decrementAndGet() == 0 && drainAwaited) {
+            signalDrained();
+        }
+    }
+
+    /** Completes once it has no request in flight: at once if it has none now. */
+    CompletableFuture<Void> drained() {
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        synchronized (drainWaiters) {
+            drainWaiters.add(drained);
+            drainAwaited = true;
+        }
+        // After registering, so that a release that has just reached zero is not missed.
+        if (outstanding.get() == 0) {
+            signalDrained();
+        }
+        return drained;
+    }
+
+    private void signalDrained() {
+        List<CompletableFuture<Void>> waiting;
+        synchronized (drainWaiters) {
+            waiting = new ArrayList<>(drainWaiters);
+            drainWaiters.clear();
+            drainAwaited = false;
+        }
+        waiting.forEach(waiter -> waiter.complete(null));
     }
 
     /**
@@ -143,15 +176,9 @@ public final class Instance {
      * instance already out of traffic.
      */
     void drainAndClose(Duration drainTimeout) {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (outstanding() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        drained()
+                .completeOnTimeout(null, drainTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .join();
         close();
     }
 

@@ -206,8 +206,6 @@ public final class Variant {
      * Serverless: a request within MaxConcurrency waits for a place for as long as an instance has
      * to start, and more instances start if those running and starting cannot take it.
      */
-    // The callback only gives the request's count back; nothing waits on it.
-    @SuppressWarnings("FutureReturnValueIgnored")
     private @Nullable CompletableFuture<Optional<Instance>> awaitStart(ServerlessScaler scaler) {
         if (!scaler.enter()) {
             return null;
@@ -217,14 +215,15 @@ public final class Variant {
             scaler.exit();
             return null;
         }
-        place.whenComplete((taken, error) -> {
+        // What the caller sees completes after the count is given back, never before.
+        CompletableFuture<Optional<Instance>> counted = place.whenComplete((taken, error) -> {
             if (error != null || taken.isEmpty()) {
                 scaler.exit();
             }
         });
         scaler.ensureCapacity();
         serveLine();
-        return place;
+        return counted;
     }
 
     /** Hands free places to the requests waiting in line, first come first served. */
@@ -291,10 +290,6 @@ public final class Variant {
         return current.isEmpty()
                 ? "variant " + name + " has no instances"
                 : current.get(0).unhealthyContainer();
-    }
-
-    int outstanding() {
-        return instances.stream().mapToInt(Instance::outstanding).sum();
     }
 
     /** How many requests its healthy instances take at a time, together. */

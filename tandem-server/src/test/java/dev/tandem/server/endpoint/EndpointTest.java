@@ -126,6 +126,22 @@ class EndpointTest {
         assertThat(waiting.get(8)).isCompletedExceptionally();
     }
 
+    @Test
+    void anInstanceTellsWhenItsLastRequestInFlightEndsWhichADrainWaitsFor() {
+        Instance only = instance("i-1", 4, ContainerStatus.healthy(0));
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
+        assertThat(only.drained()).as("nothing in flight").isDone();
+        Endpoint.Lease first = endpoint.acquire(null);
+        Endpoint.Lease second = endpoint.acquire(null);
+
+        CompletableFuture<Void> drained = only.drained();
+
+        first.release();
+        assertThat(drained).isNotDone();
+        second.release();
+        assertThat(drained).isDone();
+    }
+
     /** Serves one request that held its place for {@code took}: the variant learns its service time. */
     private static void finishOneTaking(Endpoint endpoint, Duration took) {
         Endpoint.Lease lease = endpoint.acquire(null);
