@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.runtime.oci.ContainerEngine;
 import dev.tandem.server.endpoint.Endpoint;
+import dev.tandem.server.endpoint.ServerlessConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -87,6 +88,55 @@ class OciContainerIT {
             assertThat(labelled("dev.tandem.endpoint=oci-pipeline")).hasSize(2);
         }
         assertThat(labelled("dev.tandem.endpoint=oci-pipeline"))
+                .as("no container left after stop")
+                .isEmpty();
+    }
+
+    @Test
+    void aServerlessPipelineStartsItsImageOnDemandHeldToItsMemorySize() throws Exception {
+        Path model = Files.createDirectories(workDir.resolve("model"));
+        Files.writeString(model.resolve("greeting"), "hi");
+        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+            tandem.server()
+                    .servePipelineFile(
+                            Files.writeString(
+                                    workDir.resolve("serverless.json"),
+                                    """
+                                    {"ModelName": "oci-serverless", "Containers": [
+                                      {"ContainerHostname": "first", "Image": "builtin:identity"},
+                                      {"ContainerHostname": "second", "Image": "%s", "ModelDataUrl": "file:%s",
+                                       "Environment": {"TAG": "image"}}]}
+                                    """
+                                            .formatted(PLAIN, model)),
+                            null,
+                            new ServerlessConfig(1024, 2, 0));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!tandem.server()
+                    .controlPlane()
+                    .endpoint("oci-serverless")
+                    .status()
+                    .equals("InService")) {
+                assertThat(System.nanoTime()).as("in service").isLessThan(deadline);
+                TandemFixture.sleep(Duration.ofMillis(50));
+            }
+            assertThat(labelled("dev.tandem.endpoint=oci-serverless"))
+                    .as("nothing runs while idle")
+                    .isEmpty();
+
+            HttpResponse<String> answer = tandem.invoke("oci-serverless", "x", "Content-Type", "text/plain");
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            assertThat(answer.body()).isEqualTo("image[hi]:x");
+            List<String> started = labelled("dev.tandem.endpoint=oci-serverless");
+            assertThat(started).hasSize(1);
+            Process inspect = new ProcessBuilder(
+                            engine.binary(), "inspect", "--format", "{{.HostConfig.Memory}}", started.get(0))
+                    .redirectErrorStream(true)
+                    .start();
+            String memory = new String(inspect.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(memory).as("MemorySizeInMB as the engine's limit").isEqualTo(Long.toString(1024L * 1024 * 1024));
+        }
+        assertThat(labelled("dev.tandem.endpoint=oci-serverless"))
                 .as("no container left after stop")
                 .isEmpty();
     }

@@ -89,10 +89,8 @@ public final class InvocationsApi {
 
     /** The server's limit, or SageMaker's 4 MB when the endpoint has a serverless variant. */
     public long payloadLimit(String endpointName) {
-        boolean serverless = endpoints
-                .find(endpointName)
-                .map(e -> e.variants().stream().anyMatch(v -> v.serverless() != null))
-                .orElse(false);
+        boolean serverless =
+                endpoints.find(endpointName).map(Endpoint::hasServerless).orElse(false);
         return serverless ? Math.min(maxPayloadBytes, SERVERLESS_MAX_PAYLOAD) : maxPayloadBytes;
     }
 

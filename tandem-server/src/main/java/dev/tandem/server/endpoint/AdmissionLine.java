@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
 final class AdmissionLine {
     private final ScheduledExecutorService timers;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    /** {@code waiting.size()}, readable without the lock: every request asks whether anyone waits. */
+    private volatile int size;
 
     AdmissionLine(ScheduledExecutorService timers) {
         this.timers = timers;
@@ -39,12 +41,12 @@ final class AdmissionLine {
         ScheduledFuture<?> deadline;
     }
 
-    synchronized int length() {
-        return waiting.size();
+    int length() {
+        return size;
     }
 
-    synchronized boolean isEmpty() {
-        return waiting.isEmpty();
+    boolean isEmpty() {
+        return size == 0;
     }
 
     /**
@@ -60,11 +62,13 @@ final class AdmissionLine {
                 return null;
             }
             waiting.addLast(waiter);
+            size = waiting.size();
         }
         waiter.deadline = timers.schedule(
                 () -> {
                     synchronized (this) {
                         waiting.remove(waiter);
+                        size = waiting.size();
                     }
                     waiter.place.complete(Optional.empty());
                 },
@@ -93,6 +97,7 @@ final class AdmissionLine {
             }
             synchronized (this) {
                 waiting.remove(waiter);
+                size = waiting.size();
             }
             ScheduledFuture<?> deadline = waiter.deadline;
             if (deadline != null) {
@@ -114,6 +119,7 @@ final class AdmissionLine {
     private synchronized Waiter[] drain() {
         Waiter[] all = waiting.toArray(Waiter[]::new);
         waiting.clear();
+        size = 0;
         return all;
     }
 

@@ -25,10 +25,13 @@ public final class Endpoint {
 
     private final String name;
     private volatile List<Variant> variants;
+    /** Whether some variant is serverless; read on every request, so kept rather than computed. */
+    private volatile boolean serverless;
 
     Endpoint(String name, List<Variant> variants) {
         this.name = name;
         this.variants = List.copyOf(variants);
+        this.serverless = variants.stream().anyMatch(v -> v.serverless() != null);
     }
 
     public String name() {
@@ -37,6 +40,11 @@ public final class Endpoint {
 
     public List<Variant> variants() {
         return variants;
+    }
+
+    /** Whether some variant is serverless (its bodies are limited to 4 MB). */
+    public boolean hasServerless() {
+        return serverless;
     }
 
     public Optional<Variant> variant(String variantName) {
@@ -241,6 +249,7 @@ public final class Endpoint {
     List<Variant> replaceVariants(List<Variant> next) {
         List<Variant> previous = variants;
         variants = List.copyOf(next);
+        serverless = next.stream().anyMatch(v -> v.serverless() != null);
         return previous;
     }
 

@@ -66,6 +66,7 @@ public final class ServerlessScaler {
     private int launching;
     private @Nullable Variant variant;
     private @Nullable ScheduledFuture<?> idleCheck;
+    private boolean closed;
 
     /**
      * @param placesPerInstance how many requests one instance takes at a time ({@link InFlightLimit})
@@ -147,7 +148,7 @@ public final class ServerlessScaler {
     /** Starts instances until there are enough for the requests admitted and the warm minimum. */
     synchronized void ensureCapacity() {
         Variant managed = variant;
-        if (managed == null) {
+        if (managed == null || closed) {
             return;
         }
         ServerlessConfig current = config;
@@ -176,8 +177,13 @@ public final class ServerlessScaler {
         }
         Variant managed = variant;
         synchronized (this) {
-            // In one step, so that ensureCapacity never sees it neither launching nor added.
             launching--;
+            if (closed) {
+                // The variant went away while this instance started: nothing will ever stop it but this.
+                Thread.ofVirtual().name("stop-" + instance.id()).start(instance::close);
+                return;
+            }
+            // In one step, so that ensureCapacity never sees it neither launching nor added.
             starting.put(instance, begun);
             if (managed != null) {
                 managed.add(List.of(instance));
@@ -295,7 +301,9 @@ public final class ServerlessScaler {
         }
     }
 
-    void close() {
+    /** Stops checking for idle instances and starting new ones; one still starting is stopped when up. */
+    synchronized void close() {
+        closed = true;
         ScheduledFuture<?> check = idleCheck;
         if (check != null) {
             check.cancel(false);

@@ -18,10 +18,12 @@ import org.jspecify.annotations.Nullable;
 public final class Variant {
     /** How much a new service time moves the running mean: the last few dozen requests count. */
     private static final int SMOOTHING = 16;
-    /** The least a request may wait for a place (see {@link #awaitPlace}). */
-    static final Duration MIN_WAIT_BUDGET = Duration.ofMillis(10);
+    /** How long a request may expect to wait for a place (see {@link #awaitPlace}). */
+    static final Duration WAIT_BUDGET = Duration.ofMillis(20);
     /** The admission line's bound, in waiters per place of the instances. */
-    private static final int MAX_LINE_PER_PLACE = 4;
+    private static final int MAX_LINE_PER_PLACE = 8;
+    /** How long a waiter waits before it gives up (see {@link #awaitPlace}). */
+    static final Duration DEADLINE = Duration.ofMillis(250);
 
     private final String name;
     private final PipelineDefinition model;
@@ -132,6 +134,10 @@ public final class Variant {
      */
     @Nullable
     Instance acquire() {
+        if (!line.isEmpty()) {
+            // First come, first served: a place that frees up goes to the line, not to a newcomer.
+            return null;
+        }
         Instance instance = pick();
         // Serverless: counted in only with a place in hand, so that a request that finds none and
         // goes on to wait never holds a count another needs.
@@ -170,14 +176,19 @@ public final class Variant {
     }
 
     /**
-     * Waits for a place when its expected wait fits the wait budget: half a mean service time, but
-     * never less than {@link #MIN_WAIT_BUDGET} — a pause of the machine (a collection, the scheduler)
-     * holds fast requests up for that long, and a request should not be refused for it. The line
-     * is as long as the places free up in that budget (at most {@link #MAX_LINE_PER_PLACE} per
-     * place); a waiter gives up after twice the budget. Before any request has finished nothing
-     * says how long a place takes to free up, so nothing waits.
+     * Waits for a place, when the variant's requests are short. The line is there to ride out a
+     * pause of the machine — a collection, the scheduler on a busy host — which holds requests up
+     * for some milliseconds: a request that arrives then should not be refused for it. It holds as
+     * many requests as the places serve in {@link #WAIT_BUDGET} at the mean service time (at most
+     * {@link #MAX_LINE_PER_PLACE} per place), so under overload a waiter waits about that long and
+     * the rest is refused at once. Requests longer than the budget get no line: a pause passes
+     * within their own time, and a line would only add to their latency under overload. A waiter
+     * gives up after {@link #DEADLINE}; its place normally comes within the budget. Before any
+     * request has finished nothing says how long requests take, so nothing waits.
      *
-     * @return an instance taken for the request, or empty when the line is full or the wait ran out
+     * @return the wait: an instance taken for the request, or empty when the wait ran out; null
+     *     when the request may not wait (the line is full or there is none; serverless, past
+     *     MaxConcurrency)
      */
     @Nullable
     CompletableFuture<Optional<Instance>> awaitPlace() {
@@ -186,15 +197,13 @@ public final class Variant {
         }
         long mean = meanServiceNanos.get();
         int places = capacity();
-        if (mean == 0 || places == 0) {
+        long budget = WAIT_BUDGET.toNanos();
+        if (mean == 0 || mean > budget || places == 0) {
             return null;
         }
-        long floor = MIN_WAIT_BUDGET.toNanos();
-        long budget = Math.max(mean / 2, floor);
         // Places free up at places / mean per unit of time: in the budget, that many.
-        long servable = mean / 2 >= floor ? places / 2 : places * floor / mean;
-        int bound = (int) Math.min((long) places * MAX_LINE_PER_PLACE, Math.max(1, servable));
-        CompletableFuture<Optional<Instance>> place = line.join(bound, Duration.ofNanos(2 * budget));
+        int bound = (int) Math.min((long) places * MAX_LINE_PER_PLACE, places * budget / mean);
+        CompletableFuture<Optional<Instance>> place = line.join(bound, DEADLINE);
         if (place != null) {
             // A place may have freed up while it was joining.
             serveLine();

@@ -63,39 +63,49 @@ class EndpointTest {
     }
 
     @Test
-    void aFullEndpointLetsAShortLineWaitAndHandsItTheNextFreePlace() {
-        Instance only = instance("i-1", 4, ContainerStatus.healthy(0));
+    void aFullEndpointOfShortRequestsLetsALineWaitAndHandsItTheNextFreePlaceInTurn() {
+        Instance only = instance("i-1", 2, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
-        // 4 places freeing up every 10 s: in the wait budget of half that, 2 may wait.
-        finishOneTaking(endpoint, Duration.ofSeconds(10));
-        List<Endpoint.Lease> held = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            held.add(endpoint.admit(null).join());
+        // 2 places freeing up every 9 ms: in the 20 ms budget, 4 may wait.
+        finishOneTaking(endpoint, Duration.ofMillis(9));
+        List<Endpoint.Lease> held = List.of(endpoint.acquire(null), endpoint.acquire(null));
+
+        List<CompletableFuture<Endpoint.Lease>> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waiting.add(endpoint.admit(null));
         }
 
-        CompletableFuture<Endpoint.Lease> first = endpoint.admit(null);
-        CompletableFuture<Endpoint.Lease> second = endpoint.admit(null);
-        CompletableFuture<Endpoint.Lease> third = endpoint.admit(null);
-
-        assertThat(first).isNotDone();
-        assertThat(second).isNotDone();
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(2);
-        assertThatThrownBy(third::join)
-                .as("the line holds those the budget can serve; past it, refused at once")
+        assertThat(waiting.subList(0, 4)).allSatisfy(w -> assertThat(w).isNotDone());
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(4);
+        assertThatThrownBy(waiting.get(4)::join)
+                .as("the line holds what the budget serves; past it, refused at once")
                 .hasCauseInstanceOf(ThrottlingException.class);
+        assertThatThrownBy(() -> endpoint.acquire(null))
+                .as("a newcomer does not take a place ahead of the line")
+                .isInstanceOf(ThrottlingException.class);
 
         held.get(0).release();
-        assertThat(first).isCompletedWithValueMatching(lease -> lease.instance() == only);
-        assertThat(second).isNotDone();
-        assertThat(only.outstanding()).isEqualTo(4);
+        assertThat(waiting.get(0)).isCompletedWithValueMatching(lease -> lease.instance() == only);
+        assertThat(waiting.get(1)).isNotDone();
+        assertThat(only.outstanding()).isEqualTo(2);
     }
 
     @Test
-    void aWaitEndsInThrottlingAfterTwiceTheWaitBudget() {
-        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
-        // Budget: half of 200 ms; the waiter gives up after twice that.
-        finishOneTaking(endpoint, Duration.ofMillis(200));
-        endpoint.acquire(null);
+    void requestsLongerThanTheBudgetGetNoLineAPauseIsAbsorbedByTheirOwnTime() {
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 8, ContainerStatus.healthy(0)))));
+        finishOneTaking(endpoint, Duration.ofMillis(50));
+        for (int i = 0; i < 8; i++) {
+            endpoint.acquire(null);
+        }
+
+        assertThat(endpoint.admit(null)).isCompletedExceptionally();
+        assertThat(endpoint.variants().get(0).waiting()).isZero();
+    }
+
+    @Test
+    void aWaitEndsInThrottlingAfterTheDeadline() {
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 1, ContainerStatus.healthy(0)))));
+        finishOneTaking(endpoint, Duration.ofMillis(10));
         endpoint.acquire(null);
         long start = System.nanoTime();
 
@@ -104,26 +114,26 @@ class EndpointTest {
         assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(ThrottlingException.class)
                 .hasMessageContaining("Endpoint e is at capacity");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Variant.DEADLINE);
         assertThat(endpoint.variants().get(0).waiting()).isZero();
     }
 
     @Test
     void fastRequestsGetALongerLineSoThatAPauseOfAFewMillisecondsRefusesNone() {
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
-        // 1 ms per request: the 10 ms budget would serve 2 places x 10 = 20; the line stops at 4 a place.
+        // 1 ms per request: the 20 ms budget would serve 2 places x 20 = 40; the line stops at 8 a place.
         finishOneTaking(endpoint, Duration.ofMillis(1));
         endpoint.acquire(null);
         endpoint.acquire(null);
 
         List<CompletableFuture<Endpoint.Lease>> waiting = new ArrayList<>();
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 17; i++) {
             waiting.add(endpoint.admit(null));
         }
 
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(8);
-        assertThat(waiting.get(7)).isNotDone();
-        assertThat(waiting.get(8)).isCompletedExceptionally();
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(16);
+        assertThat(waiting.get(15)).isNotDone();
+        assertThat(waiting.get(16)).isCompletedExceptionally();
     }
 
     @Test
