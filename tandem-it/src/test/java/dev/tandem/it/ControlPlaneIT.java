@@ -19,9 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.internal.waiters.ResponseOrException;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
@@ -40,11 +37,6 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  * durable state.
  */
 class ControlPlaneIT {
-    private static final WaiterOverrideConfiguration FAST_WAITER = WaiterOverrideConfiguration.builder()
-            .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(100)))
-            .maxAttempts(600)
-            .build();
-
     @TempDir
     Path workDir;
 
@@ -73,22 +65,6 @@ class ControlPlaneIT {
 
     private static DescribeEndpointRequest describe(String endpoint) {
         return DescribeEndpointRequest.builder().endpointName(endpoint).build();
-    }
-
-    private static DescribeEndpointResponse awaitInService(SageMakerClient sm, String endpoint) {
-        ResponseOrException<DescribeEndpointResponse> outcome = sm.waiter()
-                .waitUntilEndpointInService(describe(endpoint), FAST_WAITER)
-                .matched();
-        return outcome.response()
-                .orElseThrow(() -> new AssertionError(outcome.exception().orElseThrow()));
-    }
-
-    private static String invoke(TandemFixture tandem, String endpoint, String body) {
-        return tandem.sdk()
-                .invokeEndpoint(
-                        r -> r.endpointName(endpoint).contentType("text/plain").body(SdkBytes.fromUtf8String(body)))
-                .body()
-                .asUtf8String();
     }
 
     @Test
@@ -127,7 +103,7 @@ class ControlPlaneIT {
                     .endpointArn();
 
             assertThat(arn).isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:endpoint/echo");
-            DescribeEndpointResponse described = awaitInService(sm, "echo");
+            DescribeEndpointResponse described = TandemFixture.awaitInService(sm, "echo");
             assertThat(described.endpointStatus()).isEqualTo(EndpointStatus.IN_SERVICE);
             assertThat(described.endpointConfigName()).isEqualTo("echo-config");
             ProductionVariantSummary variant = described.productionVariants().get(0);
@@ -138,7 +114,7 @@ class ControlPlaneIT {
             assertThat(variant.deployedImages().get(0).specifiedImage())
                     .startsWith("exec:")
                     .endsWith("test-container");
-            assertThat(invoke(tandem, "echo", "hi")).startsWith("hi>v1(");
+            assertThat(tandem.invokeText("echo", "hi")).startsWith("hi>v1(");
 
             assertThat(sm.describeModel(r -> r.modelName("echo-model")).modelArn())
                     .isEqualTo("arn:aws:sagemaker:us-east-1:000000000000:model/echo-model");
@@ -152,7 +128,7 @@ class ControlPlaneIT {
             assertThat(sm.listModels(r -> r.maxResults(10)).models()).hasSize(1);
 
             sm.deleteEndpoint(r -> r.endpointName("echo"));
-            sm.waiter().waitUntilEndpointDeleted(describe("echo"), FAST_WAITER);
+            sm.waiter().waitUntilEndpointDeleted(describe("echo"), TandemFixture.FAST_WAITER);
             sm.deleteEndpointConfig(r -> r.endpointConfigName("echo-config"));
             sm.deleteModel(r -> r.modelName("echo-model"));
 
@@ -247,7 +223,8 @@ class ControlPlaneIT {
             sm.createEndpoint(r -> r.endpointName("broken").endpointConfigName("broken"));
 
             // boto3's and the SDK's endpoint_in_service waiter stop on Failed.
-            assertThatThrownBy(() -> sm.waiter().waitUntilEndpointInService(describe("broken"), FAST_WAITER))
+            assertThatThrownBy(
+                            () -> sm.waiter().waitUntilEndpointInService(describe("broken"), TandemFixture.FAST_WAITER))
                     .hasMessageContaining("EndpointStatus=Failed");
             DescribeEndpointResponse described = sm.describeEndpoint(r -> r.endpointName("broken"));
             assertThat(described.endpointStatus()).isEqualTo(EndpointStatus.FAILED);
@@ -267,7 +244,7 @@ class ControlPlaneIT {
             createModel(sm, "green", Map.of("TAG", "green"));
             createConfig(sm, "split", variant("Blue", "blue", 1, 3), variant("Green", "green", 1, 1));
             sm.createEndpoint(r -> r.endpointName("split").endpointConfigName("split"));
-            awaitInService(sm, "split");
+            TandemFixture.awaitInService(sm, "split");
 
             Map<String, Integer> served = new HashMap<>();
             for (int i = 0; i < 400; i++) {
@@ -314,14 +291,17 @@ class ControlPlaneIT {
             createModel(sm, "env", Map.of("BEHAVIOUR", "env"));
             createConfig(sm, "pair", variant("AllTraffic", "env", 2, 1));
             sm.createEndpoint(r -> r.endpointName("pair").endpointConfigName("pair"));
-            assertThat(awaitInService(sm, "pair").productionVariants().get(0).currentInstanceCount())
+            assertThat(TandemFixture.awaitInService(sm, "pair")
+                            .productionVariants()
+                            .get(0)
+                            .currentInstanceCount())
                     .isEqualTo(2);
 
             Set<String> ports = new HashSet<>();
             try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
                 List<Future<String>> answers = new java.util.ArrayList<>();
                 for (int i = 0; i < 80; i++) {
-                    answers.add(clients.submit(() -> invoke(tandem, "pair", "x")));
+                    answers.add(clients.submit(() -> tandem.invokeText("pair", "x")));
                 }
                 for (Future<String> answer : answers) {
                     ports.add(answer.get().replaceAll(";.*", ""));
@@ -340,7 +320,7 @@ class ControlPlaneIT {
             createConfig(sm, "c1", variant("AllTraffic", "v1", 1, 1));
             createConfig(sm, "c2", variant("AllTraffic", "v2", 2, 1));
             sm.createEndpoint(r -> r.endpointName("live").endpointConfigName("c1"));
-            awaitInService(sm, "live");
+            TandemFixture.awaitInService(sm, "live");
 
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger ok = new AtomicInteger();
@@ -351,7 +331,7 @@ class ControlPlaneIT {
                     clients.submit(() -> {
                         while (running.get()) {
                             try {
-                                String body = invoke(tandem, "live", "x");
+                                String body = tandem.invokeText("live", "x");
                                 versions.add(body.substring(2, 4));
                                 ok.incrementAndGet();
                             } catch (RuntimeException e) {
@@ -364,7 +344,7 @@ class ControlPlaneIT {
                 sm.updateEndpoint(r -> r.endpointName("live").endpointConfigName("c2"));
                 assertThat(sm.describeEndpoint(r -> r.endpointName("live")).endpointStatus())
                         .isEqualTo(EndpointStatus.UPDATING);
-                DescribeEndpointResponse updated = awaitInService(sm, "live");
+                DescribeEndpointResponse updated = TandemFixture.awaitInService(sm, "live");
                 TandemFixture.sleep(Duration.ofMillis(300));
                 running.set(false);
 
@@ -375,7 +355,7 @@ class ControlPlaneIT {
             assertThat(failures).isEmpty();
             assertThat(ok.get()).isGreaterThan(20);
             assertThat(versions).containsExactlyInAnyOrder("v1", "v2");
-            assertThat(invoke(tandem, "live", "x")).startsWith("x>v2(");
+            assertThat(tandem.invokeText("live", "x")).startsWith("x>v2(");
         }
     }
 
@@ -386,7 +366,7 @@ class ControlPlaneIT {
             createModel(sm, "env", Map.of("BEHAVIOUR", "env"));
             createConfig(sm, "scalable", variant("AllTraffic", "env", 1, 1));
             sm.createEndpoint(r -> r.endpointName("scalable").endpointConfigName("scalable"));
-            awaitInService(sm, "scalable");
+            TandemFixture.awaitInService(sm, "scalable");
 
             AtomicBoolean running = new AtomicBoolean(true);
             List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
@@ -396,7 +376,7 @@ class ControlPlaneIT {
                     clients.submit(() -> {
                         while (running.get()) {
                             try {
-                                ports.add(invoke(tandem, "scalable", "x").replaceAll(";.*", ""));
+                                ports.add(tandem.invokeText("scalable", "x").replaceAll(";.*", ""));
                             } catch (RuntimeException e) {
                                 failures.add(e);
                             }
@@ -408,14 +388,14 @@ class ControlPlaneIT {
                                 .variantName("AllTraffic")
                                 .desiredInstanceCount(3)
                                 .build()));
-                DescribeEndpointResponse up = awaitInService(sm, "scalable");
+                DescribeEndpointResponse up = TandemFixture.awaitInService(sm, "scalable");
                 TandemFixture.sleep(Duration.ofMillis(500));
                 sm.updateEndpointWeightsAndCapacities(r -> r.endpointName("scalable")
                         .desiredWeightsAndCapacities(DesiredWeightAndCapacity.builder()
                                 .variantName("AllTraffic")
                                 .desiredInstanceCount(1)
                                 .build()));
-                DescribeEndpointResponse down = awaitInService(sm, "scalable");
+                DescribeEndpointResponse down = TandemFixture.awaitInService(sm, "scalable");
                 TandemFixture.sleep(Duration.ofMillis(300));
                 running.set(false);
 
@@ -448,16 +428,16 @@ class ControlPlaneIT {
             createConfig(sm, "good", variant("AllTraffic", "good", 1, 1));
             createConfig(sm, "bad", variant("AllTraffic", "bad", 1, 1));
             sm.createEndpoint(r -> r.endpointName("steady").endpointConfigName("good"));
-            awaitInService(sm, "steady");
+            TandemFixture.awaitInService(sm, "steady");
 
             sm.updateEndpoint(r -> r.endpointName("steady").endpointConfigName("bad"));
-            DescribeEndpointResponse after = awaitInService(sm, "steady");
+            DescribeEndpointResponse after = TandemFixture.awaitInService(sm, "steady");
 
             assertThat(after.endpointConfigName()).isEqualTo("good");
             assertThat(after.failureReason())
                     .startsWith("Update failed: variant AllTraffic")
                     .contains("exited with code 1");
-            assertThat(invoke(tandem, "steady", "x")).startsWith("x>good(");
+            assertThat(tandem.invokeText("steady", "x")).startsWith("x>good(");
         }
     }
 
@@ -468,25 +448,25 @@ class ControlPlaneIT {
             createModel(sm, "slow", Map.of("TAG", "slow", "SLEEP_MS", "1500"));
             createConfig(sm, "slow", variant("AllTraffic", "slow", 1, 1));
             sm.createEndpoint(r -> r.endpointName("slow").endpointConfigName("slow"));
-            awaitInService(sm, "slow");
+            TandemFixture.awaitInService(sm, "slow");
 
             try (ExecutorService clients = Executors.newFixedThreadPool(4)) {
                 List<Future<String>> inFlight = new java.util.ArrayList<>();
                 for (int i = 0; i < 4; i++) {
-                    inFlight.add(clients.submit(() -> invoke(tandem, "slow", "x")));
+                    inFlight.add(clients.submit(() -> tandem.invokeText("slow", "x")));
                 }
                 TandemFixture.sleep(Duration.ofMillis(500));
                 sm.deleteEndpoint(r -> r.endpointName("slow"));
 
                 assertThat(sm.describeEndpoint(r -> r.endpointName("slow")).endpointStatus())
                         .isEqualTo(EndpointStatus.DELETING);
-                assertThatThrownBy(() -> invoke(tandem, "slow", "late"))
+                assertThatThrownBy(() -> tandem.invokeText("slow", "late"))
                         .hasMessageContaining("Endpoint slow of account");
                 for (Future<String> request : inFlight) {
                     assertThat(request.get()).startsWith("x>slow(");
                 }
             }
-            sm.waiter().waitUntilEndpointDeleted(describe("slow"), FAST_WAITER);
+            sm.waiter().waitUntilEndpointDeleted(describe("slow"), TandemFixture.FAST_WAITER);
         }
     }
 
@@ -497,10 +477,10 @@ class ControlPlaneIT {
             createModel(sm, "durable", Map.of("TAG", "durable"));
             createConfig(sm, "durable", variant("A", "durable", 2, 2), variant("B", "durable", 1, 1));
             sm.createEndpoint(r -> r.endpointName("durable").endpointConfigName("durable"));
-            awaitInService(sm, "durable");
+            TandemFixture.awaitInService(sm, "durable");
         }
         try (TandemFixture restarted = TandemFixture.start(workDir)) {
-            DescribeEndpointResponse back = awaitInService(restarted.sageMaker(), "durable");
+            DescribeEndpointResponse back = TandemFixture.awaitInService(restarted.sageMaker(), "durable");
 
             assertThat(back.productionVariants())
                     .extracting(
@@ -510,7 +490,7 @@ class ControlPlaneIT {
                     .containsExactly(
                             org.assertj.core.groups.Tuple.tuple("A", 2, 2.0f),
                             org.assertj.core.groups.Tuple.tuple("B", 1, 1.0f));
-            assertThat(invoke(restarted, "durable", "again")).startsWith("again>durable(");
+            assertThat(restarted.invokeText("durable", "again")).startsWith("again>durable(");
         }
     }
 }

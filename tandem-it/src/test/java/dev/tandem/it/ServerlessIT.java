@@ -23,12 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.internal.waiters.ResponseOrException;
-import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
-import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
 import software.amazon.awssdk.services.sagemaker.model.DesiredWeightAndCapacity;
 import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
@@ -44,10 +40,6 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  * once, provisioned concurrency kept warm, in-place updates, the one-way conversion, pipelines.
  */
 class ServerlessIT {
-    private static final WaiterOverrideConfiguration FAST_WAITER = WaiterOverrideConfiguration.builder()
-            .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(100)))
-            .maxAttempts(600)
-            .build();
     /** Short, so that a test sees instances stop; the server's default is minutes. */
     private static final Duration IDLE = Duration.ofMillis(600);
 
@@ -81,16 +73,7 @@ class ServerlessIT {
     private static DescribeEndpointResponse create(SageMakerClient sm, String endpoint, ProductionVariant variant) {
         sm.createEndpointConfig(r -> r.endpointConfigName(endpoint).productionVariants(variant));
         sm.createEndpoint(r -> r.endpointName(endpoint).endpointConfigName(endpoint));
-        return awaitInService(sm, endpoint);
-    }
-
-    private static DescribeEndpointResponse awaitInService(SageMakerClient sm, String endpoint) {
-        ResponseOrException<DescribeEndpointResponse> outcome = sm.waiter()
-                .waitUntilEndpointInService(
-                        DescribeEndpointRequest.builder().endpointName(endpoint).build(), FAST_WAITER)
-                .matched();
-        return outcome.response()
-                .orElseThrow(() -> new AssertionError(outcome.exception().orElseThrow()));
+        return TandemFixture.awaitInService(sm, endpoint);
     }
 
     private static ProductionVariantSummary variant(SageMakerClient sm, String endpoint) {
@@ -115,14 +98,6 @@ class ServerlessIT {
         }
     }
 
-    private static String invoke(TandemFixture tandem, String endpoint, String body) {
-        return tandem.sdk()
-                .invokeEndpoint(
-                        r -> r.endpointName(endpoint).contentType("text/plain").body(SdkBytes.fromUtf8String(body)))
-                .body()
-                .asUtf8String();
-    }
-
     @Test
     void noInstanceWhileIdleAndTheFirstRequestWaitsForAColdStartWhoseSetupTimeIsRecorded() {
         try (TandemFixture tandem = start()) {
@@ -140,7 +115,7 @@ class ServerlessIT {
 
             // No error while the instance starts: the request waits for it (300 ms of container start).
             long start = System.nanoTime();
-            assertThat(invoke(tandem, "echo", "cold")).startsWith("cold>s(");
+            assertThat(tandem.invokeText("echo", "cold")).startsWith("cold>s(");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
             assertThat(variant(sm, "echo").currentInstanceCount()).isEqualTo(1);
             String metrics = scrape(tandem);
@@ -153,13 +128,13 @@ class ServerlessIT {
                     .isGreaterThanOrEqualTo(0.3);
 
             // Warm: no new start.
-            assertThat(invoke(tandem, "echo", "warm")).startsWith("warm>s(");
+            assertThat(tandem.invokeText("echo", "warm")).startsWith("warm>s(");
             assertThat(counter(scrape(tandem), "tandem_serverless_cold_starts_total", "echo"))
                     .isEqualTo(1);
 
             // Idle past the idle time: back to zero, and the next request starts one again.
             awaitVariant(sm, "echo", v -> v.currentInstanceCount() == 0, "scaled to zero");
-            assertThat(invoke(tandem, "echo", "again")).startsWith("again>s(");
+            assertThat(tandem.invokeText("echo", "again")).startsWith("again>s(");
             assertThat(counter(scrape(tandem), "tandem_serverless_cold_starts_total", "echo"))
                     .isEqualTo(2);
         }
@@ -207,11 +182,11 @@ class ServerlessIT {
                     .as("in service once the provisioned instance is healthy")
                     .isEqualTo(1);
 
-            assertThat(invoke(tandem, "warm", "x")).startsWith("x>w(");
+            assertThat(tandem.invokeText("warm", "x")).startsWith("x>w(");
             // Several idle times later it still runs, and nothing was started on demand.
             TandemFixture.sleep(IDLE.multipliedBy(4));
             assertThat(variant(sm, "warm").currentInstanceCount()).isEqualTo(1);
-            assertThat(invoke(tandem, "warm", "y")).startsWith("y>w(");
+            assertThat(tandem.invokeText("warm", "y")).startsWith("y>w(");
             assertThat(scrape(tandem)).doesNotContain("tandem_serverless_cold_starts_total{endpoint=\"warm\"");
         }
     }
@@ -267,7 +242,7 @@ class ServerlessIT {
                             .maxConcurrency(3)
                             .provisionedConcurrency(1)
                             .build())));
-            DescribeEndpointResponse updated = awaitInService(sm, "s");
+            DescribeEndpointResponse updated = TandemFixture.awaitInService(sm, "s");
             ProductionVariantSummary summary = updated.productionVariants().get(0);
             assertThat(summary.currentServerlessConfig().maxConcurrency()).isEqualTo(3);
             assertThat(summary.currentServerlessConfig().provisionedConcurrency())
@@ -291,7 +266,7 @@ class ServerlessIT {
                             .instanceType("ml.m5.large")
                             .build()));
             sm.createEndpoint(r -> r.endpointName("f").endpointConfigName("fixed"));
-            awaitInService(sm, "f");
+            TandemFixture.awaitInService(sm, "f");
             assertThatThrownBy(() -> sm.updateEndpoint(r -> r.endpointName("f").endpointConfigName("s")))
                     .isInstanceOf(SageMakerException.class)
                     .hasMessageContaining("from instance-based variants to serverless");
@@ -299,10 +274,10 @@ class ServerlessIT {
             // Serverless to instance-based: works.
             sm.updateEndpoint(r -> r.endpointName("s").endpointConfigName("fixed"));
             ProductionVariantSummary fixed =
-                    awaitInService(sm, "s").productionVariants().get(0);
+                    TandemFixture.awaitInService(sm, "s").productionVariants().get(0);
             assertThat(fixed.desiredInstanceCount()).isEqualTo(1);
             assertThat(fixed.currentServerlessConfig()).isNull();
-            assertThat(invoke(tandem, "s", "x")).startsWith("x>m(");
+            assertThat(tandem.invokeText("s", "x")).startsWith("x>m(");
         }
     }
 

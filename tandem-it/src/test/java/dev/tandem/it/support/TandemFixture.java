@@ -25,9 +25,15 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.internal.waiters.ResponseOrException;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
 
 /**
@@ -203,6 +209,30 @@ public final class TandemFixture implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** SDK waiters polling every 100 ms: a local server changes state in moments, not minutes. */
+    public static final WaiterOverrideConfiguration FAST_WAITER = WaiterOverrideConfiguration.builder()
+            .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(100)))
+            .maxAttempts(600)
+            .build();
+
+    /** Waits with the SDK's own waiter until {@code endpoint} is InService; its description then. */
+    public static DescribeEndpointResponse awaitInService(SageMakerClient sm, String endpoint) {
+        ResponseOrException<DescribeEndpointResponse> outcome = sm.waiter()
+                .waitUntilEndpointInService(
+                        DescribeEndpointRequest.builder().endpointName(endpoint).build(), FAST_WAITER)
+                .matched();
+        return outcome.response()
+                .orElseThrow(() -> new AssertionError(outcome.exception().orElseThrow()));
+    }
+
+    /** InvokeEndpoint through the SDK with a text body; the answer's body. */
+    public String invokeText(String endpoint, String body) {
+        return sdk().invokeEndpoint(
+                        r -> r.endpointName(endpoint).contentType("text/plain").body(SdkBytes.fromUtf8String(body)))
+                .body()
+                .asUtf8String();
     }
 
     /** The AWS SDK for Java v2 client, pointed at this server, without retries. */
