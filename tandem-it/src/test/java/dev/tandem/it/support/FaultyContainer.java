@@ -22,6 +22,9 @@ import java.util.Locale;
  *   <li>{@code malformed}: answers bytes that are not HTTP.
  *   <li>{@code close}: closes the connection without answering.
  *   <li>{@code short}: says {@code Content-Length: 100}, sends 10 bytes and closes.
+ *   <li>{@code surplus}: answers its 7-byte body, then 20 bytes more than its {@code
+ *       Content-Length} said, in the same write, and keeps the connection open.
+ *   <li>{@code late-surplus}: the same, with the surplus sent 50 ms after the answer.
  *   <li>{@code huge}: answers {@code HUGE_BYTES} (7,000,000) bytes.
  *   <li>{@code deaf-ping}: answers, and from then on never answers {@code /ping} (while still
  *       answering invocations).
@@ -89,6 +92,17 @@ public final class FaultyContainer {
                         out.write(new byte[10]);
                         out.flush();
                         return;
+                    }
+                    case "surplus", "late-surplus" -> {
+                        byte[] surplus = "-AND-20-BYTES-MORE!!".getBytes(StandardCharsets.US_ASCII);
+                        out.write(head(fault.length()));
+                        out.write(fault.getBytes(StandardCharsets.US_ASCII));
+                        if (fault.startsWith("late")) {
+                            out.flush();
+                            Thread.sleep(50);
+                        }
+                        out.write(surplus);
+                        out.flush();
                     }
                     case "huge" -> {
                         int size = Integer.parseInt(System.getenv().getOrDefault("HUGE_BYTES", "7000000"));

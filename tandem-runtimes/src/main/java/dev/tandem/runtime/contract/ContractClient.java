@@ -65,11 +65,14 @@ public final class ContractClient implements AutoCloseable {
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer, long maxAnswerBytes) {
         this.vertx = vertx;
         this.maxAnswerBytes = maxAnswerBytes;
-        this.client = vertx.createHttpClient(
-                clientOptions(),
-                new PoolOptions()
+        HttpClientOptions options = clientOptions();
+        this.client = vertx.httpClientBuilder()
+                .with(options)
+                .with(new PoolOptions()
                         .setHttp1MaxSize(maxConnectionsPerContainer)
-                        .setMaxWaitQueueSize(maxConnectionsPerContainer));
+                        .setMaxWaitQueueSize(maxConnectionsPerContainer))
+                .withConnectHandler(connection -> StrictResponseDecoder.install(connection, options))
+                .build();
     }
 
     /** The client options: public so a test can guard them (Nagle costs ~44 ms per request here). */
