@@ -6,6 +6,7 @@ import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.endpoint.ServerlessConfig;
+import dev.tandem.server.http.ConnectionLimits;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -188,6 +189,20 @@ final class ServeCommand implements Callable<Integer> {
     Duration serverlessIdle;
 
     @Option(
+            names = "--idle-timeout",
+            defaultValue = "60s",
+            description = "How long a client connection may go without sending a complete request after opening or"
+                    + " after its last answer; a request being served is never cut (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(
+            names = "--max-connections",
+            description = "How many client connections may be open at once; more are closed as they come (default:"
+                    + " 10,000, or half the process's open-file limit).")
+    @Nullable
+    Integer maxConnections;
+
+    @Option(
             names = "--async-scale-in-after",
             defaultValue = "300s",
             description = "How long an asynchronous variant that Tandem scaled out from zero stays idle before it"
@@ -315,6 +330,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
                 .withServerlessIdle(serverlessIdle)
                 .withOpenMetrics(openMetrics)
+                .withConnections(connectionLimits(defaults.connections()))
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
                         .withInvocationTimeout(invocationTimeout)
@@ -322,5 +338,10 @@ final class ServeCommand implements Callable<Integer> {
                         .withSandbox(sandbox)
                         .withExecFolders(execFolders))
                 .withInFlight(maxInFlight == null ? InFlightLimit.sized() : InFlightLimit.fixed(maxInFlight));
+    }
+
+    private ConnectionLimits connectionLimits(ConnectionLimits defaults) {
+        ConnectionLimits limits = defaults.withIdleTimeout(idleTimeout);
+        return maxConnections == null ? limits : limits.withMaxConnections(maxConnections);
     }
 }

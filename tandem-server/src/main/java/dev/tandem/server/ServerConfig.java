@@ -4,6 +4,7 @@ import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
 import dev.tandem.server.endpoint.InFlightLimit;
+import dev.tandem.server.http.ConnectionLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -41,6 +42,7 @@ import java.util.regex.Pattern;
  *     (5 minutes; SageMaker's is a few minutes and not settable)
  * @param openMetrics whether {@code GET /metrics} is served without a signature when access keys
  *     are configured (no), for a scraper that cannot sign
+ * @param connections how long a client connection may idle and how many may be open
  */
 public record ServerConfig(
         String host,
@@ -59,7 +61,8 @@ public record ServerConfig(
         boolean unauthenticatedBeyondLoopback,
         InFlightLimit inFlight,
         Duration serverlessIdle,
-        boolean openMetrics) {
+        boolean openMetrics,
+        ConnectionLimits connections) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -74,6 +77,7 @@ public record ServerConfig(
         Objects.requireNonNull(async, "async");
         Objects.requireNonNull(inFlight, "in-flight");
         Objects.requireNonNull(serverlessIdle, "serverless-idle");
+        Objects.requireNonNull(connections, "connections");
         if (serverlessIdle.isNegative() || serverlessIdle.isZero()) {
             throw new IllegalArgumentException("serverless-idle must be positive, was " + serverlessIdle);
         }
@@ -113,7 +117,8 @@ public record ServerConfig(
                 false,
                 InFlightLimit.sized(),
                 Duration.ofMinutes(5),
-                false);
+                false,
+                ConnectionLimits.defaults());
     }
 
     public ServerConfig withHost(String value) {
@@ -179,6 +184,10 @@ public record ServerConfig(
         return edit(b -> b.serverlessIdle = value);
     }
 
+    public ServerConfig withConnections(ConnectionLimits value) {
+        return edit(draft -> draft.connections = value);
+    }
+
     public ServerConfig withOpenMetrics(boolean value) {
         return edit(b -> b.openMetrics = value);
     }
@@ -214,6 +223,7 @@ public record ServerConfig(
         InFlightLimit inFlight;
         Duration serverlessIdle;
         boolean openMetrics;
+        ConnectionLimits connections;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -233,6 +243,7 @@ public record ServerConfig(
             inFlight = from.inFlight;
             serverlessIdle = from.serverlessIdle;
             openMetrics = from.openMetrics;
+            connections = from.connections;
         }
 
         ServerConfig build() {
@@ -253,7 +264,8 @@ public record ServerConfig(
                     unauthenticatedBeyondLoopback,
                     inFlight,
                     serverlessIdle,
-                    openMetrics);
+                    openMetrics,
+                    connections);
         }
     }
 }

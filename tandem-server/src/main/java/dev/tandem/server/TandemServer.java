@@ -267,6 +267,7 @@ public final class TandemServer implements AutoCloseable {
         this.httpServer = new Listeners(
                 vertx,
                 HttpTransport.serverOptions(config.host(), config.port()),
+                config.connections(),
                 EVENT_LOOPS,
                 routing.apply(new RequestRouter(
                         invocations,

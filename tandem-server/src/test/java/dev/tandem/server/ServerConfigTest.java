@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
 import dev.tandem.server.endpoint.InFlightLimit;
+import dev.tandem.server.http.ConnectionLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +46,8 @@ class ServerConfigTest {
                 .withUnauthenticatedBeyondLoopback(true)
                 .withInFlight(new InFlightLimit(3, 2))
                 .withServerlessIdle(Duration.ofSeconds(9))
-                .withOpenMetrics(true);
+                .withOpenMetrics(true)
+                .withConnections(new ConnectionLimits(Duration.ofSeconds(3), 99));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -65,7 +67,8 @@ class ServerConfigTest {
                         true,
                         new InFlightLimit(3, 2),
                         Duration.ofSeconds(9),
-                        true));
+                        true,
+                        new ConnectionLimits(Duration.ofSeconds(3), 99)));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);
@@ -82,5 +85,10 @@ class ServerConfigTest {
         assertThatThrownBy(() -> defaults.withMaxInstances(0)).hasMessage("max-instances must be at least 1, was 0");
         assertThatThrownBy(() -> AsyncOptions.defaults().withScaleInAfter(Duration.ofSeconds(-1)))
                 .hasMessageStartingWith("async-scale-in-after must not be negative");
+        assertThatThrownBy(() -> ConnectionLimits.defaults().withIdleTimeout(Duration.ZERO))
+                .hasMessage("idle-timeout must be positive, was PT0S");
+        assertThatThrownBy(() -> ConnectionLimits.defaults().withMaxConnections(0))
+                .hasMessage("max-connections must be at least 1, was 0");
+        assertThat(ConnectionLimits.defaults().maxConnections()).isBetween(256, 10_000);
     }
 }

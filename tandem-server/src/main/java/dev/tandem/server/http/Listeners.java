@@ -3,12 +3,16 @@ package dev.tandem.server.http;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tandem's HTTP listener, one Vert.x server per event loop on the same port. A Vert.x server
@@ -17,19 +21,49 @@ import java.util.concurrent.TimeUnit;
  * the connections spread over them in turn.
  */
 public final class Listeners {
+    private static final Logger log = LoggerFactory.getLogger(Listeners.class);
+
     private final List<HttpServer> servers = new ArrayList<>();
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final ConnectionLimits limits;
     private final String host;
     private final int port;
 
-    public Listeners(Vertx vertx, HttpServerOptions options, int eventLoops, Handler<HttpServerRequest> handler) {
+    public Listeners(
+            Vertx vertx,
+            HttpServerOptions options,
+            ConnectionLimits limits,
+            int eventLoops,
+            Handler<HttpServerRequest> handler) {
         this.host = options.getHost();
         this.port = options.getPort();
+        this.limits = limits;
         for (int i = 0; i < eventLoops; i++) {
             // Each server created from a non-Vert.x thread gets an event loop of its own, in turn.
             servers.add(vertx.createHttpServer(options)
-                    .connectionHandler(connection -> StrictRequestDecoder.install(connection, options))
+                    .connectionHandler(connection -> accept(connection, options))
                     .requestHandler(handler));
         }
+    }
+
+    private void accept(HttpConnection connection, HttpServerOptions options) {
+        int open = openConnections.incrementAndGet();
+        connection.closeHandler(closed -> openConnections.decrementAndGet());
+        if (open > limits.maxConnections()) {
+            if (open == limits.maxConnections() + 1) {
+                log.warn(
+                        "{} client connections are open, the most allowed (--max-connections); new ones are closed as they come",
+                        limits.maxConnections());
+            }
+            connection.close();
+            return;
+        }
+        StrictRequestDecoder.install(connection, options, limits);
+    }
+
+    /** How many client connections are open. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /**

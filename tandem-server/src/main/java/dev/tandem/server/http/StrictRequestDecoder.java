@@ -1,12 +1,17 @@
 package dev.tandem.server.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.util.List;
 
 /**
  * Vert.x's HTTP/1.1 request decoder, refusing a request that carries both {@code Content-Length}
@@ -17,22 +22,62 @@ import io.vertx.core.net.impl.ConnectionBase;
  * a server reject such a request instead, and requires that it close the connection after
  * answering: Vert.x answers a request that failed to decode with 400 Bad Request and closes it.
  *
+ * <p>It also knows whether it is part way through a request head, for the {@link
+ * IdleConnectionGuard} installed beside it.
+ *
  * <p>Vert.x has no option for this, so its decoder is replaced in each connection's pipeline;
- * the class and pipeline name are Vert.x's own (a test guards them across upgrades).
+ * the class and pipeline names are Vert.x's own (a test guards them across upgrades).
  */
 final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     private static final String DECODER = "httpDecoder";
+    private static final String VERTX_HANDLER = "handler";
+
+    /** Between requests: the next byte starts a head. */
+    private boolean betweenRequests = true;
+
+    /** Bytes of a head have come in, and not yet all of it. */
+    private boolean midHead;
 
     private StrictRequestDecoder(HttpServerOptions options) {
         super(options);
     }
 
-    /** Puts the strict decoder in place of Vert.x's in a new connection's pipeline. */
-    static void install(HttpConnection connection, HttpServerOptions options) {
+    /** Puts the strict decoder in place of Vert.x's in a new connection's pipeline, and the idle guard after it. */
+    static void install(HttpConnection connection, HttpServerOptions options, ConnectionLimits limits) {
         if (connection instanceof ConnectionBase base) {
             ChannelPipeline pipeline = base.channel().pipeline();
             if (pipeline.get(DECODER) instanceof VertxHttpRequestDecoder) {
-                pipeline.replace(DECODER, DECODER, new StrictRequestDecoder(options));
+                StrictRequestDecoder decoder = new StrictRequestDecoder(options);
+                pipeline.replace(DECODER, DECODER, decoder);
+                if (pipeline.get(VERTX_HANDLER) != null) {
+                    pipeline.addBefore(
+                            VERTX_HANDLER,
+                            IdleConnectionGuard.NAME,
+                            new IdleConnectionGuard(limits.idleTimeout(), decoder));
+                }
+            }
+        }
+    }
+
+    boolean midHead() {
+        return midHead;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (betweenRequests && buffer.isReadable()) {
+            betweenRequests = false;
+            midHead = true;
+        }
+        int before = out.size();
+        super.decode(ctx, buffer, out);
+        for (int i = before; i < out.size(); i++) {
+            Object decoded = out.get(i);
+            if (decoded instanceof HttpRequest) {
+                midHead = false;
+            }
+            if (decoded instanceof LastHttpContent) {
+                betweenRequests = true;
             }
         }
     }
