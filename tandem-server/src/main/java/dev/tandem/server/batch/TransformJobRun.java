@@ -110,10 +110,12 @@ final class TransformJobRun {
 
     void stop() {
         stopRequested = true;
+        registry.statusChanges().signal();
     }
 
     void interrupt() {
         shuttingDown = true;
+        registry.statusChanges().signal();
     }
 
     Outcome run() {
@@ -205,7 +207,7 @@ final class TransformJobRun {
     }
 
     private @Nullable String awaitHealthy(Variant variant) {
-        String failure = FleetStartup.await(List.of(variant), startupTimeout, this::stopping);
+        String failure = FleetStartup.await(List.of(variant), startupTimeout, this::stopping, registry.statusChanges());
         return failure == null ? null : "The model's containers did not start: " + failure;
     }
 

@@ -168,7 +168,7 @@ final class EndpointLifecycle implements AutoCloseable {
                 .map(VariantDeployment::startupTimeout)
                 .max(Duration::compareTo)
                 .orElse(defaultStartupTimeout);
-        return FleetStartup.await(fleet, longest, () -> false);
+        return FleetStartup.await(fleet, longest, () -> false, registry.statusChanges());
     }
 
     private void fail(String name, @Nullable String reason) {
@@ -200,7 +200,8 @@ final class EndpointLifecycle implements AutoCloseable {
                 try {
                     List<Instance> instances = registry.launchInstances(variant, name, change.getValue(), startup);
                     started.put(variant, instances);
-                    String failure = awaitInstances(variant.name(), instances, startup);
+                    String failure =
+                            FleetStartup.awaitInstances(variant.name(), instances, startup, registry.statusChanges());
                     if (failure != null) {
                         started.values().forEach(registry::discardInstances);
                         rollBack(name, failure);
@@ -227,33 +228,6 @@ final class EndpointLifecycle implements AutoCloseable {
                                     .withStatus(EndpointStatus.InService.name(), null, clock.instant())));
         }
         LOG.info("Endpoint {} scaled: {}", name, changes);
-    }
-
-    /** Waits until every one of {@code instances} is healthy; returns why it cannot be, or null. */
-    private @Nullable String awaitInstances(String variant, List<Instance> instances, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!instances.stream().allMatch(Instance::isHealthy)) {
-            for (Instance instance : instances) {
-                String failure = instance.fatalFailure();
-                if (failure == null) {
-                    failure = instance.crashingContainer(FleetStartup.MAX_RESTARTS);
-                }
-                if (failure != null) {
-                    return "variant " + variant + ": " + failure;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                return "variant " + variant + ": " + instances.get(0).unhealthyContainer()
-                        + " (ContainerStartupHealthCheckTimeoutInSeconds " + timeout.toSeconds() + " s)";
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            }
-        }
-        return null;
     }
 
     private void inBackground(String name, Runnable task) {

@@ -31,6 +31,7 @@ public final class EndpointRegistry implements AutoCloseable {
     private final ModelDataStore modelData;
     private final ConcurrentMap<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger instanceCounter = new AtomicInteger();
+    private final StatusChanges statusChanges = new StatusChanges();
     private final InFlightLimit inFlight;
     private final ScheduledExecutorService timers;
     private final Duration serverlessIdle;
@@ -57,6 +58,11 @@ public final class EndpointRegistry implements AutoCloseable {
         this.timers = timers;
         this.serverlessIdle = serverlessIdle;
         this.serverlessStarts = serverlessStarts;
+    }
+
+    /** Signalled on every status change of every container this registry started. */
+    public StatusChanges statusChanges() {
+        return statusChanges;
     }
 
     public Optional<Endpoint> find(String name) {
@@ -281,6 +287,7 @@ public final class EndpointRegistry implements AutoCloseable {
                         status -> {
                             logStatus(endpointName, instanceId, container.hostname(), status);
                             onStatusChange.run();
+                            statusChanges.signal();
                         })));
             }
         } catch (RuntimeException e) {
