@@ -22,6 +22,7 @@ import dev.tandem.runtime.storage.Locations;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
+import dev.tandem.server.api.FeatureStoreApi;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.TransformProgressApi;
@@ -42,6 +43,10 @@ import dev.tandem.server.control.ServiceModel;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.ServerlessConfig;
+import dev.tandem.server.features.FeatureGroups;
+import dev.tandem.server.features.FeatureStore;
+import dev.tandem.server.features.MvStoreOnlineStore;
+import dev.tandem.server.features.OnlineStore;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
@@ -99,6 +104,8 @@ public final class TandemServer implements AutoCloseable {
     private final AsyncInference async;
     private final AsyncAutoscaler autoscaler;
     private final ScheduledExecutorService timers;
+    private final OnlineStore onlineStore;
+    private final FeatureStore featureStore;
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
@@ -251,8 +258,14 @@ public final class TandemServer implements AutoCloseable {
                 clock,
                 config.startupTimeout(),
                 config.maxInstances());
+        Arns arns = new Arns(config.region(), config.accountId());
+        this.onlineStore = MvStoreOnlineStore.open(config.dataDir().resolve("features"));
+        FeatureGroups featureGroups =
+                new FeatureGroups(store, onlineStore, arns::featureGroup, config.region(), config.accountId(), clock);
+        this.featureStore = new FeatureStore(featureGroups, onlineStore, clock);
+        scheduleExpiredRecordRemoval();
         ControlPlaneApi controlPlaneApi =
-                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, virtualThreads);
+                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureGroups, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
@@ -275,10 +288,32 @@ public final class TandemServer implements AutoCloseable {
                         controlPlaneApi,
                         new LogsApi(endpoints, errors, config.accountId()),
                         new TransformProgressApi(transformJobs, errors),
+                        new FeatureStoreApi(featureStore, errors),
                         errors,
                         metrics,
                         authenticator,
                         config.openMetrics())));
+    }
+
+    /** Expired records are hidden when read; this removes them from the disk as well, each minute. */
+    @SuppressWarnings("FutureReturnValueIgnored") // runs until the timers shut down; it logs its own failures
+    private void scheduleExpiredRecordRemoval() {
+        timers.scheduleWithFixedDelay(this::removeExpiredRecords, 1, 1, TimeUnit.MINUTES);
+    }
+
+    private void removeExpiredRecords() {
+        try {
+            int removed = featureStore.removeExpired();
+            if (removed > 0) {
+                LOG.info("Removed {} expired feature record(s) from the online store", removed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Removing expired feature records failed; next try in a minute", e);
+        }
+    }
+
+    public FeatureStore featureStore() {
+        return featureStore;
     }
 
     private Collection<Endpoint> liveEndpoints() {
@@ -459,6 +494,7 @@ public final class TandemServer implements AutoCloseable {
             sns.close();
         }
         asyncQueue.close();
+        onlineStore.close();
         store.close();
         objects.close();
         virtualThreads.shutdown();

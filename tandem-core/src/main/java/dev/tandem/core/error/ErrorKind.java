@@ -8,6 +8,8 @@ package dev.tandem.core.error;
 public enum ErrorKind {
     /** The request is invalid: the caller must change it. */
     VALIDATION(400),
+    /** The resource the request names does not exist (the feature store's ResourceNotFound). */
+    RESOURCE_NOT_FOUND(404),
     /** The resource is in a state that does not allow the operation. */
     RESOURCE_IN_USE(400),
     /** The operation would exceed a limit of the server. */

@@ -36,6 +36,7 @@ public final class ErrorResponses {
         return switch (kind) {
             case VALIDATION, PAYLOAD_TOO_LARGE, RESOURCE_IN_USE, RESOURCE_LIMIT_EXCEEDED -> "ValidationError";
             case UNKNOWN_OPERATION -> "UnknownOperationException";
+            case RESOURCE_NOT_FOUND -> "ResourceNotFound";
             case MODEL_ERROR -> "ModelError";
             case MODEL_NOT_READY -> "ModelNotReadyException";
             case INTERNAL_FAILURE -> "InternalFailure";

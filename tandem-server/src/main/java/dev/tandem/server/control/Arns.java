@@ -17,6 +17,10 @@ public record Arns(String region, String accountId) {
         return arn("endpoint", name);
     }
 
+    public String featureGroup(String name) {
+        return arn("feature-group", name);
+    }
+
     public String transformJob(String name) {
         return arn("transform-job", name);
     }

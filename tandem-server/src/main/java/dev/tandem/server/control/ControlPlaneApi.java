@@ -8,6 +8,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.batch.TransformJobs;
+import dev.tandem.server.features.FeatureGroups;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -32,9 +33,13 @@ public final class ControlPlaneApi {
     private final Executor virtualThreads;
 
     public ControlPlaneApi(
-            ServiceModel model, ControlPlane control, TransformJobs transformJobs, Executor virtualThreads) {
+            ServiceModel model,
+            ControlPlane control,
+            TransformJobs transformJobs,
+            FeatureGroups featureGroups,
+            Executor virtualThreads) {
         this.model = model;
-        this.operations = new SageMakerOperations(control, transformJobs);
+        this.operations = new SageMakerOperations(control, transformJobs, new FeatureGroupOperations(featureGroups));
         this.virtualThreads = virtualThreads;
     }
 
@@ -112,6 +117,7 @@ public final class ControlPlaneApi {
         return switch (error.kind()) {
             case VALIDATION, PAYLOAD_TOO_LARGE, MODEL_ERROR, MODEL_NOT_READY -> "ValidationException";
             case RESOURCE_IN_USE -> "ResourceInUse";
+            case RESOURCE_NOT_FOUND -> "ResourceNotFound";
             case RESOURCE_LIMIT_EXCEEDED -> "ResourceLimitExceeded";
             case UNKNOWN_OPERATION -> "UnknownOperationException";
             case INTERNAL_FAILURE -> "InternalFailure";
@@ -147,6 +153,7 @@ public final class ControlPlaneApi {
                     case INTERNAL_FAILURE -> 500;
                     case SERVICE_UNAVAILABLE -> 503;
                     case THROTTLING -> 429;
+                    // json 1.1 errors without a modelled status, ResourceNotFound among them, are 400.
                     default -> 400;
                 };
         if (!response.ended()) {

@@ -40,10 +40,12 @@ final class SageMakerOperations {
 
     private final ControlPlane control;
     private final TransformJobs transformJobs;
+    private final FeatureGroupOperations featureGroups;
 
-    SageMakerOperations(ControlPlane control, TransformJobs transformJobs) {
+    SageMakerOperations(ControlPlane control, TransformJobs transformJobs, FeatureGroupOperations featureGroups) {
         this.control = control;
         this.transformJobs = transformJobs;
+        this.featureGroups = featureGroups;
     }
 
     /** Whether {@code operation} is one this server serves. */
@@ -67,11 +69,14 @@ final class SageMakerOperations {
                     "DescribeTransformJob",
                     "ListTransformJobs",
                     "StopTransformJob" -> true;
-            default -> false;
+            default -> FeatureGroupOperations.serves(operation);
         };
     }
 
     ObjectNode handle(String operation, JsonNode request) {
+        if (FeatureGroupOperations.serves(operation)) {
+            return featureGroups.handle(operation, request);
+        }
         return switch (operation) {
             case "CreateModel" ->
                 object("ModelArn", control.createModel(request).arn());
@@ -380,7 +385,7 @@ final class SageMakerOperations {
      * A List* answer: filtered by NameContains and creation time, sorted by SortBy/SortOrder, paged
      * by MaxResults and NextToken.
      */
-    private <T> ObjectNode list(
+    static <T> ObjectNode list(
             JsonNode request,
             String member,
             List<T> all,
@@ -404,7 +409,8 @@ final class SageMakerOperations {
         Comparator<T> order =
                 switch (request.path("SortBy").asText("CreationTime")) {
                     case "Name" -> Comparator.comparing(name);
-                    case "Status" -> Comparator.comparing(status).thenComparing(name);
+                    case "Status", "FeatureGroupStatus" ->
+                        Comparator.comparing(status).thenComparing(name);
                     default -> Comparator.comparing(created).thenComparing(name);
                 };
         // SageMaker lists newest first unless asked otherwise.
@@ -458,11 +464,11 @@ final class SageMakerOperations {
     }
 
     /** json 1.1 timestamps: epoch seconds with milliseconds. */
-    private static double seconds(Instant instant) {
+    static double seconds(Instant instant) {
         return instant.toEpochMilli() / 1000.0;
     }
 
-    private static Instant instant(JsonNode value) {
+    static Instant instant(JsonNode value) {
         if (value.isNumber()) {
             return Instant.ofEpochMilli(Math.round(value.asDouble() * 1000));
         }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * What a request's method and path name: one of the server's operations and the names its path
  * carries. Pure, so that every path the server answers is pinned down by a unit test.
  *
- * @param name the endpoint or transform job the path names; empty when it names none
+ * @param name the endpoint, transform job or feature group the path names; empty when it names none
  * @param id the asynchronous request's inference id; empty when it names none
  */
 public record Call(Kind kind, String name, String id) {
@@ -19,6 +19,8 @@ public record Call(Kind kind, String name, String id) {
     private static final String LOGS = "/logs";
     private static final String TRANSFORM_JOBS = "/transform-jobs/";
     private static final String PROGRESS = "/progress";
+    private static final String FEATURE_GROUP = "/FeatureGroup/";
+    private static final String LIST_RECORDS = "/ListRecords";
 
     /** The operations, by the path that names them. */
     public enum Kind {
@@ -37,7 +39,15 @@ public record Call(Kind kind, String name, String id) {
         /** {@code GET /metrics}: Prometheus. */
         METRICS,
         /** {@code GET|HEAD /ping}: the server's health. */
-        PING
+        PING,
+        /** {@code PUT|GET|DELETE /FeatureGroup/{name}}: the feature store's PutRecord, GetRecord, DeleteRecord. */
+        FEATURE_RECORD,
+        /** {@code POST /FeatureGroup/{name}/ListRecords}. */
+        FEATURE_LIST_RECORDS,
+        /** {@code POST /BatchGetRecord}. */
+        FEATURE_BATCH_GET,
+        /** {@code POST /BatchWriteRecord}. */
+        FEATURE_BATCH_WRITE
     }
 
     /**
@@ -62,6 +72,15 @@ public record Call(Kind kind, String name, String id) {
             String name = segment(path, TRANSFORM_JOBS.length(), path.length() - PROGRESS.length());
             return name == null ? null : new Call(Kind.TRANSFORM_PROGRESS, name, "");
         }
+        if (path.equals("/BatchGetRecord")) {
+            return post ? new Call(Kind.FEATURE_BATCH_GET, "", "") : null;
+        }
+        if (path.equals("/BatchWriteRecord")) {
+            return post ? new Call(Kind.FEATURE_BATCH_WRITE, "", "") : null;
+        }
+        if (path.startsWith(FEATURE_GROUP)) {
+            return featureGroup(method, path);
+        }
         if (!path.startsWith(ENDPOINTS)) {
             return null;
         }
@@ -83,12 +102,28 @@ public record Call(Kind kind, String name, String id) {
         }
         if (parts.length == 3 && get && !parts[2].isEmpty()) {
             // A path keeps '+' as it is; only %XX sequences are decoded.
-            return new Call(
-                    Kind.ASYNC_STATUS,
-                    parts[0],
-                    URLDecoder.decode(parts[2].replace("+", "%2B"), StandardCharsets.UTF_8));
+            return new Call(Kind.ASYNC_STATUS, parts[0], decode(parts[2]));
         }
         return null;
+    }
+
+    /** A feature-store call on one group; the group may be named by its ARN, percent-encoded. */
+    private static @Nullable Call featureGroup(HttpMethod method, String path) {
+        if (path.endsWith(LIST_RECORDS)) {
+            String name = segment(path, FEATURE_GROUP.length(), path.length() - LIST_RECORDS.length());
+            return name == null || !method.equals(HttpMethod.POST)
+                    ? null
+                    : new Call(Kind.FEATURE_LIST_RECORDS, decode(name), "");
+        }
+        String name = segment(path, FEATURE_GROUP.length(), path.length());
+        boolean recordMethod =
+                method.equals(HttpMethod.PUT) || method.equals(HttpMethod.GET) || method.equals(HttpMethod.DELETE);
+        return name == null || !recordMethod ? null : new Call(Kind.FEATURE_RECORD, decode(name), "");
+    }
+
+    /** A path segment decoded: only %XX sequences; a path keeps '+' as it is. */
+    private static String decode(String segment) {
+        return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** {@code path} between {@code from} and {@code to} when it is one non-empty segment; else null. */

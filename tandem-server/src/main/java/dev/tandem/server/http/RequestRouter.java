@@ -4,6 +4,7 @@ import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
+import dev.tandem.server.api.FeatureStoreApi;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.RequestIds;
@@ -33,6 +34,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private final InvocationMetrics metrics;
     private final LogsApi logs;
     private final TransformProgressApi transformProgress;
+    private final FeatureStoreApi featureStore;
     private final Authenticator authenticator;
     private final boolean openMetrics;
 
@@ -66,12 +68,14 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             ControlPlaneApi controlPlane,
             LogsApi logs,
             TransformProgressApi transformProgress,
+            FeatureStoreApi featureStore,
             ErrorResponses errors,
             InvocationMetrics metrics,
             Authenticator authenticator,
             boolean openMetrics) {
         this.logs = logs;
         this.transformProgress = transformProgress;
+        this.featureStore = featureStore;
         this.invocations = invocations;
         this.asyncInvocations = asyncInvocations;
         this.controlPlane = controlPlane;
@@ -153,6 +157,17 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                     // Gauges read the endpoints and the state store: off the event loop.
                     Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
                 });
+            case FEATURE_RECORD ->
+                new Route(
+                        FeatureStoreApi.MAX_BODY, false, restJson, (req, body) -> featureStore.record(req, name, body));
+            case FEATURE_LIST_RECORDS ->
+                new Route(
+                        FeatureStoreApi.MAX_BODY,
+                        false,
+                        restJson,
+                        (req, body) -> featureStore.listRecords(req, name, body));
+            case FEATURE_BATCH_GET -> new Route(FeatureStoreApi.MAX_BODY, false, restJson, featureStore::batchGet);
+            case FEATURE_BATCH_WRITE -> new Route(FeatureStoreApi.MAX_BODY, false, restJson, featureStore::batchWrite);
             case PING ->
                 new Route(0, true, restJson, (req, body) -> req.response()
                         .setStatusCode(200)

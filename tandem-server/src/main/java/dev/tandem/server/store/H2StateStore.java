@@ -27,6 +27,8 @@ public final class H2StateStore implements StateStore {
     private final Definitions<StoredModel> models = new Definitions<>("model", H2StateStore::model);
     private final Definitions<StoredEndpointConfig> configs =
             new Definitions<>("endpoint_config", H2StateStore::config);
+    private final Definitions<StoredFeatureGroup> featureGroups =
+            new Definitions<>("feature_group", H2StateStore::featureGroup);
 
     private H2StateStore(Connection connection, String url) {
         this.connection = connection;
@@ -113,7 +115,27 @@ public final class H2StateStore implements StateStore {
         return configs.delete(name);
     }
 
-    /** A table of definitions kept as their request JSON: models and endpoint configurations. */
+    @Override
+    public synchronized boolean insertFeatureGroup(StoredFeatureGroup group) {
+        return featureGroups.insert(group.name(), group.arn(), group.definition(), group.createdAt());
+    }
+
+    @Override
+    public synchronized void updateFeatureGroup(StoredFeatureGroup group) {
+        featureGroups.replace(group.name(), group.definition());
+    }
+
+    @Override
+    public synchronized List<StoredFeatureGroup> featureGroups() {
+        return featureGroups.all();
+    }
+
+    @Override
+    public synchronized boolean deleteFeatureGroup(String name) {
+        return featureGroups.delete(name);
+    }
+
+    /** A table of definitions kept as JSON: models, endpoint configurations, feature groups. */
     private final class Definitions<T> {
         private final String table;
         private final Row<T> reader;
@@ -143,6 +165,10 @@ public final class H2StateStore implements StateStore {
 
         boolean delete(String name) {
             return update("DELETE FROM " + table + " WHERE name = ?", name) > 0;
+        }
+
+        void replace(String name, String definition) {
+            update("UPDATE " + table + " SET definition = ? WHERE name = ?", definition, name);
         }
     }
 
@@ -250,6 +276,11 @@ public final class H2StateStore implements StateStore {
 
     private static StoredEndpointConfig config(ResultSet row) throws SQLException {
         return new StoredEndpointConfig(
+                row.getString("name"), row.getString("arn"), row.getString("definition"), instant(row, "created_at"));
+    }
+
+    private static StoredFeatureGroup featureGroup(ResultSet row) throws SQLException {
+        return new StoredFeatureGroup(
                 row.getString("name"), row.getString("arn"), row.getString("definition"), instant(row, "created_at"));
     }
 

@@ -46,6 +46,15 @@ public interface StateStore extends AutoCloseable {
 
     List<StoredTransformJob> transformJobs();
 
+    boolean insertFeatureGroup(StoredFeatureGroup group);
+
+    /** Replaces the stored group of the same name. */
+    void updateFeatureGroup(StoredFeatureGroup group);
+
+    List<StoredFeatureGroup> featureGroups();
+
+    boolean deleteFeatureGroup(String name);
+
     @Override
     void close();
 }

@@ -32,6 +32,33 @@ class CallTest {
     }
 
     @Test
+    void theFeatureStoreRuntimesPathsNameItsOperationsAndTheGroupByNameOrEncodedArn() {
+        for (HttpMethod method : new HttpMethod[] {HttpMethod.PUT, HttpMethod.GET, HttpMethod.DELETE}) {
+            assertThat(Call.of(method, "/FeatureGroup/customers", false))
+                    .isEqualTo(new Call(Kind.FEATURE_RECORD, "customers", ""));
+        }
+        assertThat(Call.of(
+                        HttpMethod.GET,
+                        "/FeatureGroup/arn%3Aaws%3Asagemaker%3Aus-east-1%3A000000000000%3Afeature-group%2Fcustomers",
+                        false))
+                .isEqualTo(new Call(
+                        Kind.FEATURE_RECORD, "arn:aws:sagemaker:us-east-1:000000000000:feature-group/customers", ""));
+        assertThat(Call.of(HttpMethod.POST, "/FeatureGroup/customers/ListRecords", false))
+                .isEqualTo(new Call(Kind.FEATURE_LIST_RECORDS, "customers", ""));
+        assertThat(Call.of(HttpMethod.POST, "/BatchGetRecord", false))
+                .isEqualTo(new Call(Kind.FEATURE_BATCH_GET, "", ""));
+        assertThat(Call.of(HttpMethod.POST, "/BatchWriteRecord", false))
+                .isEqualTo(new Call(Kind.FEATURE_BATCH_WRITE, "", ""));
+
+        assertThat(Call.of(HttpMethod.POST, "/FeatureGroup/customers", false)).isNull();
+        assertThat(Call.of(HttpMethod.GET, "/FeatureGroup/customers/ListRecords", false))
+                .isNull();
+        assertThat(Call.of(HttpMethod.GET, "/FeatureGroup/", false)).isNull();
+        assertThat(Call.of(HttpMethod.GET, "/FeatureGroup/a/b", false)).isNull();
+        assertThat(Call.of(HttpMethod.GET, "/BatchGetRecord", false)).isNull();
+    }
+
+    @Test
     void aWrongMethodAnEmptyOrNestedNameOrAnUnknownPathNamesNothing() {
         assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/invocations", false))
                 .isNull();

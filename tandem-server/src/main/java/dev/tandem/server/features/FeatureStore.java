@@ -1,0 +1,307 @@
+package dev.tandem.server.features;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.error.ValidationException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The feature store's record rules over an {@link OnlineStore}: values checked against the group's
+ * features, event time deciding which write wins, TTL, soft and hard deletes. What the runtime API
+ * and the pipeline's lookup stage both call.
+ *
+ * <p>Event time decides: a record whose event time is at least the stored one's replaces it (an
+ * equal one overwrites — the 2023 guide's rule, which the current one does not contradict); an
+ * older one leaves the online record as it is and still answers success. An expired record is
+ * never returned: it is hidden at read time and removed by {@link #removeExpired}.
+ */
+public final class FeatureStore {
+    public static final String ONLINE = "OnlineStore";
+    public static final String OFFLINE = "OfflineStore";
+
+    private final FeatureGroups groups;
+    private final OnlineStore online;
+    private final Clock clock;
+
+    public FeatureStore(FeatureGroups groups, OnlineStore online, Clock clock) {
+        this.groups = groups;
+        this.online = online;
+        this.clock = clock;
+    }
+
+    public FeatureGroups groups() {
+        return groups;
+    }
+
+    /** A record to write, checked against its group. */
+    public record Write(FeatureGroup group, String id, List<FeatureValue> features, Instant eventTime) {}
+
+    /** What PutRecord does. */
+    public enum Outcome {
+        /** The online record is now this one. */
+        WRITTEN,
+        /** Older than the online record, which stays as it was (it goes to the offline store only). */
+        HISTORIC,
+        /** The write named no online store. */
+        OFFLINE_ONLY
+    }
+
+    /**
+     * Checks a record for a group: every feature is one of the group's, once, with a value of its
+     * type, and the identifier and event time are there.
+     */
+    public Write check(FeatureGroup group, List<FeatureValue> record) {
+        if (record.isEmpty()) {
+            throw new ValidationException("The Record is empty: it needs at least the record identifier "
+                    + group.recordIdentifierFeatureName() + " and the event time " + group.eventTimeFeatureName()
+                    + ".");
+        }
+        Set<String> seen = new HashSet<>();
+        String id = null;
+        Instant eventTime = null;
+        for (FeatureValue value : record) {
+            FeatureDefinition feature = group.feature(value.name())
+                    .orElseThrow(() -> new ValidationException(
+                            "Feature " + value.name() + " is not a feature of feature group " + group.name() + "."));
+            if (!seen.add(value.name())) {
+                throw new ValidationException("Feature " + value.name() + " appears more than once in the Record.");
+            }
+            feature.check(value);
+            if (feature.name().equals(group.recordIdentifierFeatureName())) {
+                id = value.value();
+            } else if (feature.name().equals(group.eventTimeFeatureName())) {
+                eventTime = EventTimes.parse(feature.name(), feature.type(), String.valueOf(value.value()));
+            }
+        }
+        if (id == null || id.isEmpty()) {
+            throw new ValidationException(
+                    "The Record lacks its record identifier, feature " + group.recordIdentifierFeatureName() + ".");
+        }
+        if (id.length() > 2048) {
+            throw new ValidationException(
+                    "A record identifier is at most 2 KB; this one is " + id.length() + " characters.");
+        }
+        if (eventTime == null) {
+            throw new ValidationException(
+                    "The Record lacks its event time, feature " + group.eventTimeFeatureName() + ".");
+        }
+        return new Write(group, canonicalId(group, id), record, eventTime);
+    }
+
+    /**
+     * PutRecord.
+     *
+     * @param targetStores the stores to write; empty for all the group has
+     * @param ttl the record's own TTL; null for the group's
+     */
+    public Outcome put(Write write, List<String> targetStores, @Nullable TtlDuration ttl) {
+        FeatureGroup group = write.group();
+        boolean toOnline = targets(group, targetStores, ONLINE);
+        if (!toOnline) {
+            return Outcome.OFFLINE_ONLY;
+        }
+        TtlDuration lifetime = ttl != null ? ttl : group.ttl();
+        Instant expiresAt = lifetime == null ? null : write.eventTime().plus(lifetime.duration());
+        StoredRecord next = new StoredRecord(write.features(), write.eventTime(), expiresAt, false);
+        Instant now = clock.instant();
+        boolean[] written = {false};
+        online.update(group.name(), write.id(), current -> {
+            if (current == null || current.expiredAt(now) || !write.eventTime().isBefore(current.eventTime())) {
+                written[0] = true;
+                return next;
+            }
+            return current;
+        });
+        return written[0] ? Outcome.WRITTEN : Outcome.HISTORIC;
+    }
+
+    /** Whether a write or delete goes to {@code store}, refusing a target the group lacks. */
+    private static boolean targets(FeatureGroup group, List<String> targetStores, String store) {
+        for (String target : targetStores) {
+            if (!target.equals(ONLINE) && !target.equals(OFFLINE)) {
+                throw new ValidationException(
+                        "TargetStores may hold OnlineStore and OfflineStore; '" + target + "' is neither.");
+            }
+            if (target.equals(ONLINE) && !group.hasOnlineStore()) {
+                throw new ValidationException("Feature group " + group.name() + " has no OnlineStore.");
+            }
+            if (target.equals(OFFLINE) && !group.hasOfflineStore()) {
+                throw new ValidationException("Feature group " + group.name() + " has no OfflineStore.");
+            }
+        }
+        if (store.equals(ONLINE)) {
+            return group.hasOnlineStore() && (targetStores.isEmpty() || targetStores.contains(ONLINE));
+        }
+        return group.hasOfflineStore() && (targetStores.isEmpty() || targetStores.contains(OFFLINE));
+    }
+
+    /** A record as GetRecord returns it. */
+    public record Found(List<FeatureValue> features, @Nullable Instant expiresAt) {}
+
+    /**
+     * GetRecord: the record, or empty when there is none (or it is soft-deleted or expired).
+     *
+     * @param featureNames the features to return; empty for all
+     */
+    public Optional<Found> get(FeatureGroup group, String id, List<String> featureNames) {
+        if (!group.hasOnlineStore()) {
+            throw new ValidationException(
+                    "Feature group " + group.name() + " has no OnlineStore; GetRecord reads the online store.");
+        }
+        for (String name : featureNames) {
+            if (group.feature(name).isEmpty()) {
+                throw new ValidationException(
+                        "Feature " + name + " is not a feature of feature group " + group.name() + ".");
+            }
+        }
+        Optional<StoredRecord> stored = online.get(group.name(), canonicalId(group, id));
+        if (stored.isEmpty() || stored.get().softDeleted() || stored.get().expiredAt(clock.instant())) {
+            return Optional.empty();
+        }
+        List<FeatureValue> features = stored.get().features();
+        if (!featureNames.isEmpty()) {
+            features = features.stream()
+                    .filter(f -> featureNames.contains(f.name()))
+                    .toList();
+        }
+        return Optional.of(new Found(features, stored.get().expiresAt()));
+    }
+
+    /** DeleteRecord's modes. */
+    public enum DeletionMode {
+        SoftDelete,
+        HardDelete
+    }
+
+    /**
+     * DeleteRecord. The delete's event time must be later than the record's: a SoftDelete that is
+     * not leaves the record as it is (and still counts as a delete in the offline store); a
+     * HardDelete that is not is refused.
+     */
+    public void delete(
+            FeatureGroup group, String id, String eventTimeText, List<String> targetStores, DeletionMode mode) {
+        FeatureDefinition eventFeature = group.eventTime();
+        Instant eventTime = EventTimes.parse(eventFeature.name(), eventFeature.type(), eventTimeText);
+        if (!targets(group, targetStores, ONLINE)) {
+            return;
+        }
+        String key = canonicalId(group, id);
+        Instant now = clock.instant();
+        ValidationException[] refused = {null};
+        online.update(group.name(), key, current -> {
+            if (current == null || current.expiredAt(now)) {
+                return null;
+            }
+            if (!eventTime.isAfter(current.eventTime())) {
+                if (mode == DeletionMode.HardDelete) {
+                    refused[0] = new ValidationException("EventTime " + eventTimeText
+                            + " of the HardDelete must be later than the record's event time "
+                            + EventTimes.format(current.eventTime()) + ".");
+                }
+                return current;
+            }
+            return mode == DeletionMode.HardDelete ? null : new StoredRecord(List.of(), eventTime, null, true);
+        });
+        if (refused[0] != null) {
+            throw refused[0];
+        }
+    }
+
+    /** One page of ListRecords. */
+    public record Page(List<String> ids, @Nullable String lastId) {}
+
+    /** ListRecords: identifiers of the group's live records, in order, after {@code after}. */
+    public Page list(FeatureGroup group, @Nullable String after, int limit, boolean includeSoftDeleted) {
+        if (!group.hasOnlineStore()) {
+            throw new ValidationException(
+                    "Feature group " + group.name() + " has no OnlineStore; ListRecords lists the online store.");
+        }
+        Instant now = clock.instant();
+        List<String> ids = new ArrayList<>();
+        String cursor = after;
+        while (ids.size() < limit) {
+            List<OnlineStore.Entry> page = online.page(group.name(), cursor, limit);
+            if (page.isEmpty()) {
+                return new Page(ids, null);
+            }
+            for (OnlineStore.Entry entry : page) {
+                cursor = entry.id();
+                StoredRecord record = entry.record();
+                if (record.expiredAt(now) || (record.softDeleted() && !includeSoftDeleted)) {
+                    continue;
+                }
+                ids.add(entry.id());
+                if (ids.size() == limit) {
+                    break;
+                }
+            }
+        }
+        // More may follow: the caller pages on from the last identifier seen.
+        return new Page(ids, cursor);
+    }
+
+    /** Removes every expired record of every group; answers how many. */
+    public int removeExpired() {
+        Instant now = clock.instant();
+        int removed = 0;
+        for (FeatureGroup group : groups.all()) {
+            if (!group.hasOnlineStore() || group.status() != FeatureGroupStatus.Created) {
+                continue;
+            }
+            String cursor = null;
+            while (true) {
+                List<OnlineStore.Entry> page = online.page(group.name(), cursor, 500);
+                if (page.isEmpty()) {
+                    break;
+                }
+                for (OnlineStore.Entry entry : page) {
+                    cursor = entry.id();
+                    if (entry.record().expiredAt(now)) {
+                        boolean[] gone = {false};
+                        online.update(group.name(), entry.id(), current -> {
+                            if (current != null && current.expiredAt(now)) {
+                                gone[0] = true;
+                                return null;
+                            }
+                            return current;
+                        });
+                        removed += gone[0] ? 1 : 0;
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * The identifier as stored: an Integral identifier by its number, so that "7" and "7.0" (how a
+     * data frame with gaps sends it) name the same record.
+     */
+    private static String canonicalId(FeatureGroup group, String id) {
+        if (group.recordIdentifier().type() == FeatureType.INTEGRAL) {
+            try {
+                return Long.toString(new java.math.BigDecimal(id.trim()).longValueExact());
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new ValidationException("The record identifier '" + id + "' of feature "
+                        + group.recordIdentifierFeatureName() + " is not Integral.");
+            }
+        }
+        return id;
+    }
+
+    /** For the runtime API: parses a request's Record. */
+    public static List<FeatureValue> record(JsonNode node) {
+        if (!node.isArray()) {
+            throw new ValidationException("Record must be a list of {FeatureName, ValueAsString} entries.");
+        }
+        List<FeatureValue> values = new ArrayList<>();
+        node.forEach(entry -> values.add(FeatureValue.fromJson(entry)));
+        return values;
+    }
+}

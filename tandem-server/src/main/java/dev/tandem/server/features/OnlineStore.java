@@ -1,0 +1,37 @@
+package dev.tandem.server.features;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where the latest record of each identifier lives, for low-latency reads. Implementations keep
+ * records by group and identifier; the rules (event-time order, TTL, delete modes) are the
+ * feature store's, applied through {@link #update}, which each implementation makes atomic per
+ * record — so that two writers of one record cannot both win.
+ */
+public interface OnlineStore extends AutoCloseable {
+
+    Optional<StoredRecord> get(String group, String id);
+
+    /**
+     * Replaces the record with what {@code change} makes of it (null: there is none), atomically;
+     * a null result removes it. Durable when it returns.
+     *
+     * @return the record now stored, or null
+     */
+    @Nullable
+    StoredRecord update(String group, String id, UnaryOperator<@Nullable StoredRecord> change);
+
+    /** One page of a group's records in identifier order, after {@code after} (null: from the start). */
+    List<Entry> page(String group, @Nullable String after, int limit);
+
+    /** Removes every record of a group. */
+    void dropGroup(String group);
+
+    @Override
+    void close();
+
+    record Entry(String id, StoredRecord record) {}
+}
