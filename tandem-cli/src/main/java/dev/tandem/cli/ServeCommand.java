@@ -190,9 +190,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--idle-timeout",
-            defaultValue = "60s",
+            defaultValue = "75s",
             description = "How long a client connection may go without sending a complete request after opening or"
-                    + " after its last answer; a request being served is never cut (default: ${DEFAULT-VALUE}).")
+                    + " after its last answer; a request being served is never cut. Keep it above your clients'"
+                    + " own idle time (60 s for the AWS SDKs) so that they close first (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
     @Option(

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             LogsCommand.class,
             TransformCommand.class,
             CheckContainerCommand.class,
+            FeaturesCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class TandemCli {

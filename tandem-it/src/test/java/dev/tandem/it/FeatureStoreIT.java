@@ -574,6 +574,47 @@ class FeatureStoreIT {
         assertThat(get("durable", "d-1").record()).isEmpty();
     }
 
+    @Test
+    void theCommandLineIngestsACsvFileAndReadsARecordBack() throws Exception {
+        createCustomers("from-csv", false);
+        Path csv = workDir.resolve("customers.csv");
+        StringBuilder rows = new StringBuilder("customer_id,event_time,age,city\n");
+        for (int i = 0; i < 60; i++) {
+            rows.append("k-")
+                    .append(i)
+                    .append(",2026-01-01T10:00:00Z,")
+                    .append(20 + i)
+                    .append(",\"Lisbon, PT\"\n");
+        }
+        rows.append("k-empty,2026-01-01T10:00:00Z,,Porto\n");
+        rows.append("k-bad,2026-01-01T10:00:00Z,old,Porto\n");
+        java.nio.file.Files.writeString(csv, rows);
+        String url = tandem.baseUrl().toString();
+
+        dev.tandem.it.support.CliProcess ingest = dev.tandem.it.support.CliProcess.run(
+                List.of("features", "ingest", "from-csv", "--file", csv.toString(), "--url", url));
+        assertThat(ingest.awaitExit(Duration.ofSeconds(5))).as(ingest.stderr()).isEqualTo(1);
+        assertThat(ingest.stdout())
+                .contains("61 rows written to from-csv")
+                .contains("rows/s")
+                .contains("1 failed")
+                .contains("ValidationError: The value 'old' of feature age is not Integral");
+
+        dev.tandem.it.support.CliProcess get =
+                dev.tandem.it.support.CliProcess.run(List.of("features", "get", "from-csv", "k-7", "--url", url));
+        assertThat(get.awaitExit(Duration.ofSeconds(5))).as(get.stderr()).isZero();
+        assertThat(get.stdout()).contains("age = 27").contains("city = Lisbon, PT");
+        // An empty cell is a feature left out.
+        assertThat(asMap(get("from-csv", "k-empty").record()))
+                .doesNotContainKey("age")
+                .containsEntry("city", "Porto");
+
+        dev.tandem.it.support.CliProcess missing =
+                dev.tandem.it.support.CliProcess.run(List.of("features", "get", "no-such-group", "k-7", "--url", url));
+        assertThat(missing.awaitExit(Duration.ofSeconds(5))).isEqualTo(1);
+        assertThat(missing.stderr()).contains("ResourceNotFound: Resource Not Found: FeatureGroup no-such-group");
+    }
+
     private static List<String> listRecords(String group, boolean includeSoftDeleted) {
         try {
             JsonNode page = JSON.readTree(post(

@@ -20,9 +20,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -44,8 +45,14 @@ public final class DataCapture implements AutoCloseable {
             DateTimeFormatter.ofPattern("mm-ss-SSS").withZone(ZoneOffset.UTC);
 
     private final ConcurrentMap<String, CaptureSettings> endpoints = new ConcurrentHashMap<>();
-    /** Lock-free, so that request threads never wait on each other or on the writer to offer. */
-    private final ConcurrentLinkedQueue<Captured> queue = new ConcurrentLinkedQueue<>();
+    /** How long the writer waits for a record before it looks at uploads and close again. */
+    private static final long IDLE_WAIT_MILLIS = 100;
+
+    /**
+     * Unbounded as a queue, bounded by {@link #queued}; offering holds its put lock for an instant
+     * and never waits on the writer, which takes from the other end and sleeps on it when empty.
+     */
+    private final LinkedBlockingQueue<Captured> queue = new LinkedBlockingQueue<>();
 
     private final AtomicInteger queued = new AtomicInteger();
     private final int capacity;
@@ -137,9 +144,13 @@ public final class DataCapture implements AutoCloseable {
                 }
                 Captured record = queue.poll();
                 if (record == null) {
+                    // Nothing waiting: what is written reaches the files, then the writer waits for
+                    // the next record (or, now and then, for an upload that is due, or for close).
                     flushAll(files);
-                    Thread.sleep(20);
-                    continue;
+                    record = queue.poll(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                    if (record == null) {
+                        continue;
+                    }
                 }
                 queued.decrementAndGet();
                 try {

@@ -8,10 +8,12 @@ import java.util.Objects;
  * What one client connection may hold of the server.
  *
  * @param idleTimeout how long a connection may go without sending a complete request head — from
- *     the moment it opens or its last answer is written (60 s, as nginx's {@code keepalive_timeout}
- *     and {@code client_header_timeout} are about). An idle connection is closed then; one caught
- *     half way through a request head (a slow-loris sender) is answered 408 and closed. A request
- *     being served is never cut: the clock runs only between requests.
+ *     the moment it opens or its last answer is written (75 s, nginx's {@code keepalive_timeout}).
+ *     Longer than the 60 s after which the common clients (the AWS SDKs' HTTP clients, Vert.x)
+ *     drop an idle pooled connection themselves, so that they close first: a server that closes a
+ *     kept-alive connection just as its client sends on it fails that request. An idle connection
+ *     is closed then; one caught half way through a request head (a slow-loris sender) is answered
+ *     408 and closed. A request being served is never cut: the clock runs only between requests.
  * @param maxConnections how many client connections may be open at once; one past it is closed as
  *     soon as it is accepted, so a flood of idle sockets cannot take the file descriptors that
  *     containers, logs and the state store need (10,000, or half the process's file limit)
@@ -28,7 +30,7 @@ public record ConnectionLimits(Duration idleTimeout, int maxConnections) {
     }
 
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(Duration.ofSeconds(60), defaultMaxConnections());
+        return new ConnectionLimits(Duration.ofSeconds(75), defaultMaxConnections());
     }
 
     public ConnectionLimits withIdleTimeout(Duration value) {
