@@ -36,17 +36,61 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tandem features}: the feature store from the command line, for people without the AWS
- * CLI — {@code ingest} a CSV file into a feature group, {@code get} one record.
+ * CLI — {@code create} a feature group from a CreateFeatureGroup body, {@code ingest} a CSV file
+ * into it, {@code get} one record.
  */
 @Command(
         name = "features",
         mixinStandardHelpOptions = true,
         description = "Write and read feature-store records (SageMaker Feature Store's runtime).",
-        subcommands = {FeaturesCommand.Ingest.class, FeaturesCommand.Get.class})
+        subcommands = {FeaturesCommand.Create.class, FeaturesCommand.Ingest.class, FeaturesCommand.Get.class})
 final class FeaturesCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private FeaturesCommand() {}
+
+    /** {@code tandem features create --file GROUP.json}: CreateFeatureGroup with the file as its body. */
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = "Create a feature group from a CreateFeatureGroup request body (JSON).")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ServerUrl server;
+
+        @Option(names = "--file", required = true, description = "The CreateFeatureGroup request, as JSON.")
+        Path file;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            JsonNode body;
+            try {
+                body = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                err.println("error: cannot read " + file + " as JSON: " + e.getMessage());
+                return 2;
+            }
+            try (HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build()) {
+                JsonNode created = new ControlPlaneCalls(client, server.url).call("CreateFeatureGroup", body);
+                out.println(created.path("FeatureGroupArn").asText());
+                out.flush();
+                return 0;
+            } catch (ConnectException e) {
+                err.println("error: cannot connect to " + server.url + " (is `./tandem serve` running?)");
+                return 1;
+            } catch (ControlPlaneCalls.ApiError e) {
+                err.println(e.getMessage());
+                return 1;
+            }
+        }
+    }
 
     /**
      * {@code tandem features ingest GROUP --file F.csv}: each row a record, its header the feature

@@ -47,6 +47,7 @@ import dev.tandem.server.features.FeatureGroups;
 import dev.tandem.server.features.FeatureStore;
 import dev.tandem.server.features.MvStoreOnlineStore;
 import dev.tandem.server.features.OnlineStore;
+import dev.tandem.server.features.StoreFeatureSource;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
@@ -175,10 +176,21 @@ public final class TandemServer implements AutoCloseable {
         }
         ContainerLogs logs = ContainerLogs.inFolder(config.dataDir().resolve("logs"), LOG_FILE_BYTES, LOG_FILES_KEPT);
         Supervisor supervisor = new Supervisor(contractClient, config.runtime(), processes, logs);
+        // Before the runtimes: in-process stages read it (builtin:feature-lookup).
+        Arns arns = new Arns(config.region(), config.accountId());
+        this.onlineStore = MvStoreOnlineStore.open(config.dataDir().resolve("features"));
+        FeatureGroups featureGroups =
+                new FeatureGroups(store, onlineStore, arns::featureGroup, config.region(), config.accountId(), clock);
+        this.featureStore = new FeatureStore(featureGroups, onlineStore, clock);
         Runtimes runtimes = new Runtimes(
                 new ExecRuntime(supervisor),
                 new HttpRuntime(contractClient, config.runtime(), logs),
-                new BuiltinRuntime(StageRegistry.discover(stageLoader), virtualThreads, nativeThreads, logs),
+                new BuiltinRuntime(
+                        StageRegistry.discover(stageLoader),
+                        virtualThreads,
+                        nativeThreads,
+                        logs,
+                        new StoreFeatureSource(featureStore)),
                 new OciRuntime(supervisor, ContainerEngine.detect(System.getenv()), serverId(config.dataDir())));
         ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(
                 1, Thread.ofPlatform().name("timers").daemon(true).factory());
@@ -258,11 +270,6 @@ public final class TandemServer implements AutoCloseable {
                 clock,
                 config.startupTimeout(),
                 config.maxInstances());
-        Arns arns = new Arns(config.region(), config.accountId());
-        this.onlineStore = MvStoreOnlineStore.open(config.dataDir().resolve("features"));
-        FeatureGroups featureGroups =
-                new FeatureGroups(store, onlineStore, arns::featureGroup, config.region(), config.accountId(), clock);
-        this.featureStore = new FeatureStore(featureGroups, onlineStore, clock);
         scheduleExpiredRecordRemoval();
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureGroups, virtualThreads);

@@ -11,12 +11,19 @@ import java.util.Objects;
  * @param modelDir the folder holding the container's model data ({@code ModelDataUrl},
  *     extracted); an empty folder when the container has none
  * @param environment the container's {@code Environment}
+ * @param features the server's feature store, for stages that read records in process
  */
-public record StageContext(String hostname, Path modelDir, Map<String, String> environment) {
+public record StageContext(String hostname, Path modelDir, Map<String, String> environment, FeatureSource features) {
 
     public StageContext {
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(features, "features");
         environment = Map.copyOf(environment);
+    }
+
+    /** A context without a feature store. */
+    public StageContext(String hostname, Path modelDir, Map<String, String> environment) {
+        this(hostname, modelDir, environment, FeatureSource.NONE);
     }
 }

@@ -4,6 +4,7 @@ import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
+import dev.tandem.core.stage.FeatureSource;
 import dev.tandem.core.stage.MediaTypes;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageContext;
@@ -28,6 +29,7 @@ final class BuiltinContainer extends ContainerBase {
     private final Thread loader;
     private final Executor blockingExecutor;
     private final Executor nativeExecutor;
+    private final FeatureSource features;
     private final AsyncStage facade = this::invoke;
     /** SageMaker's setting for what a container answers when the request names no Accept. */
     private final @Nullable String defaultAccept;
@@ -40,8 +42,10 @@ final class BuiltinContainer extends ContainerBase {
             ContainerLog log,
             StageProvider provider,
             Executor blockingExecutor,
-            Executor nativeExecutor) {
+            Executor nativeExecutor,
+            FeatureSource features) {
         super(request, log);
+        this.features = features;
         this.provider = provider;
         this.blockingExecutor = blockingExecutor;
         this.nativeExecutor = nativeExecutor;
@@ -56,7 +60,7 @@ final class BuiltinContainer extends ContainerBase {
     private void load() {
         try {
             Stage created = provider.create(new StageContext(
-                    request.hostname(), request.modelDir(), request.container().environment()));
+                    request.hostname(), request.modelDir(), request.container().environment(), features));
             stage = created;
             invoker = AsyncStage.of(created, created.callsNativeCode() ? nativeExecutor : blockingExecutor);
             log.event("loaded builtin:" + provider.name());

@@ -5,6 +5,7 @@ import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerRuntime;
 import dev.tandem.core.runtime.LaunchRequest;
 import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.core.stage.FeatureSource;
 import dev.tandem.core.stage.StageProvider;
 import dev.tandem.runtime.ContainerLogs;
 import java.util.concurrent.Executor;
@@ -15,6 +16,7 @@ public final class BuiltinRuntime implements ContainerRuntime {
     private final Executor blockingExecutor;
     private final Executor nativeExecutor;
     private final ContainerLogs logs;
+    private final FeatureSource features;
 
     /**
      * @param blockingExecutor where stages that may block run (those that declare themselves
@@ -23,6 +25,17 @@ public final class BuiltinRuntime implements ContainerRuntime {
      */
     public BuiltinRuntime(
             StageRegistry registry, Executor blockingExecutor, Executor nativeExecutor, ContainerLogs logs) {
+        this(registry, blockingExecutor, nativeExecutor, logs, FeatureSource.NONE);
+    }
+
+    /** @param features the feature store stages may read in process */
+    public BuiltinRuntime(
+            StageRegistry registry,
+            Executor blockingExecutor,
+            Executor nativeExecutor,
+            ContainerLogs logs,
+            FeatureSource features) {
+        this.features = features;
         this.logs = logs;
         this.registry = registry;
         this.blockingExecutor = blockingExecutor;
@@ -43,8 +56,8 @@ public final class BuiltinRuntime implements ContainerRuntime {
                     "not a builtin image: " + request.container().image());
         }
         StageProvider provider = registry.provider(builtin.name());
-        BuiltinContainer container =
-                new BuiltinContainer(request, logs.open(request, 200), provider, blockingExecutor, nativeExecutor);
+        BuiltinContainer container = new BuiltinContainer(
+                request, logs.open(request, 200), provider, blockingExecutor, nativeExecutor, features);
         container.start();
         return container;
     }

@@ -75,11 +75,20 @@ public final class ContractClient implements AutoCloseable {
                 .build();
     }
 
-    /** The client options: public so a test can guard them (Nagle costs ~44 ms per request here). */
+    /**
+     * The client options: public so a test can guard them (Nagle costs ~44 ms per request here).
+     *
+     * <p>A pooled connection idle for a second is not reused but reopened (on loopback, about
+     * 0.1 ms). Containers close idle keep-alive connections on their own clock — gunicorn after
+     * 2 s, the nginx of SageMaker's bring-your-own sample after 5 s, the JDK's server after 30 s —
+     * and a request sent on a connection just as its container closes it fails; Vert.x would keep
+     * it for 60 s. A soak caught exactly that against a JDK-server container.
+     */
     public static HttpClientOptions clientOptions() {
         return new HttpClientOptions()
                 .setTcpNoDelay(true)
                 .setKeepAlive(true)
+                .setKeepAliveTimeout(1)
                 .setPipelining(false)
                 .setConnectTimeout(2_000)
                 .setMaxInitialLineLength(8192)

@@ -49,10 +49,13 @@ public final class FeatureStoreApi {
 
     /** {@code PUT|GET|DELETE /FeatureGroup/{name}}. */
     public void record(HttpServerRequest request, String group, byte[] body) {
-        serve(request, () -> switch (request.method().name()) {
+        // Read on the event loop, which owns the request; the operation runs on a virtual thread.
+        MultiMap params = request.params();
+        String method = request.method().name();
+        serve(request, () -> switch (method) {
             case "PUT" -> putRecord(group, body);
-            case "GET" -> getRecord(group, request.params());
-            default -> deleteRecord(group, request.params());
+            case "GET" -> getRecord(group, params);
+            default -> deleteRecord(group, params);
         });
     }
 
