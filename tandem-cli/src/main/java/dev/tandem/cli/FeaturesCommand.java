@@ -321,18 +321,15 @@ final class FeaturesCommand {
         }
     }
 
-    /** Rows sent: a bar redrawn in place on a terminal, a line every two seconds otherwise. */
+    /** Rows sent, their share of the file's and the rate so far. */
     private static final class Progress {
-        private final PrintWriter err;
-        private final boolean terminal;
+        private final ProgressLine line;
         private final long total;
         private final long started = System.nanoTime();
         private final AtomicLong rows = new AtomicLong();
-        private long lastLine;
 
         Progress(PrintWriter err, boolean terminal, long total) {
-            this.err = err;
-            this.terminal = terminal;
+            this.line = new ProgressLine(err, terminal, "ingest");
             this.total = total;
         }
 
@@ -344,33 +341,22 @@ final class FeaturesCommand {
             return (System.nanoTime() - started) / 1e9;
         }
 
-        synchronized void add(int count) {
+        void add(int count) {
             long done = rows.addAndGet(count);
             double fraction = total == 0 ? 1 : Math.min(1, (double) done / total);
-            String text = String.format(
-                    Locale.ROOT,
-                    "%5.1f%%  %,d/%,d rows  %,.0f rows/s",
-                    fraction * 100,
-                    done,
-                    total,
-                    done / Math.max(seconds(), 1e-3));
-            if (terminal) {
-                int width = 24;
-                int filled = (int) Math.round(fraction * width);
-                err.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + text + "   ");
-                err.flush();
-            } else if (System.nanoTime() - lastLine > 2_000_000_000L) {
-                lastLine = System.nanoTime();
-                err.println("ingest: " + text);
-                err.flush();
-            }
+            line.show(
+                    fraction,
+                    String.format(
+                            Locale.ROOT,
+                            "%5.1f%%  %,d/%,d rows  %,.0f rows/s",
+                            fraction * 100,
+                            done,
+                            total,
+                            done / Math.max(seconds(), 1e-3)));
         }
 
         void done() {
-            if (terminal) {
-                err.println();
-                err.flush();
-            }
+            line.end();
         }
     }
 }

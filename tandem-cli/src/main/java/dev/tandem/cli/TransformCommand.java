@@ -267,13 +267,14 @@ final class TransformCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final boolean terminal;
         private final String job;
+        private final ProgressLine line;
         private final long started = System.nanoTime();
-        private long lastLine;
 
         ProgressDisplay(PrintWriter err, boolean terminal, String job) {
             this.err = err;
             this.terminal = terminal;
             this.job = job;
+            this.line = new ProgressLine(err, terminal, "transform " + job);
         }
 
         Duration interval() {
@@ -303,22 +304,11 @@ final class TransformCommand implements Callable<Integer> {
                     size((long) rate),
                     eta,
                     status);
-            if (terminal) {
-                int width = 24;
-                int filled = (int) Math.round(fraction * width);
-                err.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + text + "   ");
-                err.flush();
-            } else if (System.nanoTime() - lastLine > 2_000_000_000L) {
-                lastLine = System.nanoTime();
-                err.println("transform " + job + ": " + text);
-                err.flush();
-            }
+            line.show(fraction, text);
         }
 
         void done(String outcome) {
-            if (terminal) {
-                err.println();
-            }
+            line.end();
             err.printf(
                     Locale.ROOT,
                     "transform %s %s in %s%n",

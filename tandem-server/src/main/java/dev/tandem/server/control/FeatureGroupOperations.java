@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The feature-group operations of SageMaker's control plane, mapped between their JSON shapes and
@@ -169,26 +170,23 @@ final class FeatureGroupOperations {
             String status = request.get("OfflineStoreStatusEquals").asText();
             all.removeIf(group -> !offlineStatusName(group).equals(status));
         }
+        // The shared listing sorts by "Status": the group's, or its offline store's when asked.
         ObjectNode sorted = request.deepCopy();
-        if ("OfflineStoreStatus".equals(request.path("SortBy").asText())) {
-            // Sorted by the offline store's status: the helper's Status sort, given that status.
+        boolean byOfflineStatus =
+                "OfflineStoreStatus".equals(request.path("SortBy").asText());
+        if (byOfflineStatus) {
             sorted.put("SortBy", "Status");
-            return SageMakerOperations.list(
-                    sorted,
-                    "FeatureGroupSummaries",
-                    all,
-                    FeatureGroup::name,
-                    FeatureGroup::createdAt,
-                    FeatureGroupOperations::offlineStatusName,
-                    FeatureGroupOperations::summary);
         }
+        Function<FeatureGroup, String> status = byOfflineStatus
+                ? FeatureGroupOperations::offlineStatusName
+                : group -> group.status().name();
         return SageMakerOperations.list(
                 sorted,
                 "FeatureGroupSummaries",
                 all,
                 FeatureGroup::name,
                 FeatureGroup::createdAt,
-                group -> group.status().name(),
+                status,
                 FeatureGroupOperations::summary);
     }
 
