@@ -213,7 +213,8 @@ class CommandLineIT {
             assertThat(refused.stderr())
                     .contains(
                             "Received client error (400) from primary with message \"shout reads text, got application/json\"");
-            assertThat(serve.stderr()).containsPattern("In-process stages: builtin:identity, .*builtin:shout");
+            assertThat(serve.stderr())
+                    .containsPattern("In-process stages: builtin:feature-lookup, builtin:identity, .*builtin:shout");
         }
     }
 
@@ -261,7 +262,7 @@ class CommandLineIT {
                 "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString()));
 
         assertThat(serve.awaitExit(Duration.ofSeconds(5))).isEqualTo(2);
-        assertThat(serve.stderr()).contains("builtin:shout is not a known stage; available: identity");
+        assertThat(serve.stderr()).contains("builtin:shout is not a known stage; available: feature-lookup, identity");
     }
 
     /** Packs one class and its service registration into a jar, as a user's build would. */

@@ -166,8 +166,8 @@ class PipelineFeaturesIT {
                     {"ModelName": "nobuiltin", "PrimaryContainer": {"Image": "builtin:no-such-stage"}}
                     """))
                 .isInstanceOf(ValidationException.class)
-                .hasMessage("builtin:no-such-stage is not a known stage; available: identity, onnx, postprocess,"
-                        + " tokenize, transform, xgboost");
+                .hasMessage("builtin:no-such-stage is not a known stage; available: feature-lookup, identity, onnx,"
+                        + " postprocess, tokenize, transform, xgboost");
         assertThat(tandem.server().endpoints().find("nobuiltin")).isEmpty();
     }
 

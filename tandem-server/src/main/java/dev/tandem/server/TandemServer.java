@@ -76,6 +76,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -107,6 +108,7 @@ public final class TandemServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final OnlineStore onlineStore;
     private final FeatureStore featureStore;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
@@ -236,7 +238,7 @@ public final class TandemServer implements AutoCloseable {
         this.controlPlane = new ControlPlane(
                 store,
                 endpoints,
-                new Arns(config.region(), config.accountId()),
+                arns,
                 clock,
                 Path.of("").toAbsolutePath(),
                 config.startupTimeout(),
@@ -302,10 +304,22 @@ public final class TandemServer implements AutoCloseable {
                         config.openMetrics())));
     }
 
-    /** Expired records are hidden when read; this removes them from the disk as well, each minute. */
+    /**
+     * Expired records are hidden when read; this removes them from the disk as well, each minute —
+     * on a virtual thread, since a sweep of a large group must not hold up the timer thread that
+     * admission waits rely on, and never two sweeps at once.
+     */
     @SuppressWarnings("FutureReturnValueIgnored") // runs until the timers shut down; it logs its own failures
     private void scheduleExpiredRecordRemoval() {
-        timers.scheduleWithFixedDelay(this::removeExpiredRecords, 1, 1, TimeUnit.MINUTES);
+        timers.scheduleWithFixedDelay(
+                () -> {
+                    if (sweeping.compareAndSet(false, true)) {
+                        virtualThreads.execute(this::removeExpiredRecords);
+                    }
+                },
+                1,
+                1,
+                TimeUnit.MINUTES);
     }
 
     private void removeExpiredRecords() {
@@ -316,6 +330,8 @@ public final class TandemServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("Removing expired feature records failed; next try in a minute", e);
+        } finally {
+            sweeping.set(false);
         }
     }
 
