@@ -2,11 +2,9 @@ package dev.tandem.server.async;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.tandem.server.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,25 +15,6 @@ import org.junit.jupiter.api.Test;
 /** The scaling rules, driven step by step with a clock the test moves and a fake fleet. */
 class AsyncAutoscalerTest {
     private static final Duration IDLE = Duration.ofMinutes(5);
-
-    private static final class MovableClock extends Clock {
-        Instant now = Instant.parse("2026-12-05T10:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     /** One variant whose desired count the autoscaler sets, with its minimum. */
     private static final class Fleet implements AsyncAutoscaler.Capacity {
@@ -60,7 +39,7 @@ class AsyncAutoscalerTest {
         }
     }
 
-    private final MovableClock clock = new MovableClock();
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-12-05T10:00:00Z"));
     private final Map<String, AsyncQueue.Backlog> backlogs = new ConcurrentHashMap<>();
 
     private AsyncAutoscaler autoscaler(Fleet fleet) {
@@ -80,16 +59,16 @@ class AsyncAutoscalerTest {
         autoscaler.check();
         assertThat(fleet.requests).as("nothing waits: nothing starts").isEmpty();
 
-        backlogs.put("ep", new AsyncQueue.Backlog(3, 0, clock.now));
+        backlogs.put("ep", new AsyncQueue.Backlog(3, 0, clock.instant()));
         autoscaler.check();
         assertThat(fleet.requests).containsExactly(1);
 
         backlogs.put("ep", AsyncQueue.Backlog.EMPTY);
-        clock.now = clock.now.plus(IDLE).minusSeconds(1);
+        clock.advance(IDLE.minusSeconds(1));
         autoscaler.check();
         assertThat(fleet.requests).as("not idle long enough").containsExactly(1);
 
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         autoscaler.check();
         assertThat(fleet.requests).containsExactly(1, 0);
     }
@@ -99,7 +78,7 @@ class AsyncAutoscalerTest {
         Fleet fleet = new Fleet(2, 2);
         AsyncAutoscaler autoscaler = autoscaler(fleet);
         autoscaler.check();
-        clock.now = clock.now.plus(IDLE.multipliedBy(3));
+        clock.advance(IDLE.multipliedBy(3));
         autoscaler.check();
         assertThat(fleet.requests).isEmpty();
     }
