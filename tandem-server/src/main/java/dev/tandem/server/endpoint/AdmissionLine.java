@@ -7,30 +7,49 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The requests waiting for a place on a variant's instances: a short, bounded line, served first
- * come first served, each waiter with its own deadline.
+ * The requests waiting for a place on a variant's instances: a bounded line, served first come
+ * first served, each waiter with its own deadline.
  *
  * <p>Why a line at all: refusing the moment every place is taken also refuses the request that
  * arrives a millisecond before one frees up, which a half-loaded endpoint sees now and then from
- * chance bunching or a pause of the machine. A line sized to a short wait ({@link
- * Variant#awaitPlace}) absorbs that and adds little to a request under overload — where
- * everything past the line is still refused at once.
+ * chance bunching or a pause of the machine. A line absorbs that and, kept short under overload,
+ * adds little to a request's latency — everything past it is still refused at once.
+ *
+ * <p>Two bounds tell a burst from overload, after CoDel's "good queue, bad queue": a burst (the
+ * requests held up by a pause of the machine, of the load generator, of a collection) is served
+ * within a moment and may fill the line up to its long {@code burstBound}; a line that reaches that
+ * bound is not draining, so the arrivals outrun the places. From then on the line is held to its
+ * {@code shortBound} and the excess is refused at once, until {@link #CALM} passes without a
+ * refusal. A burst costs its waiters some latency and nobody an error; sustained overload costs
+ * the accepted requests at most one burst's wait, once, and then only the short line's.
  *
  * <p>A waiter gets a place from {@link #serve}, called whenever a place may have freed up; one
- * whose deadline passes first is answered with an empty result.
+ * whose deadline passes first is answered with an empty result. Time comes from {@code ticker}
+ * (nanoseconds) and deadlines run on {@code timers}, so that tests drive both.
  */
 final class AdmissionLine {
+    /** How long the line stays short after it last refused a request. */
+    static final Duration CALM = Duration.ofSeconds(1);
+
     private final ScheduledExecutorService timers;
+    private final LongSupplier ticker;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     /** {@code waiting.size()}, readable without the lock: every request asks whether anyone waits. */
     private volatile int size;
+    /** Whether the line is held to its short bound: it filled up, and has refused since. */
+    private boolean overloaded;
+    /** When it last refused a request, by {@code ticker}. */
+    private long lastRefusal;
 
-    AdmissionLine(ScheduledExecutorService timers) {
+    AdmissionLine(ScheduledExecutorService timers, LongSupplier ticker) {
         this.timers = timers;
+        this.ticker = ticker;
     }
 
     /** One request in the line: completed with an instance, or empty when its wait ran out. */
@@ -49,16 +68,29 @@ final class AdmissionLine {
         return size == 0;
     }
 
+    /** Whether the line is held to its short bound because the arrivals outran the places. */
+    synchronized boolean isOverloaded() {
+        return overloaded && !calmedDown(ticker.getAsLong());
+    }
+
     /**
-     * Joins the line when fewer than {@code bound} are waiting.
+     * Joins the line when it has room: below {@code burstBound} waiters, or below {@code
+     * shortBound} while it is overloaded (see the class comment).
      *
      * @return the waiter's place, empty once {@code maxWait} passes; null when the line is full
      */
     @Nullable
-    CompletableFuture<Optional<Instance>> join(int bound, Duration maxWait) {
+    CompletableFuture<Optional<Instance>> join(int shortBound, int burstBound, Duration maxWait) {
         Waiter waiter = new Waiter();
         synchronized (this) {
+            long now = ticker.getAsLong();
+            if (overloaded && calmedDown(now)) {
+                overloaded = false;
+            }
+            int bound = overloaded ? Math.min(shortBound, burstBound) : burstBound;
             if (waiting.size() >= bound) {
+                overloaded = true;
+                lastRefusal = now;
                 return null;
             }
             waiting.addLast(waiter);
@@ -77,12 +109,16 @@ final class AdmissionLine {
         return waiter.place;
     }
 
+    private boolean calmedDown(long now) {
+        return now - lastRefusal >= CALM.toNanos();
+    }
+
     /**
      * Hands free places to the waiters at the front of the line, as long as {@code take} finds one
      * (it takes the place, or returns null). A place taken for a waiter that has just given up is
      * handed to the next one, or given back through {@code giveBack}.
      */
-    void serve(Supplier<@Nullable Instance> take, java.util.function.Consumer<Instance> giveBack) {
+    void serve(Supplier<@Nullable Instance> take, Consumer<Instance> giveBack) {
         while (true) {
             Waiter waiter;
             synchronized (this) {

@@ -18,12 +18,16 @@ import org.jspecify.annotations.Nullable;
 public final class Variant {
     /** How much a new service time moves the running mean: the last few dozen requests count. */
     private static final int SMOOTHING = 16;
-    /** How long a request may expect to wait for a place (see {@link #awaitPlace}). */
+    /** How long a request may expect to wait for a place under overload (see {@link #awaitPlace}). */
     static final Duration WAIT_BUDGET = Duration.ofMillis(20);
-    /** The admission line's bound, in waiters per place of the instances. */
+    /** How long a request may expect to wait for a place in a burst (see {@link #awaitPlace}). */
+    static final Duration BURST_BUDGET = Duration.ofMillis(200);
+    /** The admission line's short bound at most, in waiters per place of the instances. */
     private static final int MAX_LINE_PER_PLACE = 8;
+    /** The admission line's burst bound at most, in waiters per place of the instances. */
+    private static final int MAX_BURST_PER_PLACE = 64;
     /** How long a waiter waits before it gives up (see {@link #awaitPlace}). */
-    static final Duration DEADLINE = Duration.ofMillis(250);
+    static final Duration DEADLINE = Duration.ofSeconds(1);
 
     private final String name;
     private final PipelineDefinition model;
@@ -56,12 +60,23 @@ public final class Variant {
             double weight,
             ScheduledExecutorService timers,
             @Nullable ServerlessScaler serverless) {
+        this(name, model, instances, weight, new AdmissionLine(timers, System::nanoTime), serverless);
+    }
+
+    /** With its admission line given: tests drive the line's time. */
+    Variant(
+            String name,
+            PipelineDefinition model,
+            List<Instance> instances,
+            double weight,
+            AdmissionLine line,
+            @Nullable ServerlessScaler serverless) {
         this.serverless = serverless;
         this.name = name;
         this.model = model;
         this.instances = List.copyOf(instances);
         this.weight = weight;
-        this.line = new AdmissionLine(timers);
+        this.line = line;
     }
 
     public String name() {
@@ -177,14 +192,15 @@ public final class Variant {
 
     /**
      * Waits for a place, when the variant's requests are short. The line is there to ride out a
-     * pause of the machine — a collection, the scheduler on a busy host — which holds requests up
-     * for some milliseconds: a request that arrives then should not be refused for it. It holds as
-     * many requests as the places serve in {@link #WAIT_BUDGET} at the mean service time (at most
-     * {@link #MAX_LINE_PER_PLACE} per place), so under overload a waiter waits about that long and
-     * the rest is refused at once. Requests longer than the budget get no line: a pause passes
-     * within their own time, and a line would only add to their latency under overload. A waiter
-     * gives up after {@link #DEADLINE}; its place normally comes within the budget. Before any
-     * request has finished nothing says how long requests take, so nothing waits.
+     * burst — a pause of the machine, a collection, a client catching up — which holds requests up
+     * for some milliseconds: a request that arrives then should not be refused for it. The line
+     * holds as many requests as the places serve in {@link #BURST_BUDGET} at the mean service time,
+     * and once it has filled up (the arrivals outrun the places) only as many as they serve in
+     * {@link #WAIT_BUDGET} (see {@link AdmissionLine}); so under overload a waiter waits about that
+     * long and the rest is refused at once. Requests longer than the budget get no line: a pause
+     * passes within their own time, and a line would only add to their latency under overload. A
+     * waiter gives up after {@link #DEADLINE}; its place normally comes within the budget. Before
+     * any request has finished nothing says how long requests take, so nothing waits.
      *
      * @return the wait: an instance taken for the request, or empty when the wait ran out; null
      *     when the request may not wait (the line is full or there is none; serverless, past
@@ -197,18 +213,24 @@ public final class Variant {
         }
         long mean = meanServiceNanos.get();
         int places = capacity();
-        long budget = WAIT_BUDGET.toNanos();
-        if (mean == 0 || mean > budget || places == 0) {
+        if (mean == 0 || mean > WAIT_BUDGET.toNanos() || places == 0) {
             return null;
         }
-        // Places free up at places / mean per unit of time: in the budget, that many.
-        int bound = (int) Math.min((long) places * MAX_LINE_PER_PLACE, places * budget / mean);
-        CompletableFuture<Optional<Instance>> place = line.join(bound, DEADLINE);
+        CompletableFuture<Optional<Instance>> place = line.join(
+                servedWithin(WAIT_BUDGET, places, mean, MAX_LINE_PER_PLACE),
+                servedWithin(BURST_BUDGET, places, mean, MAX_BURST_PER_PLACE),
+                DEADLINE);
         if (place != null) {
             // A place may have freed up while it was joining.
             serveLine();
         }
         return place;
+    }
+
+    /** How many requests {@code places} serve in {@code budget}, at most {@code perPlace} each. */
+    private static int servedWithin(Duration budget, int places, long meanNanos, int perPlace) {
+        // Places free up at places / mean per unit of time: in the budget, that many.
+        return (int) Math.min((long) places * perPlace, places * budget.toNanos() / meanNanos);
     }
 
     /**
@@ -219,7 +241,8 @@ public final class Variant {
         if (!scaler.enter()) {
             return null;
         }
-        CompletableFuture<Optional<Instance>> place = line.join(Integer.MAX_VALUE, scaler.startupTimeout());
+        CompletableFuture<Optional<Instance>> place =
+                line.join(Integer.MAX_VALUE, Integer.MAX_VALUE, scaler.startupTimeout());
         if (place == null) {
             scaler.exit();
             return null;

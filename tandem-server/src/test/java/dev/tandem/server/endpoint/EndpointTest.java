@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /** How an endpoint picks the variant and the instance of each request, and when it refuses. */
@@ -66,19 +67,16 @@ class EndpointTest {
     void aFullEndpointOfShortRequestsLetsALineWaitAndHandsItTheNextFreePlaceInTurn() {
         Instance only = instance("i-1", 2, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
-        // 2 places freeing up every 9 ms: in the 20 ms budget, 4 may wait.
+        // 2 places freeing up every 9 ms: in the 200 ms burst budget, 44 may wait.
         finishOneTaking(endpoint, Duration.ofMillis(9));
         List<Endpoint.Lease> held = List.of(endpoint.acquire(null), endpoint.acquire(null));
 
-        List<CompletableFuture<Endpoint.Lease>> waiting = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            waiting.add(endpoint.admit(null));
-        }
+        List<CompletableFuture<Endpoint.Lease>> waiting = admitMany(endpoint, 45);
 
-        assertThat(waiting.subList(0, 4)).allSatisfy(w -> assertThat(w).isNotDone());
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(4);
-        assertThatThrownBy(waiting.get(4)::join)
-                .as("the line holds what the budget serves; past it, refused at once")
+        assertThat(waiting.subList(0, 44)).allSatisfy(w -> assertThat(w).isNotDone());
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(44);
+        assertThatThrownBy(waiting.get(44)::join)
+                .as("the line holds what the burst budget serves; past it, refused at once")
                 .hasCauseInstanceOf(ThrottlingException.class);
         assertThatThrownBy(() -> endpoint.acquire(null))
                 .as("a newcomer does not take a place ahead of the line")
@@ -88,6 +86,74 @@ class EndpointTest {
         assertThat(waiting.get(0)).isCompletedWithValueMatching(lease -> lease.instance() == only);
         assertThat(waiting.get(1)).isNotDone();
         assertThat(only.outstanding()).isEqualTo(2);
+    }
+
+    @Test
+    void aLineThatFillsUpIsOverloadAndStaysShortUntilASecondPassesWithoutARefusal() {
+        MovableTicker ticker = new MovableTicker();
+        Instance only = instance("i-1", 2, ContainerStatus.healthy(0));
+        Endpoint endpoint = new Endpoint("e", List.of(variant("v", only, ticker)));
+        // 2 places every 9 ms: 4 wait within the 20 ms budget, 44 within the 200 ms burst budget.
+        finishOneTaking(endpoint, Duration.ofMillis(9));
+        List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
+        List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 45);
+        assertThat(burst.get(44)).as("the line filled up: overload").isCompletedExceptionally();
+
+        // The line drains; while it is longer than the short bound, newcomers are refused.
+        for (int served = 0; served < 40; served++) {
+            serveOne(held, burst.get(served));
+            ticker.advance(Duration.ofMillis(5));
+        }
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(4);
+        assertThat(endpoint.admit(null)).as("4 wait: the short line is full").isCompletedExceptionally();
+        serveOne(held, burst.get(40));
+        assertThat(endpoint.admit(null)).as("3 wait: room in the short line").isNotDone();
+
+        // A second without a refusal: the arrivals fit again, and a burst may fill the long line.
+        ticker.advance(AdmissionLine.CALM);
+        assertThat(admitMany(endpoint, 40)).noneMatch(CompletableFuture::isDone);
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(44);
+    }
+
+    @Test
+    void aBurstThatFitsTheLineIsServedAndRefusesNone() {
+        MovableTicker ticker = new MovableTicker();
+        Endpoint endpoint =
+                new Endpoint("e", List.of(variant("v", instance("i-1", 2, ContainerStatus.healthy(0)), ticker)));
+        finishOneTaking(endpoint, Duration.ofMillis(9));
+        List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
+
+        for (int round = 0; round < 3; round++) {
+            List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 30);
+            for (CompletableFuture<Endpoint.Lease> waiter : burst) {
+                ticker.advance(Duration.ofMillis(5));
+                serveOne(held, waiter);
+            }
+            assertThat(burst).as("round %d", round).allMatch(w -> !w.isCompletedExceptionally());
+        }
+    }
+
+    private static List<CompletableFuture<Endpoint.Lease>> admitMany(Endpoint endpoint, int count) {
+        List<CompletableFuture<Endpoint.Lease>> admitted = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            admitted.add(endpoint.admit(null));
+        }
+        return admitted;
+    }
+
+    /**
+     * Ends the oldest request held, as if it took 9 ms, which hands its place to {@code next}, now
+     * held in its turn.
+     */
+    private static void serveOne(List<Endpoint.Lease> held, CompletableFuture<Endpoint.Lease> next) {
+        Endpoint.Lease oldest = held.remove(0);
+        new Endpoint.Lease(
+                        oldest.variant(),
+                        oldest.instance(),
+                        System.nanoTime() - Duration.ofMillis(9).toNanos())
+                .release();
+        assertThat(next).isCompleted();
+        held.add(next.join());
     }
 
     @Test
@@ -119,21 +185,18 @@ class EndpointTest {
     }
 
     @Test
-    void fastRequestsGetALongerLineSoThatAPauseOfAFewMillisecondsRefusesNone() {
+    void veryFastRequestsGetALineOfAtMost64APlace() {
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
-        // 1 ms per request: the 20 ms budget would serve 2 places x 20 = 40; the line stops at 8 a place.
+        // 1 ms per request: the 200 ms burst budget would serve 2 places x 200 = 400; the line stops at 64 a place.
         finishOneTaking(endpoint, Duration.ofMillis(1));
         endpoint.acquire(null);
         endpoint.acquire(null);
 
-        List<CompletableFuture<Endpoint.Lease>> waiting = new ArrayList<>();
-        for (int i = 0; i < 17; i++) {
-            waiting.add(endpoint.admit(null));
-        }
+        List<CompletableFuture<Endpoint.Lease>> waiting = admitMany(endpoint, 129);
 
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(16);
-        assertThat(waiting.get(15)).isNotDone();
-        assertThat(waiting.get(16)).isCompletedExceptionally();
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(128);
+        assertThat(waiting.get(127)).isNotDone();
+        assertThat(waiting.get(128)).isCompletedExceptionally();
     }
 
     @Test
@@ -235,6 +298,31 @@ class EndpointTest {
                 List.of(instances),
                 weight,
                 TIMERS);
+    }
+
+    /** A variant whose admission line reads the time from {@code ticker}. */
+    private static Variant variant(String name, Instance instance, MovableTicker ticker) {
+        return new Variant(
+                name,
+                new PipelineDefinition("m", ExecutionMode.SERIAL, List.of(InFlightLimitTest.builtin())),
+                List.of(instance),
+                1,
+                new AdmissionLine(TIMERS, ticker),
+                null);
+    }
+
+    /** Nanoseconds that stand still until the test moves them. */
+    private static final class MovableTicker implements LongSupplier {
+        private long now;
+
+        void advance(Duration duration) {
+            now += duration.toNanos();
+        }
+
+        @Override
+        public long getAsLong() {
+            return now;
+        }
     }
 
     private static Instance instance(String id, int maxInFlight, ContainerStatus status) {
