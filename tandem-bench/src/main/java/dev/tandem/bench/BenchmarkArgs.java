@@ -13,4 +13,9 @@ final class BenchmarkArgs {
         }
         return fallback;
     }
+
+    /** Whether the flag {@code name} is in {@code args}. */
+    static boolean flag(String[] args, String name) {
+        return java.util.Arrays.asList(args).contains(name);
+    }
 }

@@ -37,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  * </ol>
  *
  * Options: {@code --records N} (default 10000), {@code --seconds N} per measurement (default 8),
- * {@code --rate N} open-loop requests per second (default 1000), {@code --in-flight N} (default 16).
+ * {@code --rate N} open-loop requests per second (default 1000), {@code --in-flight N} (default 16),
+ * {@code --redis} to keep the online store in a {@code redis-server} the benchmark starts (with its
+ * append-only file synced every second, as a production Redis runs) instead of the embedded store.
  */
 public final class FeatureStoreBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,12 +50,19 @@ public final class FeatureStoreBenchmark {
         int seconds = BenchmarkArgs.option(args, "--seconds", 8);
         int rate = BenchmarkArgs.option(args, "--rate", 1000);
         int inFlight = BenchmarkArgs.option(args, "--in-flight", 16);
+        boolean redis = BenchmarkArgs.flag(args, "--redis");
         Vertx clientVertx = Vertx.vertx();
         String sample = sampleRecord();
-        try (TandemServer server = TandemServer.start(
-                ServerConfig.defaults().withPort(0).withDataDir(Files.createTempDirectory("tandem-bench")),
-                FeatureStoreBenchmark.class.getClassLoader(),
-                tandem -> plainRoute(tandem, sample))) {
+        java.nio.file.Path work = Files.createTempDirectory("tandem-bench");
+        ServerConfig config = ServerConfig.defaults().withPort(0).withDataDir(work);
+        try (RedisProcess store = redis ? RedisProcess.start(work.resolve("redis")) : null;
+                TandemServer server = TandemServer.start(
+                        store == null
+                                ? config
+                                : config.withFeatures(config.features().withRedis(store.uri())),
+                        FeatureStoreBenchmark.class.getClassLoader(),
+                        tandem -> plainRoute(tandem, sample))) {
+            String storeName = redis ? "Redis store" : "embedded store";
             int port = server.port();
             createGroup(server);
             HttpClientAgent client = clientVertx.createHttpClient(
@@ -93,7 +102,7 @@ public final class FeatureStoreBenchmark {
                     inFlight,
                     seconds);
             System.out.printf(Locale.ROOT, "  %-34s %8s %8s %10s%n", "", "p50 µs", "p99 µs", "req/s");
-            row("GetRecord (embedded store)", getLatency, getRate);
+            row("GetRecord (" + storeName + ")", getLatency, getRate);
             row("plain route, same bytes", plainLatency, plainRate);
             System.out.printf(
                     Locale.ROOT,

@@ -20,6 +20,11 @@ import org.HdrHistogram.Histogram;
  * timeout, after which the client gives up as a real one would). Requests start at a constant
  * rate whether or not earlier ones finished; each latency counts from the time the request was
  * due, so a stall shows in the percentiles (no coordinated omission).
+ *
+ * <p>With more than one attempt, a refused request is tried again the way the AWS SDKs' standard
+ * retry mode does — after a random wait of up to 500 ms × 2^(attempt − 1) (at most 20 s), up to
+ * that many attempts in all — and counts as served (its latency including the waits) or, when every
+ * attempt was refused, as refused; {@link Result#retried} tells how many needed a retry.
  */
 final class OpenLoopTally {
     /** What one run saw; latencies in microseconds. */
@@ -31,7 +36,8 @@ final class OpenLoopTally {
             double servedP50,
             double servedP99,
             double refusedP99,
-            String firstFailure) {
+            String firstFailure,
+            long retried) {
         double goodput() {
             return served / seconds;
         }
@@ -42,19 +48,29 @@ final class OpenLoopTally {
     private final int port;
     private final String endpoint;
     private final long clientTimeoutMillis;
+    private final int attempts;
 
+    /** A client that takes the first answer, refusals included. */
     OpenLoopTally(Vertx vertx, HttpClientAgent client, int port, String endpoint, long clientTimeoutMillis) {
+        this(vertx, client, port, endpoint, clientTimeoutMillis, 1);
+    }
+
+    /** A client that tries a refused request up to {@code attempts} times in all, as the SDKs do. */
+    OpenLoopTally(
+            Vertx vertx, HttpClientAgent client, int port, String endpoint, long clientTimeoutMillis, int attempts) {
         this.vertx = vertx;
         this.client = client;
         this.port = port;
         this.endpoint = endpoint;
         this.clientTimeoutMillis = clientTimeoutMillis;
+        this.attempts = attempts;
     }
 
     Result run(int perSecond, double seconds) throws InterruptedException {
         Histogram served = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
         Histogram refused = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
         AtomicLong failed = new AtomicLong();
+        AtomicLong retried = new AtomicLong();
         String[] firstFailure = {""};
         long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
         long total = (long) (seconds * perSecond);
@@ -69,7 +85,7 @@ final class OpenLoopTally {
             }
             // Every request is started on one event loop: from this thread Vert.x would make a new
             // context per request, and the load generator would take the cores the server needs.
-            context.runOnContext(ignored -> send().onComplete(answer -> {
+            context.runOnContext(ignored -> attempt(1, retried).onComplete(answer -> {
                 long latency = Math.max(0, System.nanoTime() - due);
                 int status = answer.succeeded() ? answer.result() : -1;
                 synchronized (this) {
@@ -100,8 +116,27 @@ final class OpenLoopTally {
                     served.getValueAtPercentile(50) / 1e3,
                     served.getValueAtPercentile(99) / 1e3,
                     refused.getValueAtPercentile(99) / 1e3,
-                    firstFailure[0]);
+                    firstFailure[0],
+                    retried.get());
         }
+    }
+
+    /** The request's {@code number}th attempt; refused ones go on after the SDKs' backoff while attempts remain. */
+    private Future<Integer> attempt(int number, AtomicLong retried) {
+        return send().compose(status -> {
+            if ((status != 429 && status != 503) || number >= attempts) {
+                return Future.succeededFuture(status);
+            }
+            if (number == 1) {
+                retried.incrementAndGet();
+            }
+            long ceiling = Math.min(20_000, 500L << (number - 1));
+            long delay =
+                    Math.max(1, java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling + 1));
+            Promise<Integer> next = Promise.promise();
+            vertx.setTimer(delay, timer -> attempt(number + 1, retried).onComplete(next));
+            return next.future();
+        });
     }
 
     /** InvokeEndpoint on {@code endpoint} with a one-row CSV body's headers, given up after the timeout. */

@@ -21,12 +21,17 @@ import java.util.Locale;
  * driven to saturation to measure what it serves at most, then offered half of that, open-loop,
  * for {@code --minutes} (30). Each minute: requests, errors (must be 0), p50 and p99, the server's
  * resident memory and open file descriptors. At the end the least-squares slope of p99 and of RSS
- * per minute (≈ 0 when nothing leaks or degrades). Tandem runs in its own process.
+ * per minute (≈ 0 when nothing leaks or degrades). Tandem runs in its own process. The client
+ * retries a refused request as the AWS SDKs' standard mode does (three attempts in all, with their
+ * backoff), so an error is what a user's SDK would have raised; the requests that needed a retry
+ * are shown too.
  *
  * <p>Usage: {@code tandem-bench/run soak [--minutes N]}
  */
 public final class SoakBenchmark {
     private static final String ENDPOINT = "mixed";
+    /** The AWS SDKs' standard retry mode: three attempts in all. */
+    private static final int SDK_ATTEMPTS = 3;
 
     private SoakBenchmark() {}
 
@@ -58,20 +63,22 @@ public final class SoakBenchmark {
                     minutes);
             // A minute at the offered rate first: the JIT compiles the open-loop path, the client
             // opens its connections, the variant learns its service time. Reported, not counted.
-            OpenLoopTally load = new OpenLoopTally(vertx, client, server.port(), ENDPOINT, 10_000);
+            OpenLoopTally load = new OpenLoopTally(vertx, client, server.port(), ENDPOINT, 10_000, SDK_ATTEMPTS);
             OpenLoopTally.Result warmUp = load.run(rate, 60);
             System.out.printf(
                     Locale.ROOT,
-                    "warm-up minute: %d requests, %d refused, %d failed%s%n",
+                    "warm-up minute: %d requests, %d retried, %d refused, %d failed%s%n",
                     warmUp.served() + warmUp.refused() + warmUp.failed(),
+                    warmUp.retried(),
                     warmUp.refused(),
                     warmUp.failed(),
                     warmUp.failed() > 0 ? " (first: " + warmUp.firstFailure() + ")" : "");
             System.out.printf(
                     Locale.ROOT,
-                    "%6s %9s %7s %7s %9s %9s %9s %7s%n",
+                    "%6s %9s %7s %7s %7s %9s %9s %9s %7s%n",
                     "minute",
                     "requests",
+                    "retried",
                     "refused",
                     "failed",
                     "p50",
@@ -85,9 +92,10 @@ public final class SoakBenchmark {
                 record.add(row);
                 System.out.printf(
                         Locale.ROOT,
-                        "%6d %9d %7d %7d %7.2fms %7.2fms %6.0f MB %7d%s%n",
+                        "%6d %9d %7d %7d %7d %7.2fms %7.2fms %6.0f MB %7d%s%n",
                         minute,
                         result.served() + result.refused() + result.failed(),
+                        result.retried(),
                         result.refused(),
                         result.failed(),
                         result.servedP50() / 1e3,
@@ -99,10 +107,13 @@ public final class SoakBenchmark {
             long errors = record.stream()
                     .mapToLong(m -> m.load().refused() + m.load().failed())
                     .sum();
+            long retried = record.stream().mapToLong(m -> m.load().retried()).sum();
             System.out.printf(
                     Locale.ROOT,
-                    "errors %d; slope per minute: p99 %+.3f ms, RSS %+.2f MB, fds %+.2f%n",
+                    "errors %d (refused after every attempt, or failed); %d retried; slope per minute: p99 %+.3f"
+                            + " ms, RSS %+.2f MB, fds %+.2f%n",
                     errors,
+                    retried,
                     slope(record.stream()
                             .mapToDouble(m -> m.load().servedP99() / 1e3)
                             .toArray()),

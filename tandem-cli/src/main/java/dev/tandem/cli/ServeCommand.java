@@ -189,6 +189,20 @@ final class ServeCommand implements Callable<Integer> {
     Duration serverlessIdle;
 
     @Option(
+            names = "--online-store",
+            paramLabel = "redis://HOST:PORT",
+            description = "Keep the feature store's online records in this Redis, shared by every server pointed at"
+                    + " it (default: embedded in the data dir).")
+    URI onlineStore;
+
+    @Option(
+            names = "--offline-flush-interval",
+            defaultValue = "60s",
+            description = "How often the feature groups' offline rows, kept in a journal as they are written, go out"
+                    + " as Parquet files: fresher files against more of them (default: ${DEFAULT-VALUE}).")
+    Duration offlineFlushInterval;
+
+    @Option(
             names = "--idle-timeout",
             defaultValue = "75s",
             description = "How long a client connection may go without sending a complete request after opening or"
@@ -331,6 +345,9 @@ final class ServeCommand implements Callable<Integer> {
                 .withUnauthenticatedBeyondLoopback(allowUnauthenticated)
                 .withServerlessIdle(serverlessIdle)
                 .withOpenMetrics(openMetrics)
+                .withFeatures(defaults.features()
+                        .withOfflineFlushInterval(offlineFlushInterval)
+                        .withRedis(onlineStore))
                 .withConnections(connectionLimits(defaults.connections()))
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.it.support.TestClock;
+import dev.tandem.server.ServerConfig;
 import dev.tandem.server.tracing.Tracing;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,10 +19,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.CollectionType;
@@ -61,26 +62,32 @@ import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.Valida
  * SDK lacks (BatchWriteRecord, ListRecords), plain HTTP in the service's wire shape. Time comes from
  * a test clock, so that TTLs pass at once.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FeatureStoreIT {
     @TempDir
     static Path workDir;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TestClock clock = new TestClock();
-    private static TandemFixture tandem;
-    private static SageMakerClient sm;
-    private static SageMakerFeatureStoreRuntimeClient records;
+    private final TestClock clock = new TestClock();
+    private TandemFixture tandem;
+    private SageMakerClient sm;
+    private SageMakerFeatureStoreRuntimeClient records;
 
     @BeforeAll
-    static void start() {
+    void start() {
         tandem = startServer();
         sm = tandem.sageMaker();
         records = runtimeClient(tandem);
         createCustomers("customers", true);
     }
 
-    private static TandemFixture startServer() {
-        return TandemFixture.start(workDir, UnaryOperator.identity(), Tracing.off(), clock);
+    private TandemFixture startServer() {
+        return TandemFixture.start(workDir, this::configure, Tracing.off(), clock);
+    }
+
+    /** The server's settings for this run of the suite: the embedded online store here. */
+    protected ServerConfig configure(ServerConfig config) {
+        return config;
     }
 
     private static SageMakerFeatureStoreRuntimeClient runtimeClient(TandemFixture server) {
@@ -89,11 +96,11 @@ class FeatureStoreIT {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         tandem.close();
     }
 
-    private static void createCustomers(String name, boolean withOnlineTtl) {
+    private void createCustomers(String name, boolean withOnlineTtl) {
         OnlineStoreConfig.Builder online = OnlineStoreConfig.builder().enableOnlineStore(true);
         if (withOnlineTtl) {
             // Ten years: the tests write event times of this year.
@@ -141,14 +148,14 @@ class FeatureStoreIT {
                         .build());
     }
 
-    private static void put(String group, List<FeatureValue> record) {
+    private void put(String group, List<FeatureValue> record) {
         records.putRecord(PutRecordRequest.builder()
                 .featureGroupName(group)
                 .record(record)
                 .build());
     }
 
-    private static GetRecordResponse get(String group, String id, String... featureNames) {
+    private GetRecordResponse get(String group, String id, String... featureNames) {
         GetRecordRequest.Builder request =
                 GetRecordRequest.builder().featureGroupName(group).recordIdentifierValueAsString(id);
         if (featureNames.length > 0) {
@@ -373,7 +380,7 @@ class FeatureStoreIT {
         assertThat(listRecords("customers", true)).doesNotContain("c-6");
     }
 
-    private static void delete(String id, String eventTime, DeletionMode mode) {
+    private void delete(String id, String eventTime, DeletionMode mode) {
         records.deleteRecord(DeleteRecordRequest.builder()
                 .featureGroupName("customers")
                 .recordIdentifierValueAsString(id)
@@ -521,7 +528,7 @@ class FeatureStoreIT {
     }
 
     @Test
-    void anOfflineStoreIsResolvedToSageMakersLayoutAndSaysItIsNotWrittenYet() {
+    void anOfflineStoreIsResolvedToSageMakersLayout() {
         sm.createFeatureGroup(r -> r.featureGroupName("with-offline")
                 .recordIdentifierFeatureName("id")
                 .eventTimeFeatureName("t")
@@ -537,10 +544,14 @@ class FeatureStoreIT {
                 .matches("s3://bucket/features/000000000000/sagemaker/us-east-1/offline-store/with-offline-\\d+/data");
         assertThat(described.offlineStoreConfig().dataCatalogConfig().database())
                 .isEqualTo("sagemaker_featurestore");
-        assertThat(described.offlineStoreStatus().statusAsString()).isEqualTo("Blocked");
+        assertThat(described.offlineStoreStatus().statusAsString()).isEqualTo("Active");
 
-        // An Integral identifier names one record however it is written; a Fractional event time is epoch seconds.
-        put("with-offline", List.of(value("id", "7"), value("t", "1767261600.5")));
+        // An Integral identifier names one record however it is written; a Fractional event time is
+        // epoch seconds. (Online only: this server has no S3 store; OfflineStoreIT writes to one.)
+        records.putRecord(r -> r.featureGroupName("with-offline")
+                .record(value("id", "7"), value("t", "1767261600.5"))
+                .targetStores(
+                        software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TargetStore.ONLINE_STORE));
         assertThat(asMap(get("with-offline", "7.0").record())).containsEntry("t", "1767261600.5");
     }
 
@@ -615,7 +626,7 @@ class FeatureStoreIT {
         assertThat(missing.stderr()).contains("ResourceNotFound: Resource Not Found: FeatureGroup no-such-group");
     }
 
-    private static List<String> listRecords(String group, boolean includeSoftDeleted) {
+    private List<String> listRecords(String group, boolean includeSoftDeleted) {
         try {
             JsonNode page = JSON.readTree(post(
                             "/FeatureGroup/" + group + "/ListRecords",
@@ -629,7 +640,7 @@ class FeatureStoreIT {
         }
     }
 
-    private static HttpResponse<String> post(String path, String body) {
+    private HttpResponse<String> post(String path, String body) {
         try (HttpClient client = HttpClient.newHttpClient()) {
             return client.send(
                     HttpRequest.newBuilder(URI.create(tandem.baseUrl() + path))

@@ -4,6 +4,7 @@ import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
 import dev.tandem.server.endpoint.InFlightLimit;
+import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
  * @param openMetrics whether {@code GET /metrics} is served without a signature when access keys
  *     are configured (no), for a scraper that cannot sign
  * @param connections how long a client connection may idle and how many may be open
+ * @param features how the feature store keeps its records
  */
 public record ServerConfig(
         String host,
@@ -62,7 +64,8 @@ public record ServerConfig(
         InFlightLimit inFlight,
         Duration serverlessIdle,
         boolean openMetrics,
-        ConnectionLimits connections) {
+        ConnectionLimits connections,
+        FeatureStoreSettings features) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -78,6 +81,7 @@ public record ServerConfig(
         Objects.requireNonNull(inFlight, "in-flight");
         Objects.requireNonNull(serverlessIdle, "serverless-idle");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(features, "features");
         if (serverlessIdle.isNegative() || serverlessIdle.isZero()) {
             throw new IllegalArgumentException("serverless-idle must be positive, was " + serverlessIdle);
         }
@@ -118,7 +122,8 @@ public record ServerConfig(
                 InFlightLimit.sized(),
                 Duration.ofMinutes(5),
                 false,
-                ConnectionLimits.defaults());
+                ConnectionLimits.defaults(),
+                FeatureStoreSettings.defaults());
     }
 
     public ServerConfig withHost(String value) {
@@ -188,6 +193,10 @@ public record ServerConfig(
         return edit(draft -> draft.connections = value);
     }
 
+    public ServerConfig withFeatures(FeatureStoreSettings value) {
+        return edit(b -> b.features = value);
+    }
+
     public ServerConfig withOpenMetrics(boolean value) {
         return edit(b -> b.openMetrics = value);
     }
@@ -224,6 +233,7 @@ public record ServerConfig(
         Duration serverlessIdle;
         boolean openMetrics;
         ConnectionLimits connections;
+        FeatureStoreSettings features;
 
         Draft(ServerConfig from) {
             host = from.host;
@@ -244,6 +254,7 @@ public record ServerConfig(
             serverlessIdle = from.serverlessIdle;
             openMetrics = from.openMetrics;
             connections = from.connections;
+            features = from.features;
         }
 
         ServerConfig build() {
@@ -265,7 +276,8 @@ public record ServerConfig(
                     inFlight,
                     serverlessIdle,
                     openMetrics,
-                    connections);
+                    connections,
+                    features);
         }
     }
 }

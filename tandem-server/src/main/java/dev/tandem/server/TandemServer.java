@@ -45,9 +45,9 @@ import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.ServerlessConfig;
 import dev.tandem.server.features.FeatureGroups;
 import dev.tandem.server.features.FeatureStore;
-import dev.tandem.server.features.MvStoreOnlineStore;
 import dev.tandem.server.features.OnlineStore;
 import dev.tandem.server.features.StoreFeatureSource;
+import dev.tandem.server.features.offline.OfflineStore;
 import dev.tandem.server.http.HttpTransport;
 import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
@@ -107,8 +107,10 @@ public final class TandemServer implements AutoCloseable {
     private final AsyncAutoscaler autoscaler;
     private final ScheduledExecutorService timers;
     private final OnlineStore onlineStore;
+    private final OfflineStore offlineStore;
     private final FeatureStore featureStore;
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicBoolean flushing = new AtomicBoolean();
     private final @Nullable SnsPublisher sns;
     /** Captured invocations waiting to be written; past it, captures are dropped and counted. */
     private static final int CAPTURE_QUEUE = 10_000;
@@ -180,10 +182,12 @@ public final class TandemServer implements AutoCloseable {
         Supervisor supervisor = new Supervisor(contractClient, config.runtime(), processes, logs);
         // Before the runtimes: in-process stages read it (builtin:feature-lookup).
         Arns arns = new Arns(config.region(), config.accountId());
-        this.onlineStore = MvStoreOnlineStore.open(config.dataDir().resolve("features"));
+        this.onlineStore = config.features().openOnlineStore(config.dataDir().resolve("features"));
         FeatureGroups featureGroups =
                 new FeatureGroups(store, onlineStore, arns::featureGroup, config.region(), config.accountId(), clock);
-        this.featureStore = new FeatureStore(featureGroups, onlineStore, clock);
+        this.offlineStore = OfflineStore.open(
+                config.dataDir().resolve("features").resolve("offline"), featureGroups, new Locations(objects), clock);
+        this.featureStore = new FeatureStore(featureGroups, onlineStore, offlineStore, clock);
         Runtimes runtimes = new Runtimes(
                 new ExecRuntime(supervisor),
                 new HttpRuntime(contractClient, config.runtime(), logs),
@@ -273,8 +277,9 @@ public final class TandemServer implements AutoCloseable {
                 config.startupTimeout(),
                 config.maxInstances());
         scheduleExpiredRecordRemoval();
+        scheduleOfflineFlush(config.features().offlineFlushInterval());
         ControlPlaneApi controlPlaneApi =
-                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureGroups, virtualThreads);
+                new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureStore, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
@@ -332,6 +337,37 @@ public final class TandemServer implements AutoCloseable {
             LOG.warn("Removing expired feature records failed; next try in a minute", e);
         } finally {
             sweeping.set(false);
+        }
+    }
+
+    /**
+     * Writes the offline journal to Parquet files every {@code interval} (rows a previous server
+     * left in it go out at the first) — on a virtual thread, as uploads take their time, and never
+     * two flushes at once.
+     */
+    @SuppressWarnings("FutureReturnValueIgnored") // runs until the timers shut down; it logs its own failures
+    private void scheduleOfflineFlush(Duration interval) {
+        timers.scheduleWithFixedDelay(
+                () -> {
+                    if (flushing.compareAndSet(false, true)) {
+                        virtualThreads.execute(this::flushOfflineStore);
+                    }
+                },
+                0,
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void flushOfflineStore() {
+        try {
+            int rows = offlineStore.flush();
+            if (rows > 0) {
+                LOG.debug("Wrote {} offline feature row(s) to Parquet", rows);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Writing the offline feature store failed; the rows stay in its journal for the next try", e);
+        } finally {
+            flushing.set(false);
         }
     }
 
@@ -517,6 +553,8 @@ public final class TandemServer implements AutoCloseable {
             sns.close();
         }
         asyncQueue.close();
+        // After the timers: a flush the timers started may still run, and this one waits for it.
+        offlineStore.close();
         onlineStore.close();
         store.close();
         objects.close();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
 import dev.tandem.server.endpoint.InFlightLimit;
+import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -47,7 +48,10 @@ class ServerConfigTest {
                 .withInFlight(new InFlightLimit(3, 2))
                 .withServerlessIdle(Duration.ofSeconds(9))
                 .withOpenMetrics(true)
-                .withConnections(new ConnectionLimits(Duration.ofSeconds(3), 99));
+                .withConnections(new ConnectionLimits(Duration.ofSeconds(3), 99))
+                .withFeatures(FeatureStoreSettings.defaults()
+                        .withOfflineFlushInterval(Duration.ofSeconds(2))
+                        .withRedis(URI.create("redis://127.0.0.1:6379")));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -68,7 +72,8 @@ class ServerConfigTest {
                         new InFlightLimit(3, 2),
                         Duration.ofSeconds(9),
                         true,
-                        new ConnectionLimits(Duration.ofSeconds(3), 99)));
+                        new ConnectionLimits(Duration.ofSeconds(3), 99),
+                        new FeatureStoreSettings(Duration.ofSeconds(2), URI.create("redis://127.0.0.1:6379"))));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);

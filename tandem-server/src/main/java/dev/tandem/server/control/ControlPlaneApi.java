@@ -8,7 +8,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.batch.TransformJobs;
-import dev.tandem.server.features.FeatureGroups;
+import dev.tandem.server.features.FeatureStore;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -36,10 +36,11 @@ public final class ControlPlaneApi {
             ServiceModel model,
             ControlPlane control,
             TransformJobs transformJobs,
-            FeatureGroups featureGroups,
+            FeatureStore features,
             Executor virtualThreads) {
         this.model = model;
-        this.operations = new SageMakerOperations(control, transformJobs, new FeatureGroupOperations(featureGroups));
+        this.operations = new SageMakerOperations(
+                control, transformJobs, new FeatureGroupOperations(features.groups(), features.offline()));
         this.virtualThreads = virtualThreads;
     }
 

@@ -11,6 +11,7 @@ import dev.tandem.server.features.FeatureGroup;
 import dev.tandem.server.features.FeatureGroups;
 import dev.tandem.server.features.FeatureMetadata;
 import dev.tandem.server.features.TtlDuration;
+import dev.tandem.server.features.offline.OfflineStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +28,11 @@ final class FeatureGroupOperations {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FeatureGroups groups;
+    private final OfflineStore offline;
 
-    FeatureGroupOperations(FeatureGroups groups) {
+    FeatureGroupOperations(FeatureGroups groups, OfflineStore offline) {
         this.groups = groups;
+        this.offline = offline;
     }
 
     static boolean serves(String operation) {
@@ -96,7 +99,7 @@ final class FeatureGroupOperations {
         return out;
     }
 
-    private static ObjectNode describe(FeatureGroup group) {
+    private ObjectNode describe(FeatureGroup group) {
         ObjectNode out = JSON.createObjectNode();
         out.put("FeatureGroupArn", group.arn());
         out.put("FeatureGroupName", group.name());
@@ -146,17 +149,11 @@ final class FeatureGroupOperations {
         return out;
     }
 
-    /**
-     * The offline store is not written yet in this version: the group says so rather than accept
-     * records it would not keep there.
-     */
-    private static ObjectNode offlineStatus(FeatureGroup group) {
+    /** Active, or Blocked with the reason its last flush failed (the rows wait in the journal). */
+    private ObjectNode offlineStatus(FeatureGroup group) {
         ObjectNode status = JSON.createObjectNode();
-        status.put("Status", "Blocked");
-        status.put(
-                "BlockedReason",
-                "This Tandem version keeps the online store only; records are not written to " + group.offlineUri()
-                        + ".");
+        status.put("Status", offlineStatusName(group));
+        offline.blockedReason(group.name()).ifPresent(reason -> status.put("BlockedReason", reason));
         return status;
     }
 
@@ -178,7 +175,7 @@ final class FeatureGroupOperations {
             sorted.put("SortBy", "Status");
         }
         Function<FeatureGroup, String> status = byOfflineStatus
-                ? FeatureGroupOperations::offlineStatusName
+                ? this::offlineStatusName
                 : group -> group.status().name();
         return SageMakerOperations.list(
                 sorted,
@@ -187,14 +184,17 @@ final class FeatureGroupOperations {
                 FeatureGroup::name,
                 FeatureGroup::createdAt,
                 status,
-                FeatureGroupOperations::summary);
+                this::summary);
     }
 
-    private static String offlineStatusName(FeatureGroup group) {
-        return group.hasOfflineStore() ? "Blocked" : "Disabled";
+    private String offlineStatusName(FeatureGroup group) {
+        if (!group.hasOfflineStore()) {
+            return "Disabled";
+        }
+        return offline.blockedReason(group.name()).isPresent() ? "Blocked" : "Active";
     }
 
-    private static ObjectNode summary(FeatureGroup group) {
+    private ObjectNode summary(FeatureGroup group) {
         ObjectNode out = JSON.createObjectNode();
         out.put("FeatureGroupName", group.name());
         out.put("FeatureGroupArn", group.arn());

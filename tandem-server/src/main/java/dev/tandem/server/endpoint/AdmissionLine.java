@@ -22,18 +22,21 @@ import org.jspecify.annotations.Nullable;
  * adds little to a request's latency — everything past it is still refused at once.
  *
  * <p>Two bounds tell a burst from overload, after CoDel's "good queue, bad queue": a burst (the
- * requests held up by a pause of the machine, of the load generator, of a collection) is served
- * within a moment and may fill the line up to its long {@code burstBound}; a line that reaches that
- * bound is not draining, so the arrivals outrun the places. From then on the line is held to its
- * {@code shortBound} and the excess is refused at once, until {@link #CALM} passes without a
- * refusal. A burst costs its waiters some latency and nobody an error; sustained overload costs
- * the accepted requests at most one burst's wait, once, and then only the short line's.
+ * requests held up by a pause of the machine, of the load generator, of a collection) arrives at
+ * once, is served within a moment and may fill the line up to its long {@code burstBound}, past
+ * which the rest of it is refused. A line that keeps meeting that bound for {@link #CONFIRM} is not
+ * a burst: the arrivals outrun the places. From then on the line is held to its {@code shortBound}
+ * and the excess is refused at once, until {@link #CALM} passes without a refusal. A burst costs its
+ * waiters some latency; sustained overload costs the accepted requests a long wait for {@link
+ * #CONFIRM} once, then only the short line's.
  *
  * <p>A waiter gets a place from {@link #serve}, called whenever a place may have freed up; one
  * whose deadline passes first is answered with an empty result. Time comes from {@code ticker}
  * (nanoseconds) and deadlines run on {@code timers}, so that tests drive both.
  */
 final class AdmissionLine {
+    /** How long the line must keep meeting its long bound before it counts as overload. */
+    static final Duration CONFIRM = Duration.ofMillis(100);
     /** How long the line stays short after it last refused a request. */
     static final Duration CALM = Duration.ofSeconds(1);
 
@@ -42,10 +45,14 @@ final class AdmissionLine {
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     /** {@code waiting.size()}, readable without the lock: every request asks whether anyone waits. */
     private volatile int size;
-    /** Whether the line is held to its short bound: it filled up, and has refused since. */
+    /** Whether the line is held to its short bound: it kept filling up, and has refused since. */
     private boolean overloaded;
+    /** Whether it has refused a request yet. */
+    private boolean refusedAny;
     /** When it last refused a request, by {@code ticker}. */
     private long lastRefusal;
+    /** When the current run of refusals began, by {@code ticker}. */
+    private long refusingSince;
 
     AdmissionLine(ScheduledExecutorService timers, LongSupplier ticker) {
         this.timers = timers;
@@ -85,12 +92,12 @@ final class AdmissionLine {
         synchronized (this) {
             long now = ticker.getAsLong();
             if (overloaded && calmedDown(now)) {
+                // A second without a refusal: the arrivals fit again.
                 overloaded = false;
             }
             int bound = overloaded ? Math.min(shortBound, burstBound) : burstBound;
             if (waiting.size() >= bound) {
-                overloaded = true;
-                lastRefusal = now;
+                refused(now);
                 return null;
             }
             waiting.addLast(waiter);
@@ -109,8 +116,22 @@ final class AdmissionLine {
         return waiter.place;
     }
 
+    /**
+     * Counts a refusal. Refusals less than {@link #CONFIRM} apart make a run, and a run that lasts
+     * {@link #CONFIRM} is overload; the overflow of a burst ends sooner.
+     */
+    private void refused(long now) {
+        if (!refusedAny || now - lastRefusal > CONFIRM.toNanos()) {
+            refusingSince = now;
+        } else if (now - refusingSince >= CONFIRM.toNanos()) {
+            overloaded = true;
+        }
+        refusedAny = true;
+        lastRefusal = now;
+    }
+
     private boolean calmedDown(long now) {
-        return now - lastRefusal >= CALM.toNanos();
+        return !refusedAny || now - lastRefusal >= CALM.toNanos();
     }
 
     /**

@@ -21,7 +21,7 @@ public final class Variant {
     /** How long a request may expect to wait for a place under overload (see {@link #awaitPlace}). */
     static final Duration WAIT_BUDGET = Duration.ofMillis(20);
     /** How long a request may expect to wait for a place in a burst (see {@link #awaitPlace}). */
-    static final Duration BURST_BUDGET = Duration.ofMillis(200);
+    static final Duration BURST_BUDGET = Duration.ofMillis(500);
     /** The admission line's short bound at most, in waiters per place of the instances. */
     private static final int MAX_LINE_PER_PLACE = 8;
     /** The admission line's burst bound at most, in waiters per place of the instances. */

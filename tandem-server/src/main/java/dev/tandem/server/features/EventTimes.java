@@ -38,6 +38,13 @@ final class EventTimes {
         return time;
     }
 
+    /** A time as a value of an event-time feature of {@code type}: seconds for Fractional, else ISO. */
+    static String format(FeatureType type, Instant time) {
+        return type == FeatureType.FRACTIONAL
+                ? BigDecimal.valueOf(time.toEpochMilli(), 3).toPlainString()
+                : format(time);
+    }
+
     /** The service's ISO string for an expiry time. */
     static String format(Instant time) {
         return DateTimeFormatter.ISO_INSTANT.format(time.truncatedTo(ChronoUnit.MILLIS));

@@ -214,6 +214,8 @@ public final class FeatureGroups {
         long epoch = now.getEpochSecond();
         ObjectNode s3 = offline.withObjectProperty("S3StorageConfig");
         String uri = s3.path("S3Uri").asText();
+        // Checked here, not at the first flush: an s3://bucket/prefix or a file:/absolute/folder.
+        dev.tandem.runtime.storage.Location.parse(uri, "OfflineStoreConfig.S3StorageConfig.S3Uri");
         while (uri.endsWith("/")) {
             uri = uri.substring(0, uri.length() - 1);
         }

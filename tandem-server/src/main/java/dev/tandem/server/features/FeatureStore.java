@@ -2,6 +2,8 @@ package dev.tandem.server.features;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.server.features.offline.OfflineRow;
+import dev.tandem.server.features.offline.OfflineStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,14 +14,19 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The feature store's record rules over an {@link OnlineStore}: values checked against the group's
- * features, event time deciding which write wins, TTL, soft and hard deletes. What the runtime API
- * and the pipeline's lookup stage both call.
+ * The feature store's record rules over an {@link OnlineStore} and the {@link OfflineStore}: values
+ * checked against the group's features, event time deciding which write wins, TTL, soft and hard
+ * deletes. What the runtime API and the pipeline's lookup stage both call.
  *
  * <p>Event time decides: a record whose event time is at least the stored one's replaces it (an
  * equal one overwrites — the 2023 guide's rule, which the current one does not contradict); an
  * older one leaves the online record as it is and still answers success. An expired record is
  * never returned: it is hidden at read time and removed by {@link #removeExpired}.
+ *
+ * <p>The offline store gets every write that names it — historic ones too — and a delete marker
+ * (the identifier and the delete's event time, {@code is_deleted} true) for every delete but a
+ * refused HardDelete, and for every record the TTL removes. A write goes to the offline journal
+ * first: when that fails the call fails and the online record is untouched.
  */
 public final class FeatureStore {
     public static final String ONLINE = "OnlineStore";
@@ -27,12 +34,18 @@ public final class FeatureStore {
 
     private final FeatureGroups groups;
     private final OnlineStore online;
+    private final OfflineStore offline;
     private final Clock clock;
 
-    public FeatureStore(FeatureGroups groups, OnlineStore online, Clock clock) {
+    public FeatureStore(FeatureGroups groups, OnlineStore online, OfflineStore offline, Clock clock) {
         this.groups = groups;
         this.online = online;
+        this.offline = offline;
         this.clock = clock;
+    }
+
+    public OfflineStore offline() {
+        return offline;
     }
 
     public FeatureGroups groups() {
@@ -103,22 +116,26 @@ public final class FeatureStore {
     public Outcome put(Write write, List<String> targetStores, @Nullable TtlDuration ttl) {
         FeatureGroup group = write.group();
         boolean toOnline = targets(group, targetStores, ONLINE);
+        Instant now = clock.instant();
+        if (targets(group, targetStores, OFFLINE)) {
+            offline.append(group, offlineRow(group, write.features(), write.eventTime(), now, false));
+        }
         if (!toOnline) {
             return Outcome.OFFLINE_ONLY;
         }
         TtlDuration lifetime = ttl != null ? ttl : group.ttl();
         Instant expiresAt = lifetime == null ? null : write.eventTime().plus(lifetime.duration());
         StoredRecord next = new StoredRecord(write.features(), write.eventTime(), expiresAt, false);
-        Instant now = clock.instant();
-        boolean[] written = {false};
-        online.update(group.name(), write.id(), current -> {
+        StoredRecord stored = online.update(group.name(), write.id(), current -> {
             if (current == null || current.expiredAt(now) || !write.eventTime().isBefore(current.eventTime())) {
-                written[0] = true;
                 return next;
             }
             return current;
         });
-        return written[0] ? Outcome.WRITTEN : Outcome.HISTORIC;
+        // The very record made here, not an equal one: the store returns what the rule chose.
+        @SuppressWarnings("ReferenceEquality")
+        boolean written = stored == next;
+        return written ? Outcome.WRITTEN : Outcome.HISTORIC;
     }
 
     /** Whether a write or delete goes to {@code store}, refusing a target the group lacks. */
@@ -188,13 +205,28 @@ public final class FeatureStore {
             FeatureGroup group, String id, String eventTimeText, List<String> targetStores, DeletionMode mode) {
         FeatureDefinition eventFeature = group.eventTime();
         Instant eventTime = EventTimes.parse(eventFeature.name(), eventFeature.type(), eventTimeText);
-        if (!targets(group, targetStores, ONLINE)) {
-            return;
-        }
         String key = canonicalId(group, id);
         Instant now = clock.instant();
+        boolean toOffline = targets(group, targetStores, OFFLINE);
+        OfflineRow marker = toOffline
+                ? offlineRow(
+                        group,
+                        List.of(
+                                FeatureValue.of(group.recordIdentifierFeatureName(), key),
+                                FeatureValue.of(eventFeature.name(), eventTimeText)),
+                        eventTime,
+                        now,
+                        true)
+                : null;
+        if (!targets(group, targetStores, ONLINE)) {
+            if (marker != null) {
+                offline.append(group, marker);
+            }
+            return;
+        }
         ValidationException[] refused = {null};
         online.update(group.name(), key, current -> {
+            refused[0] = null; // the store may ask again, when another writer came first
             if (current == null || current.expiredAt(now)) {
                 return null;
             }
@@ -211,6 +243,15 @@ public final class FeatureStore {
         if (refused[0] != null) {
             throw refused[0];
         }
+        if (marker != null) {
+            offline.append(group, marker);
+        }
+    }
+
+    private static OfflineRow offlineRow(
+            FeatureGroup group, List<FeatureValue> features, Instant eventTime, Instant now, boolean deleted) {
+        return new OfflineRow(
+                group.name(), java.util.Objects.requireNonNull(group.offlineUri()), features, eventTime, now, deleted);
     }
 
     /** One page of ListRecords. */
@@ -263,20 +304,47 @@ public final class FeatureStore {
                 for (OnlineStore.Entry entry : page) {
                     cursor = entry.id();
                     if (entry.record().expiredAt(now)) {
-                        boolean[] gone = {false};
+                        StoredRecord[] gone = {null};
                         online.update(group.name(), entry.id(), current -> {
+                            gone[0] = null; // the store may ask again, when another writer came first
                             if (current != null && current.expiredAt(now)) {
-                                gone[0] = true;
+                                gone[0] = current;
                                 return null;
                             }
                             return current;
                         });
-                        removed += gone[0] ? 1 : 0;
+                        if (gone[0] != null) {
+                            removed++;
+                            expired(group, entry.id(), gone[0], now);
+                        }
                     }
                 }
             }
         }
         return removed;
+    }
+
+    /**
+     * A record the TTL removed goes to the offline store as deleted, at its expiry time, as
+     * SageMaker's TTL does.
+     */
+    private void expired(FeatureGroup group, String id, StoredRecord record, Instant now) {
+        Instant expiresAt = record.expiresAt();
+        if (!group.hasOfflineStore() || expiresAt == null) {
+            return;
+        }
+        FeatureDefinition eventFeature = group.eventTime();
+        offline.append(
+                group,
+                offlineRow(
+                        group,
+                        List.of(
+                                FeatureValue.of(group.recordIdentifierFeatureName(), id),
+                                FeatureValue.of(
+                                        eventFeature.name(), EventTimes.format(eventFeature.type(), expiresAt))),
+                        expiresAt,
+                        now,
+                        true));
     }
 
     /**

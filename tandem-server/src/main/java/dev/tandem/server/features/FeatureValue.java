@@ -25,7 +25,7 @@ public record FeatureValue(String name, @Nullable String value, @Nullable List<S
         return new FeatureValue(name, value, null);
     }
 
-    static FeatureValue fromJson(JsonNode node) {
+    public static FeatureValue fromJson(JsonNode node) {
         String name = node.path("FeatureName").asText("");
         if (name.isEmpty()) {
             throw new ValidationException("Every feature of a Record needs a FeatureName.");
@@ -48,7 +48,7 @@ public record FeatureValue(String name, @Nullable String value, @Nullable List<S
                 null);
     }
 
-    ObjectNode toJson() {
+    public ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("FeatureName", name);
         if (values != null) {

@@ -17,9 +17,11 @@ public interface OnlineStore extends AutoCloseable {
 
     /**
      * Replaces the record with what {@code change} makes of it (null: there is none), atomically;
-     * a null result removes it. Durable when it returns.
+     * a null result removes it. Durable when it returns. A store may call {@code change} more than
+     * once (a shared store, when another writer changed the record meanwhile): it must decide from
+     * its argument alone; returning its argument itself leaves the record as it is.
      *
-     * @return the record now stored, or null
+     * @return what {@code change} returned the last time it was called: the record now stored, or null
      */
     @Nullable
     StoredRecord update(String group, String id, UnaryOperator<@Nullable StoredRecord> change);

@@ -67,15 +67,15 @@ class EndpointTest {
     void aFullEndpointOfShortRequestsLetsALineWaitAndHandsItTheNextFreePlaceInTurn() {
         Instance only = instance("i-1", 2, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, only)));
-        // 2 places freeing up every 9 ms: in the 200 ms burst budget, 44 may wait.
+        // 2 places freeing up every 9 ms: in the 500 ms burst budget, 111 may wait.
         finishOneTaking(endpoint, Duration.ofMillis(9));
         List<Endpoint.Lease> held = List.of(endpoint.acquire(null), endpoint.acquire(null));
 
-        List<CompletableFuture<Endpoint.Lease>> waiting = admitMany(endpoint, 45);
+        List<CompletableFuture<Endpoint.Lease>> waiting = admitMany(endpoint, 112);
 
-        assertThat(waiting.subList(0, 44)).allSatisfy(w -> assertThat(w).isNotDone());
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(44);
-        assertThatThrownBy(waiting.get(44)::join)
+        assertThat(waiting.subList(0, 111)).allSatisfy(w -> assertThat(w).isNotDone());
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(111);
+        assertThatThrownBy(waiting.get(111)::join)
                 .as("the line holds what the burst budget serves; past it, refused at once")
                 .hasCauseInstanceOf(ThrottlingException.class);
         assertThatThrownBy(() -> endpoint.acquire(null))
@@ -89,30 +89,54 @@ class EndpointTest {
     }
 
     @Test
-    void aLineThatFillsUpIsOverloadAndStaysShortUntilASecondPassesWithoutARefusal() {
+    void aLineThatKeepsFillingUpIsOverloadAndStaysShortUntilASecondPassesWithoutARefusal() {
         MovableTicker ticker = new MovableTicker();
         Instance only = instance("i-1", 2, ContainerStatus.healthy(0));
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", only, ticker)));
-        // 2 places every 9 ms: 4 wait within the 20 ms budget, 44 within the 200 ms burst budget.
+        // 2 places every 9 ms: 4 wait within the 20 ms budget, 111 within the 500 ms burst budget.
         finishOneTaking(endpoint, Duration.ofMillis(9));
         List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
-        List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 45);
-        assertThat(burst.get(44)).as("the line filled up: overload").isCompletedExceptionally();
+        List<CompletableFuture<Endpoint.Lease>> line = admitMany(endpoint, 111);
+        // Arrivals keep meeting the full line for 100 ms: overload, not a burst.
+        for (int ms = 0; ms <= 100; ms += 20) {
+            assertThat(endpoint.admit(null)).isCompletedExceptionally();
+            ticker.advance(Duration.ofMillis(20));
+        }
 
         // The line drains; while it is longer than the short bound, newcomers are refused.
-        for (int served = 0; served < 40; served++) {
-            serveOne(held, burst.get(served));
+        for (int served = 0; served < 107; served++) {
+            serveOne(held, line.get(served));
             ticker.advance(Duration.ofMillis(5));
+            assertThat(endpoint.admit(null)).isCompletedExceptionally();
         }
         assertThat(endpoint.variants().get(0).waiting()).isEqualTo(4);
-        assertThat(endpoint.admit(null)).as("4 wait: the short line is full").isCompletedExceptionally();
-        serveOne(held, burst.get(40));
+        serveOne(held, line.get(107));
         assertThat(endpoint.admit(null)).as("3 wait: room in the short line").isNotDone();
+        assertThat(endpoint.admit(null)).as("4 wait: the short line is full").isCompletedExceptionally();
 
         // A second without a refusal: the arrivals fit again, and a burst may fill the long line.
         ticker.advance(AdmissionLine.CALM);
-        assertThat(admitMany(endpoint, 40)).noneMatch(CompletableFuture::isDone);
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(44);
+        assertThat(admitMany(endpoint, 107)).noneMatch(CompletableFuture::isDone);
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(111);
+    }
+
+    @Test
+    void theOverflowOfABurstIsRefusedAndTheLineStaysLongForTheNext() {
+        MovableTicker ticker = new MovableTicker();
+        Endpoint endpoint =
+                new Endpoint("e", List.of(variant("v", instance("i-1", 2, ContainerStatus.healthy(0)), ticker)));
+        finishOneTaking(endpoint, Duration.ofMillis(9));
+        List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
+        List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 120);
+        assertThat(burst.subList(111, 120)).allMatch(CompletableFuture::isCompletedExceptionally);
+
+        // The line drains at once after the burst; newcomers join behind it.
+        ticker.advance(Duration.ofMillis(5));
+        serveOne(held, burst.get(0));
+        assertThat(endpoint.admit(null)).as("110 wait: room in the long line").isNotDone();
+        ticker.advance(Duration.ofMillis(200));
+        serveOne(held, burst.get(1));
+        assertThat(endpoint.admit(null)).as("a second burst within the second").isNotDone();
     }
 
     @Test
@@ -124,7 +148,7 @@ class EndpointTest {
         List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
 
         for (int round = 0; round < 3; round++) {
-            List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 30);
+            List<CompletableFuture<Endpoint.Lease>> burst = admitMany(endpoint, 100);
             for (CompletableFuture<Endpoint.Lease> waiter : burst) {
                 ticker.advance(Duration.ofMillis(5));
                 serveOne(held, waiter);
@@ -187,7 +211,7 @@ class EndpointTest {
     @Test
     void veryFastRequestsGetALineOfAtMost64APlace() {
         Endpoint endpoint = new Endpoint("e", List.of(variant("v", 1, instance("i-1", 2, ContainerStatus.healthy(0)))));
-        // 1 ms per request: the 200 ms burst budget would serve 2 places x 200 = 400; the line stops at 64 a place.
+        // 1 ms per request: the 500 ms burst budget would serve 2 places x 500 = 1000; the line stops at 64 a place.
         finishOneTaking(endpoint, Duration.ofMillis(1));
         endpoint.acquire(null);
         endpoint.acquire(null);

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.runtime.storage.Locations;
+import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.MovableClock;
+import dev.tandem.server.features.offline.OfflineStore;
 import dev.tandem.server.store.H2StateStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +29,7 @@ class FeatureStoreTest {
     private H2StateStore state;
     private MvStoreOnlineStore online;
     private FeatureStore store;
+    private OfflineStore offline;
     private FeatureGroup group;
 
     @BeforeEach
@@ -38,7 +43,12 @@ class FeatureStoreTest {
                 "us-east-1",
                 "000000000000",
                 clock);
-        store = new FeatureStore(groups, online, clock);
+        offline = OfflineStore.open(
+                dataDir.resolve("offline"),
+                groups,
+                new Locations(new ObjectStore(S3Settings.fromEnvironment(java.util.Map.of()))),
+                clock);
+        store = new FeatureStore(groups, online, offline, clock);
         group = groups.create(
                 new ObjectMapper()
                         .readTree(
@@ -54,6 +64,7 @@ class FeatureStoreTest {
 
     @AfterEach
     void close() {
+        offline.close();
         online.close();
         state.close();
     }
