@@ -21,14 +21,16 @@ import org.jspecify.annotations.Nullable;
  * chance bunching or a pause of the machine. A line absorbs that and, kept short under overload,
  * adds little to a request's latency — everything past it is still refused at once.
  *
- * <p>Two bounds tell a burst from overload, after CoDel's "good queue, bad queue": a burst (the
- * requests held up by a pause of the machine, of the load generator, of a collection) arrives at
- * once, is served within a moment and may fill the line up to its long {@code burstBound}, past
- * which the rest of it is refused. A line that keeps meeting that bound for {@link #CONFIRM} is not
- * a burst: the arrivals outrun the places. From then on the line is held to its {@code shortBound}
- * and the excess is refused at once, until {@link #CALM} passes without a refusal. A burst costs its
- * waiters some latency; sustained overload costs the accepted requests a long wait for {@link
- * #CONFIRM} once, then only the short line's.
+ * <p>Two bounds tell a burst from overload, after CoDel's "good queue, bad queue". A burst — the
+ * requests held up by a pause of the machine, of a client, of a container — is served within a
+ * moment and may fill the line up to its long bound, past which the rest of it is refused. A line
+ * that keeps meeting that bound for {@link #CONFIRM} <em>while its places keep serving it</em> is
+ * overload: the arrivals outrun the places. From then on the line is held to its short bound and
+ * the excess is refused at once, until {@link #CALM} passes without a refusal. A stalled container
+ * serves nobody, which is why serving counts: a stall is a burst that has not been served yet, and
+ * once the places serve again the long line drains. A burst costs its waiters some latency;
+ * sustained overload costs the accepted requests a long wait for {@link #CONFIRM} once, then only
+ * the short line's.
  *
  * <p>A waiter gets a place from {@link #serve}, called whenever a place may have freed up; one
  * whose deadline passes first is answered with an empty result. Time comes from {@code ticker}
@@ -53,6 +55,21 @@ final class AdmissionLine {
     private long lastRefusal;
     /** When the current run of refusals began, by {@code ticker}. */
     private long refusingSince;
+    /** How many waiters got a place since the current run of refusals began. */
+    private int servedInRun;
+
+    /**
+     * How long the line may be, in waiters.
+     *
+     * @param shortLine under overload
+     * @param burstLine otherwise
+     * @param servedToConfirm how many waiters the places must serve during {@link #CONFIRM} of
+     *     refusals for the line to count as overloaded rather than stalled
+     */
+    record Bounds(int shortLine, int burstLine, int servedToConfirm) {
+        /** No bound at all: serverless requests wait for an instance to start. */
+        static final Bounds NONE = new Bounds(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
 
     AdmissionLine(ScheduledExecutorService timers, LongSupplier ticker) {
         this.timers = timers;
@@ -81,13 +98,13 @@ final class AdmissionLine {
     }
 
     /**
-     * Joins the line when it has room: below {@code burstBound} waiters, or below {@code
-     * shortBound} while it is overloaded (see the class comment).
+     * Joins the line when it has room: below its burst line, or its short line while it is
+     * overloaded (see the class comment).
      *
      * @return the waiter's place, empty once {@code maxWait} passes; null when the line is full
      */
     @Nullable
-    CompletableFuture<Optional<Instance>> join(int shortBound, int burstBound, Duration maxWait) {
+    CompletableFuture<Optional<Instance>> join(Bounds bounds, Duration maxWait) {
         Waiter waiter = new Waiter();
         synchronized (this) {
             long now = ticker.getAsLong();
@@ -95,9 +112,9 @@ final class AdmissionLine {
                 // A second without a refusal: the arrivals fit again.
                 overloaded = false;
             }
-            int bound = overloaded ? Math.min(shortBound, burstBound) : burstBound;
+            int bound = overloaded ? Math.min(bounds.shortLine(), bounds.burstLine()) : bounds.burstLine();
             if (waiting.size() >= bound) {
-                refused(now);
+                refused(now, bounds);
                 return null;
             }
             waiting.addLast(waiter);
@@ -118,12 +135,14 @@ final class AdmissionLine {
 
     /**
      * Counts a refusal. Refusals less than {@link #CONFIRM} apart make a run, and a run that lasts
-     * {@link #CONFIRM} is overload; the overflow of a burst ends sooner.
+     * {@link #CONFIRM} while the places serve the line is overload; the overflow of a burst ends
+     * sooner, and during a stall nobody is served.
      */
-    private void refused(long now) {
+    private void refused(long now, Bounds bounds) {
         if (!refusedAny || now - lastRefusal > CONFIRM.toNanos()) {
             refusingSince = now;
-        } else if (now - refusingSince >= CONFIRM.toNanos()) {
+            servedInRun = 0;
+        } else if (now - refusingSince >= CONFIRM.toNanos() && servedInRun >= bounds.servedToConfirm()) {
             overloaded = true;
         }
         refusedAny = true;
@@ -155,6 +174,7 @@ final class AdmissionLine {
             synchronized (this) {
                 waiting.remove(waiter);
                 size = waiting.size();
+                servedInRun++;
             }
             ScheduledFuture<?> deadline = waiter.deadline;
             if (deadline != null) {

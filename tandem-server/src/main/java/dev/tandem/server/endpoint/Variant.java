@@ -195,8 +195,8 @@ public final class Variant {
      * burst — a pause of the machine, a collection, a client catching up — which holds requests up
      * for some milliseconds: a request that arrives then should not be refused for it. The line
      * holds as many requests as the places serve in {@link #BURST_BUDGET} at the mean service time,
-     * and once it has filled up (the arrivals outrun the places) only as many as they serve in
-     * {@link #WAIT_BUDGET} (see {@link AdmissionLine}); so under overload a waiter waits about that
+     * and once it keeps filling up while they serve it (the arrivals outrun the places) only as many
+     * as they serve in {@link #WAIT_BUDGET} (see {@link AdmissionLine}); so under overload a waiter waits about that
      * long and the rest is refused at once. Requests longer than the budget get no line: a pause
      * passes within their own time, and a line would only add to their latency under overload. A
      * waiter gives up after {@link #DEADLINE}; its place normally comes within the budget. Before
@@ -216,10 +216,12 @@ public final class Variant {
         if (mean == 0 || mean > WAIT_BUDGET.toNanos() || places == 0) {
             return null;
         }
-        CompletableFuture<Optional<Instance>> place = line.join(
+        AdmissionLine.Bounds bounds = new AdmissionLine.Bounds(
                 servedWithin(WAIT_BUDGET, places, mean, MAX_LINE_PER_PLACE),
                 servedWithin(BURST_BUDGET, places, mean, MAX_BURST_PER_PLACE),
-                DEADLINE);
+                // Half of what the places serve while the refusals last: served, not stalled.
+                Math.max(1, servedWithin(AdmissionLine.CONFIRM, places, mean, Integer.MAX_VALUE) / 2));
+        CompletableFuture<Optional<Instance>> place = line.join(bounds, DEADLINE);
         if (place != null) {
             // A place may have freed up while it was joining.
             serveLine();
@@ -241,8 +243,7 @@ public final class Variant {
         if (!scaler.enter()) {
             return null;
         }
-        CompletableFuture<Optional<Instance>> place =
-                line.join(Integer.MAX_VALUE, Integer.MAX_VALUE, scaler.startupTimeout());
+        CompletableFuture<Optional<Instance>> place = line.join(AdmissionLine.Bounds.NONE, scaler.startupTimeout());
         if (place == null) {
             scaler.exit();
             return null;

@@ -96,21 +96,27 @@ class EndpointTest {
         // 2 places every 9 ms: 4 wait within the 20 ms budget, 111 within the 500 ms burst budget.
         finishOneTaking(endpoint, Duration.ofMillis(9));
         List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
-        List<CompletableFuture<Endpoint.Lease>> line = admitMany(endpoint, 111);
-        // Arrivals keep meeting the full line for 100 ms: overload, not a burst.
+        List<CompletableFuture<Endpoint.Lease>> line = new ArrayList<>(admitMany(endpoint, 111));
+        // For 100 ms the places serve the line at their pace (2 per 9 ms), and arrivals keep
+        // meeting it full: overload, not a burst.
+        int served = 0;
         for (int ms = 0; ms <= 100; ms += 20) {
-            assertThat(endpoint.admit(null)).isCompletedExceptionally();
+            for (int i = 0; i < 4; i++) {
+                serveOne(held, line.get(served++));
+            }
+            List<CompletableFuture<Endpoint.Lease>> arrivals = admitMany(endpoint, 5);
+            assertThat(arrivals.get(4)).isCompletedExceptionally();
+            line.addAll(arrivals.subList(0, 4));
             ticker.advance(Duration.ofMillis(20));
         }
 
         // The line drains; while it is longer than the short bound, newcomers are refused.
-        for (int served = 0; served < 107; served++) {
-            serveOne(held, line.get(served));
+        while (endpoint.variants().get(0).waiting() > 4) {
+            serveOne(held, line.get(served++));
             ticker.advance(Duration.ofMillis(5));
             assertThat(endpoint.admit(null)).isCompletedExceptionally();
         }
-        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(4);
-        serveOne(held, line.get(107));
+        serveOne(held, line.get(served));
         assertThat(endpoint.admit(null)).as("3 wait: room in the short line").isNotDone();
         assertThat(endpoint.admit(null)).as("4 wait: the short line is full").isCompletedExceptionally();
 
@@ -118,6 +124,27 @@ class EndpointTest {
         ticker.advance(AdmissionLine.CALM);
         assertThat(admitMany(endpoint, 107)).noneMatch(CompletableFuture::isDone);
         assertThat(endpoint.variants().get(0).waiting()).isEqualTo(111);
+    }
+
+    @Test
+    void aStalledContainerIsNotOverloadTheLineStaysLongAndDrainsOnceItServesAgain() {
+        MovableTicker ticker = new MovableTicker();
+        Endpoint endpoint =
+                new Endpoint("e", List.of(variant("v", instance("i-1", 2, ContainerStatus.healthy(0)), ticker)));
+        finishOneTaking(endpoint, Duration.ofMillis(9));
+        List<Endpoint.Lease> held = new ArrayList<>(List.of(endpoint.acquire(null), endpoint.acquire(null)));
+        List<CompletableFuture<Endpoint.Lease>> line = admitMany(endpoint, 111);
+        // Nothing is served for 600 ms while requests keep arriving: all past the long line refused.
+        for (int ms = 0; ms <= 600; ms += 10) {
+            assertThat(endpoint.admit(null)).isCompletedExceptionally();
+            ticker.advance(Duration.ofMillis(10));
+        }
+
+        // It serves again: the long line takes newcomers as it drains.
+        serveOne(held, line.get(0));
+        serveOne(held, line.get(1));
+        assertThat(endpoint.admit(null)).as("110 wait: room in the long line").isNotDone();
+        assertThat(endpoint.variants().get(0).waiting()).isEqualTo(110);
     }
 
     @Test
