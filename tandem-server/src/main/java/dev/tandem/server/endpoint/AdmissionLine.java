@@ -92,11 +92,6 @@ final class AdmissionLine {
         return size == 0;
     }
 
-    /** Whether the line is held to its short bound because the arrivals outran the places. */
-    synchronized boolean isOverloaded() {
-        return overloaded && !calmedDown(ticker.getAsLong());
-    }
-
     /**
      * Joins the line when it has room: below its burst line, or its short line while it is
      * overloaded (see the class comment).
