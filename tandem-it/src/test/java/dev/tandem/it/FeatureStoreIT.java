@@ -459,6 +459,24 @@ class FeatureStoreIT {
         assertThat(asMap(get("customers", "c-8").record())).containsEntry("city", "Sines");
         assertThat(get("customers", "c-9").record()).isEmpty();
 
+        // Entries are written in order: of two with one event time, the later one wins.
+        HttpResponse<String> twice = post(
+                "/BatchWriteRecord",
+                """
+                {"Entries": [
+                  {"FeatureGroupName": "customers", "Record": [
+                    {"FeatureName": "customer_id", "ValueAsString": "c-10"},
+                    {"FeatureName": "event_time", "ValueAsString": "2026-01-01T10:00:00Z"},
+                    {"FeatureName": "city", "ValueAsString": "Sines"}]},
+                  {"FeatureGroupName": "customers", "Record": [
+                    {"FeatureName": "customer_id", "ValueAsString": "c-10"},
+                    {"FeatureName": "event_time", "ValueAsString": "2026-01-01T10:00:00Z"},
+                    {"FeatureName": "city", "ValueAsString": "Tavira"}]}
+                ]}
+                """);
+        assertThat(JSON.readTree(twice.body()).path("Errors")).isEmpty();
+        assertThat(asMap(get("customers", "c-10").record())).containsEntry("city", "Tavira");
+
         HttpResponse<String> tooMany = post("/BatchWriteRecord", "{\"Entries\": []}");
         assertThat(tooMany.statusCode()).isEqualTo(400);
         assertThat(tooMany.headers().firstValue("x-amzn-ErrorType")).hasValue("ValidationError");
@@ -553,6 +571,22 @@ class FeatureStoreIT {
                 .targetStores(
                         software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TargetStore.ONLINE_STORE));
         assertThat(asMap(get("with-offline", "7.0").record())).containsEntry("t", "1767261600.5");
+
+        // In a batch, an identifier that is not Integral fails alone; the others are found as asked.
+        BatchGetRecordResponse batch = records.batchGetRecord(BatchGetRecordRequest.builder()
+                .identifiers(BatchGetRecordIdentifier.builder()
+                        .featureGroupName("with-offline")
+                        .recordIdentifiersValueAsString("7", "seven", "7.0")
+                        .build())
+                .build());
+        assertThat(batch.records())
+                .extracting(r -> r.recordIdentifierValueAsString())
+                .containsExactly("7", "7.0");
+        assertThat(batch.errors()).singleElement().satisfies(error -> {
+            assertThat(error.recordIdentifierValueAsString()).isEqualTo("seven");
+            assertThat(error.errorCode()).isEqualTo("ValidationError");
+            assertThat(error.errorMessage()).contains("'seven'").contains("is not Integral");
+        });
     }
 
     @Test

@@ -12,6 +12,9 @@ import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.tracing.Tracing;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,7 +185,7 @@ class OfflineStoreIT {
     }
 
     @Test
-    void aServerKilledBeforeItsFlushLosesNoRow() throws Exception {
+    void aServerKilledBeforeItsFlushLosesNoRowOfflineOrOnline() throws Exception {
         Path data = workDir.resolve("data");
         Path offline = Files.createDirectories(workDir.resolve("offline"));
         int written = 200;
@@ -191,8 +196,27 @@ class OfflineStoreIT {
                             .build();
                     SageMakerFeatureStoreRuntimeClient records = runtime(url)) {
                 createCustomers(sm, "killed", "file:" + offline);
-                for (int i = 0; i < written; i++) {
+                // Half one by one, half in batches (one commit a batch): each acknowledged write counts.
+                for (int i = 0; i < written / 2; i++) {
                     put(records, "killed", customer("k-" + i, "2026-02-03T04:05:06Z", "Lisbon"));
+                }
+                for (int first = written / 2; first < written; first += 25) {
+                    String entries = IntStream.range(first, first + 25)
+                            .mapToObj(i -> "{\"FeatureGroupName\": \"killed\", \"Record\": ["
+                                    + "{\"FeatureName\": \"customer_id\", \"ValueAsString\": \"k-" + i + "\"},"
+                                    + "{\"FeatureName\": \"event_time\", \"ValueAsString\": \"2026-02-03T04:05:06Z\"},"
+                                    + "{\"FeatureName\": \"city\", \"ValueAsString\": \"Lisbon\"}]}")
+                            .collect(Collectors.joining(",", "{\"Entries\": [", "]}"));
+                    // The SDK for Java has no BatchWriteRecord: the service's wire shape, by hand.
+                    try (HttpClient http = HttpClient.newHttpClient()) {
+                        HttpResponse<String> batch = http.send(
+                                HttpRequest.newBuilder(url.resolve("/BatchWriteRecord"))
+                                        .header("Content-Type", "application/json")
+                                        .POST(HttpRequest.BodyPublishers.ofString(entries))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        assertThat(batch.body()).contains("\"Errors\":[]");
+                    }
                 }
             }
             assertThat(parquetFiles(offline)).as("the flush is an hour away").isEmpty();
@@ -200,7 +224,18 @@ class OfflineStoreIT {
             serve.awaitExit(Duration.ofSeconds(30));
         }
         try (CliProcess restarted = serve(data)) {
-            restarted.awaitStderr(LISTENING, Duration.ofSeconds(60));
+            URI url = URI.create(
+                    restarted.awaitStderr(LISTENING, Duration.ofSeconds(60)).group(1));
+            try (SageMakerFeatureStoreRuntimeClient records = runtime(url)) {
+                for (int i = 0; i < written; i++) {
+                    String id = "k-" + i;
+                    assertThat(records.getRecord(
+                                            r -> r.featureGroupName("killed").recordIdentifierValueAsString(id))
+                                    .record())
+                            .as("online record %s after SIGKILL", id)
+                            .isNotEmpty();
+                }
+            }
             String table = "read_parquet('" + offline + "/**/*.parquet')";
             awaitRows(table, written);
             try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -183,18 +184,26 @@ public final class FeatureStoreApi {
         for (JsonNode identifier : identifiers) {
             String groupName = identifier.path("FeatureGroupName").asText();
             List<String> names = strings(identifier.get("FeatureNames"));
-            for (JsonNode idNode : identifier.path("RecordIdentifiersValueAsString")) {
-                String id = idNode.asText();
+            List<String> ids = strings(identifier.get("RecordIdentifiersValueAsString"));
+            Map<String, FeatureStore.Found> found;
+            try {
+                found = store.getAll(readable(groupName), ids, names);
+            } catch (TandemException refused) {
+                found = null; // an identifier or the group is wrong: one at a time, to say which
+            }
+            for (String id : ids) {
                 try {
-                    FeatureGroup group = readable(groupName);
-                    store.get(group, id, names).ifPresent(found -> {
+                    Optional<FeatureStore.Found> record = found != null
+                            ? Optional.ofNullable(found.get(id))
+                            : store.get(readable(groupName), id, names);
+                    record.ifPresent(features -> {
                         ObjectNode detail = records.addObject();
                         detail.put("FeatureGroupName", groupName);
                         detail.put("RecordIdentifierValueAsString", id);
-                        ArrayNode record = detail.putArray("Record");
-                        found.features().forEach(value -> record.add(json(value)));
-                        if (withExpiry && found.expiresAt() != null) {
-                            detail.put("ExpiresAt", expiresAt(found));
+                        ArrayNode values = detail.putArray("Record");
+                        features.features().forEach(value -> values.add(json(value)));
+                        if (withExpiry && features.expiresAt() != null) {
+                            detail.put("ExpiresAt", expiresAt(features));
                         }
                     });
                 } catch (TandemException e) {
@@ -219,20 +228,36 @@ public final class FeatureStoreApi {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode failures = out.putArray("Errors");
         out.putArray("UnprocessedEntries");
+        // Checked one by one, written together: one commit for the batch.
+        List<FeatureStore.Put> puts = new ArrayList<>();
+        List<JsonNode> putEntries = new ArrayList<>();
         for (JsonNode entry : entries) {
             try {
                 FeatureGroup group = existing(entry.path("FeatureGroupName").asText());
                 FeatureStore.Write write = store.check(group, FeatureStore.record(required(entry, "Record")));
                 TtlDuration own = TtlDuration.fromJson(entry.get("TtlDuration"));
-                store.put(write, strings(entry.get("TargetStores")), own != null ? own : requestTtl);
+                puts.add(new FeatureStore.Put(
+                        write, strings(entry.get("TargetStores")), own != null ? own : requestTtl));
+                putEntries.add(entry);
             } catch (TandemException e) {
-                ObjectNode error = failures.addObject();
-                error.set("Entry", entry);
-                error.put("ErrorCode", ErrorResponses.runtimeCode(e.kind()));
-                error.put("ErrorMessage", e.getMessage());
+                failed(failures, entry, e);
+            }
+        }
+        List<@Nullable TandemException> refused = store.putAll(puts);
+        for (int i = 0; i < puts.size(); i++) {
+            TandemException e = refused.get(i);
+            if (e != null) {
+                failed(failures, putEntries.get(i), e);
             }
         }
         return out;
+    }
+
+    private static void failed(ArrayNode failures, JsonNode entry, TandemException e) {
+        ObjectNode error = failures.addObject();
+        error.set("Entry", entry);
+        error.put("ErrorCode", ErrorResponses.runtimeCode(e.kind()));
+        error.put("ErrorMessage", e.getMessage());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tandem.server.features;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.server.features.offline.OfflineRow;
 import dev.tandem.server.features.offline.OfflineStore;
@@ -8,7 +9,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -107,23 +111,52 @@ public final class FeatureStore {
         return new Write(group, canonicalId(group, id), record, eventTime);
     }
 
+    /** A PutRecord: the record, the stores to write (empty for all the group has), its own TTL. */
+    public record Put(Write write, List<String> targetStores, @Nullable TtlDuration ttl) {}
+
     /**
-     * PutRecord.
+     * PutRecord, durable when it returns.
      *
      * @param targetStores the stores to write; empty for all the group has
      * @param ttl the record's own TTL; null for the group's
      */
     public Outcome put(Write write, List<String> targetStores, @Nullable TtlDuration ttl) {
+        Outcome outcome = apply(new Put(write, targetStores, ttl));
+        online.sync();
+        return outcome;
+    }
+
+    /**
+     * BatchWriteRecord: each put in order, all made durable by one commit before this returns.
+     *
+     * @return for each put, the error that refused it, or null when it was written
+     */
+    public List<@Nullable TandemException> putAll(List<Put> puts) {
+        List<@Nullable TandemException> errors = new ArrayList<>(puts.size());
+        for (Put put : puts) {
+            try {
+                apply(put);
+                errors.add(null);
+            } catch (TandemException e) {
+                errors.add(e);
+            }
+        }
+        online.sync();
+        return errors;
+    }
+
+    private Outcome apply(Put put) {
+        Write write = put.write();
         FeatureGroup group = write.group();
-        boolean toOnline = targets(group, targetStores, ONLINE);
+        boolean toOnline = targets(group, put.targetStores(), ONLINE);
         Instant now = clock.instant();
-        if (targets(group, targetStores, OFFLINE)) {
+        if (targets(group, put.targetStores(), OFFLINE)) {
             offline.append(group, offlineRow(group, write.features(), write.eventTime(), now, false));
         }
         if (!toOnline) {
             return Outcome.OFFLINE_ONLY;
         }
-        TtlDuration lifetime = ttl != null ? ttl : group.ttl();
+        TtlDuration lifetime = put.ttl() != null ? put.ttl() : group.ttl();
         Instant expiresAt = lifetime == null ? null : write.eventTime().plus(lifetime.duration());
         StoredRecord next = new StoredRecord(write.features(), write.eventTime(), expiresAt, false);
         StoredRecord stored = online.update(group.name(), write.id(), current -> {
@@ -167,6 +200,16 @@ public final class FeatureStore {
      * @param featureNames the features to return; empty for all
      */
     public Optional<Found> get(FeatureGroup group, String id, List<String> featureNames) {
+        return Optional.ofNullable(getAll(group, List.of(id), featureNames).get(id));
+    }
+
+    /**
+     * GetRecord for many identifiers of one group, in one read of the store: the live records
+     * found, by identifier as given.
+     *
+     * @param featureNames the features to return; empty for all
+     */
+    public Map<String, Found> getAll(FeatureGroup group, List<String> ids, List<String> featureNames) {
         if (!group.hasOnlineStore()) {
             throw new ValidationException(
                     "Feature group " + group.name() + " has no OnlineStore; GetRecord reads the online store.");
@@ -177,17 +220,27 @@ public final class FeatureStore {
                         "Feature " + name + " is not a feature of feature group " + group.name() + ".");
             }
         }
-        Optional<StoredRecord> stored = online.get(group.name(), canonicalId(group, id));
-        if (stored.isEmpty() || stored.get().softDeleted() || stored.get().expiredAt(clock.instant())) {
-            return Optional.empty();
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (String id : ids) {
+            keys.put(id, canonicalId(group, id));
         }
-        List<FeatureValue> features = stored.get().features();
-        if (!featureNames.isEmpty()) {
-            features = features.stream()
-                    .filter(f -> featureNames.contains(f.name()))
-                    .toList();
-        }
-        return Optional.of(new Found(features, stored.get().expiresAt()));
+        Map<String, StoredRecord> stored = online.getAll(group.name(), List.copyOf(new LinkedHashSet<>(keys.values())));
+        Instant now = clock.instant();
+        Map<String, Found> found = new LinkedHashMap<>();
+        keys.forEach((id, key) -> {
+            StoredRecord record = stored.get(key);
+            if (record == null || record.softDeleted() || record.expiredAt(now)) {
+                return;
+            }
+            List<FeatureValue> features = record.features();
+            if (!featureNames.isEmpty()) {
+                features = features.stream()
+                        .filter(f -> featureNames.contains(f.name()))
+                        .toList();
+            }
+            found.put(id, new Found(features, record.expiresAt()));
+        });
+        return found;
     }
 
     /** DeleteRecord's modes. */
@@ -240,6 +293,7 @@ public final class FeatureStore {
             }
             return mode == DeletionMode.HardDelete ? null : new StoredRecord(List.of(), eventTime, null, true);
         });
+        online.sync();
         if (refused[0] != null) {
             throw refused[0];
         }
@@ -301,6 +355,7 @@ public final class FeatureStore {
                 if (page.isEmpty()) {
                     break;
                 }
+                Map<String, StoredRecord> removedHere = new LinkedHashMap<>();
                 for (OnlineStore.Entry entry : page) {
                     cursor = entry.id();
                     if (entry.record().expiredAt(now)) {
@@ -314,11 +369,15 @@ public final class FeatureStore {
                             return current;
                         });
                         if (gone[0] != null) {
-                            removed++;
-                            expired(group, entry.id(), gone[0], now);
+                            removedHere.put(entry.id(), gone[0]);
                         }
                     }
                 }
+                // The markers follow the removals once they are durable: a crash in between
+                // removes the records again at the next pass and marks them then.
+                online.sync();
+                removedHere.forEach((id, record) -> expired(group, id, record, now));
+                removed += removedHere.size();
             }
         }
         return removed;

@@ -1,6 +1,8 @@
 package dev.tandem.server.features;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -16,8 +18,21 @@ public interface OnlineStore extends AutoCloseable {
     Optional<StoredRecord> get(String group, String id);
 
     /**
+     * The records of {@code ids} that exist, by identifier: one round trip for a shared store,
+     * however many identifiers.
+     */
+    default Map<String, StoredRecord> getAll(String group, List<String> ids) {
+        Map<String, StoredRecord> found = new HashMap<>();
+        for (String id : ids) {
+            get(group, id).ifPresent(record -> found.put(id, record));
+        }
+        return found;
+    }
+
+    /**
      * Replaces the record with what {@code change} makes of it (null: there is none), atomically;
-     * a null result removes it. Durable when it returns. A store may call {@code change} more than
+     * a null result removes it. Every read sees it when it returns; it is durable after the next
+     * {@link #sync}, so that many updates can share one commit. A store may call {@code change} more than
      * once (a shared store, when another writer changed the record meanwhile): it must decide from
      * its argument alone; returning its argument itself leaves the record as it is.
      *
@@ -25,6 +40,12 @@ public interface OnlineStore extends AutoCloseable {
      */
     @Nullable
     StoredRecord update(String group, String id, UnaryOperator<@Nullable StoredRecord> change);
+
+    /**
+     * Makes every update that returned before this call durable: it survives the server's process
+     * being killed once this returns. Concurrent callers may share one commit.
+     */
+    void sync();
 
     /** One page of a group's records in identifier order, after {@code after} (null: from the start). */
     List<Entry> page(String group, @Nullable String after, int limit);

@@ -37,17 +37,15 @@ public final class StoreFeatureSource implements FeatureSource {
             throw new IllegalArgumentException("Feature group " + groupName + " does not exist.");
         }
         Map<String, List<Value>> found = new LinkedHashMap<>();
-        for (String id : ids) {
-            try {
-                store.get(group, id, featureNames)
-                        .ifPresent(record -> found.put(
-                                id,
-                                record.features().stream()
-                                        .map(v -> new Value(v.name(), v.value(), v.values()))
-                                        .toList()));
-            } catch (TandemException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
+        try {
+            store.getAll(group, ids, featureNames)
+                    .forEach((id, record) -> found.put(
+                            id,
+                            record.features().stream()
+                                    .map(v -> new Value(v.name(), v.value(), v.values()))
+                                    .toList()));
+        } catch (TandemException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
         return found;
     }

@@ -1,13 +1,6 @@
 package dev.tandem.server.features;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -21,8 +14,6 @@ import org.jspecify.annotations.Nullable;
  */
 public record StoredRecord(
         List<FeatureValue> features, Instant eventTime, @Nullable Instant expiresAt, boolean softDeleted) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public StoredRecord {
         features = List.copyOf(features);
     }
@@ -31,33 +22,13 @@ public record StoredRecord(
         return expiresAt != null && !now.isBefore(expiresAt);
     }
 
-    /** Compact JSON, for stores that keep text. */
-    public String encode() {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("t", eventTime.toEpochMilli());
-        if (expiresAt != null) {
-            node.put("x", expiresAt.toEpochMilli());
-        }
-        if (softDeleted) {
-            node.put("d", true);
-        }
-        ArrayNode values = node.putArray("f");
-        features.forEach(f -> values.add(f.toJson()));
-        return node.toString();
+    /** The bytes a store keeps ({@link StoredRecordCodec}). */
+    public byte[] encode() {
+        return StoredRecordCodec.encode(this);
     }
 
-    public static StoredRecord decode(String text) {
-        try {
-            JsonNode node = JSON.readTree(text);
-            List<FeatureValue> features = new ArrayList<>();
-            node.path("f").forEach(f -> features.add(FeatureValue.fromJson(f)));
-            return new StoredRecord(
-                    features,
-                    Instant.ofEpochMilli(node.path("t").asLong()),
-                    node.has("x") ? Instant.ofEpochMilli(node.get("x").asLong()) : null,
-                    node.path("d").asBoolean(false));
-        } catch (IOException e) {
-            throw new UncheckedIOException("a stored record is not valid JSON", e);
-        }
+    /** A record from what {@link #encode} made (or the JSON text the first stores kept). */
+    public static StoredRecord decode(byte[] bytes) {
+        return StoredRecordCodec.decode(bytes);
     }
 }
