@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * SageMaker Feature Store's runtime on the wire ({@code sagemaker-featurestore-runtime}, rest-json,
  * on the same port as everything else): PutRecord, GetRecord, DeleteRecord, BatchGetRecord,
- * BatchWriteRecord and ListRecords. Each runs on a virtual thread (the online store may touch the
- * disk). Errors are the service's: {@code ValidationError} (400), {@code ResourceNotFound} (404).
+ * BatchWriteRecord and ListRecords. Each runs on a virtual thread (a write commits to the disk, a
+ * shared store is across the network) but a GetRecord from an in-process store, which is answered
+ * on the event loop. Errors are the service's: {@code ValidationError} (400), {@code ResourceNotFound} (404).
  */
 public final class FeatureStoreApi {
     /** The largest request read: 25 records of at most 350 KB each, and their JSON. */
@@ -53,6 +54,11 @@ public final class FeatureStoreApi {
         // Read on the event loop, which owns the request; the operation runs on a virtual thread.
         MultiMap params = request.params();
         String method = request.method().name();
+        if (method.equals("GET") && store.readsWithoutWaiting()) {
+            // A read of an in-process store is a map lookup: answered here, without a hand-off.
+            answer(request, RequestIds.next(), () -> getRecord(group, params));
+            return;
+        }
         serve(request, () -> switch (method) {
             case "PUT" -> putRecord(group, body);
             case "GET" -> getRecord(group, params);
@@ -81,23 +87,25 @@ public final class FeatureStoreApi {
     }
 
     private void serve(HttpServerRequest request, Operation operation) {
-        HttpServerResponse response = request.response();
         String requestId = RequestIds.next();
-        Thread.ofVirtual().start(() -> {
-            try {
-                ObjectNode answer = operation.run();
-                response.setStatusCode(200)
-                        .putHeader("x-amzn-RequestId", requestId)
-                        .putHeader("Content-Type", "application/json");
-                if (answer == null) {
-                    response.end();
-                } else {
-                    response.end(answer.toString());
-                }
-            } catch (RuntimeException e) {
-                errors.write(response, requestId, e, null);
+        Thread.ofVirtual().start(() -> answer(request, requestId, operation));
+    }
+
+    private void answer(HttpServerRequest request, String requestId, Operation operation) {
+        HttpServerResponse response = request.response();
+        try {
+            ObjectNode answer = operation.run();
+            response.setStatusCode(200)
+                    .putHeader("x-amzn-RequestId", requestId)
+                    .putHeader("Content-Type", "application/json");
+            if (answer == null) {
+                response.end();
+            } else {
+                response.end(answer.toString());
             }
-        });
+        } catch (RuntimeException e) {
+            errors.write(response, requestId, e, null);
+        }
     }
 
     private @Nullable ObjectNode putRecord(String groupName, byte[] body) {

@@ -56,6 +56,11 @@ public final class FeatureStore {
         return groups;
     }
 
+    /** Whether a {@link #get} is an in-process lookup ({@link OnlineStore#readsWithoutWaiting}). */
+    public boolean readsWithoutWaiting() {
+        return online.readsWithoutWaiting();
+    }
+
     /** A record to write, checked against its group. */
     public record Write(FeatureGroup group, String id, List<FeatureValue> features, Instant eventTime) {}
 

@@ -99,6 +99,12 @@ public final class MvStoreOnlineStore implements OnlineStore {
         }
     }
 
+    /** MVStore keeps recent pages in memory and reads the others from its file, through the page cache. */
+    @Override
+    public boolean readsWithoutWaiting() {
+        return true;
+    }
+
     @Override
     public void sync() {
         long mine = changes.get();

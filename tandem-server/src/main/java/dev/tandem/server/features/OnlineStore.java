@@ -42,6 +42,14 @@ public interface OnlineStore extends AutoCloseable {
     StoredRecord update(String group, String id, UnaryOperator<@Nullable StoredRecord> change);
 
     /**
+     * Whether a read is a lookup in this process's memory (or its page cache), microseconds that
+     * need not leave the calling I/O thread; false for a store across the network.
+     */
+    default boolean readsWithoutWaiting() {
+        return false;
+    }
+
+    /**
      * Makes every update that returned before this call durable: it survives the server's process
      * being killed once this returns. Concurrent callers may share one commit.
      */
