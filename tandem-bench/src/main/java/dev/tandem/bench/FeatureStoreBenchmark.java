@@ -38,6 +38,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Options: {@code --records N} (default 10000), {@code --seconds N} per measurement (default 8),
  * {@code --rate N} open-loop requests per second (default 1000), {@code --in-flight N} (default 16),
+ * {@code --rounds N} of each comparison (default 2; the machine's noise shows as the spread),
  * {@code --redis} to keep the online store in a {@code redis-server} the benchmark starts (with its
  * append-only file synced every second, as a production Redis runs) instead of the embedded store.
  */
@@ -50,6 +51,7 @@ public final class FeatureStoreBenchmark {
         int seconds = BenchmarkArgs.option(args, "--seconds", 8);
         int rate = BenchmarkArgs.option(args, "--rate", 1000);
         int inFlight = BenchmarkArgs.option(args, "--in-flight", 16);
+        int rounds = BenchmarkArgs.option(args, "--rounds", 2);
         boolean redis = BenchmarkArgs.flag(args, "--redis");
         Vertx clientVertx = Vertx.vertx();
         String sample = sampleRecord();
@@ -91,30 +93,38 @@ public final class FeatureStoreBenchmark {
             Duration measure = Duration.ofSeconds(seconds);
             LoadGenerator.closedLoop(getRecord, inFlight, Duration.ofSeconds(3));
             LoadGenerator.closedLoop(plain, inFlight, Duration.ofSeconds(3));
-            LoadGenerator.Latency getLatency = LoadGenerator.openLoop(getRecord, rate, measure);
-            LoadGenerator.Latency plainLatency = LoadGenerator.openLoop(plain, rate, measure);
-            LoadGenerator.Throughput getRate = LoadGenerator.closedLoop(getRecord, inFlight, measure);
-            LoadGenerator.Throughput plainRate = LoadGenerator.closedLoop(plain, inFlight, measure);
             System.out.printf(
                     Locale.ROOT,
-                    "%nGetRecord over HTTP: open loop %d req/s, closed loop %d in flight, %d s each%n",
+                    "%nGetRecord over HTTP: open loop %d req/s, closed loop %d in flight, %d s each, %d rounds%n",
                     rate,
                     inFlight,
-                    seconds);
+                    seconds,
+                    rounds);
             System.out.printf(Locale.ROOT, "  %-34s %8s %8s %10s%n", "", "p50 µs", "p99 µs", "req/s");
-            row("GetRecord (" + storeName + ")", getLatency, getRate);
-            row("plain route, same bytes", plainLatency, plainRate);
-            System.out.printf(
-                    Locale.ROOT,
-                    "  ratio: p50 %.2fx, p99 %.2fx, throughput %.2fx (errors: %d)%n",
-                    getLatency.p50() / plainLatency.p50(),
-                    getLatency.p99() / plainLatency.p99(),
-                    getRate.perSecond() / plainRate.perSecond(),
-                    getLatency.errors() + plainLatency.errors() + getRate.errors() + plainRate.errors());
+            for (int round = 1; round <= rounds; round++) {
+                // Each round measures both, one after the other: a noisy spell hits a round, not a side.
+                LoadGenerator.Latency getLatency = LoadGenerator.openLoop(getRecord, rate, measure);
+                LoadGenerator.Latency plainLatency = LoadGenerator.openLoop(plain, rate, measure);
+                LoadGenerator.Throughput getRate = LoadGenerator.closedLoop(getRecord, inFlight, measure);
+                LoadGenerator.Throughput plainRate = LoadGenerator.closedLoop(plain, inFlight, measure);
+                row("round " + round + ": GetRecord (" + storeName + ")", getLatency, getRate);
+                row("round " + round + ": plain route, same bytes", plainLatency, plainRate);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  ratio: p50 %.2fx, p99 %.2fx, throughput %.2fx (errors: %d)%n",
+                        getLatency.p50() / plainLatency.p50(),
+                        getLatency.p99() / plainLatency.p99(),
+                        getRate.perSecond() / plainRate.perSecond(),
+                        getLatency.errors() + plainLatency.errors() + getRate.errors() + plainRate.errors());
+            }
 
             deployLookup(server);
             System.out.printf(
-                    Locale.ROOT, "%nfeature-lookup's added time (open loop %d req/s, %d s each):%n", rate, seconds);
+                    Locale.ROOT,
+                    "%nfeature-lookup's added time (open loop %d req/s, %d s each; identity → identity sent the"
+                            + " features, lookup → identity sent the ids):%n",
+                    rate,
+                    seconds);
             System.out.printf(Locale.ROOT, "  %-34s %8s %8s %14s%n", "", "p50 µs", "p99 µs", "added/row µs");
             for (int rows : new int[] {1, 100}) {
                 int lookupRate = rows == 1 ? rate : Math.max(50, rate / 10);
@@ -132,22 +142,24 @@ public final class FeatureStoreBenchmark {
                         client, port, HttpMethod.POST, "/endpoints/no-lookup/invocations", "text/csv", featureBody);
                 LoadGenerator.closedLoop(withLookup, inFlight, Duration.ofSeconds(2));
                 LoadGenerator.closedLoop(without, inFlight, Duration.ofSeconds(2));
-                LoadGenerator.Latency with = LoadGenerator.openLoop(withLookup, lookupRate, measure);
-                LoadGenerator.Latency base = LoadGenerator.openLoop(without, lookupRate, measure);
-                System.out.printf(
-                        Locale.ROOT,
-                        "  %-34s %8.0f %8.0f%n",
-                        rows + " row(s): identity, features sent",
-                        base.p50(),
-                        base.p99());
-                System.out.printf(
-                        Locale.ROOT,
-                        "  %-34s %8.0f %8.0f %14.1f   (errors: %d)%n",
-                        rows + " row(s): lookup, ids sent",
-                        with.p50(),
-                        with.p99(),
-                        (with.p50() - base.p50()) / rows,
-                        with.errors() + base.errors());
+                for (int round = 1; round <= rounds; round++) {
+                    LoadGenerator.Latency with = LoadGenerator.openLoop(withLookup, lookupRate, measure);
+                    LoadGenerator.Latency base = LoadGenerator.openLoop(without, lookupRate, measure);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %-34s %8.0f %8.0f%n",
+                            "round " + round + ", " + rows + " row(s): identity",
+                            base.p50(),
+                            base.p99());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %-34s %8.0f %8.0f %14.1f   (errors: %d)%n",
+                            "round " + round + ", " + rows + " row(s): lookup",
+                            with.p50(),
+                            with.p99(),
+                            (with.p50() - base.p50()) / rows,
+                            with.errors() + base.errors());
+                }
             }
         } finally {
             clientVertx.close().toCompletionStage().toCompletableFuture().get();
