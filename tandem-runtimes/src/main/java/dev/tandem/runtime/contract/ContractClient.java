@@ -8,6 +8,7 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,8 +23,11 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +41,14 @@ import org.jspecify.annotations.Nullable;
  * /invocations}, over pooled keep-alive connections with {@code TCP_NODELAY}.
  *
  * <p>{@link #ping} blocks, and is meant to be called from virtual threads; {@link #invoke} does
- * not. Requests run on Vert.x's event loop. A spooled request body is streamed from its file, and
+ * not. Requests run on Vert.x's event loop.
+ *
+ * <p>Each event loop has a client of its own, so that a request made on a loop goes out on a
+ * connection that loop owns: a request read on a loop is sent, answered and answered back on that
+ * one thread, as nginx's workers do, with no hand-off between threads. (One shared pool hands each
+ * request the connection used last, whichever loop owns it, and every hop then crossed threads
+ * twice.) Requests from other threads — virtual threads of batch and asynchronous work — share one
+ * more client. Deadlines are timers on the caller's loop for the same reason. A spooled request body is streamed from its file, and
  * an invocation under {@link InvocationLimits} has a large answer streamed to a file: neither is
  * ever held whole in memory.
  */
@@ -45,7 +56,11 @@ public final class ContractClient implements AutoCloseable {
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
 
     private final Vertx vertx;
-    private final HttpClientAgent client;
+    /** A client for each event loop, its connections owned by that loop. */
+    private final IdentityHashMap<EventLoop, HttpClientAgent> byLoop = new IdentityHashMap<>();
+    /** The client of callers on no event loop. */
+    private final HttpClientAgent others;
+
     private final long maxAnswerBytes;
     private static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
 
@@ -65,14 +80,33 @@ public final class ContractClient implements AutoCloseable {
     public ContractClient(Vertx vertx, int maxConnectionsPerContainer, long maxAnswerBytes) {
         this.vertx = vertx;
         this.maxAnswerBytes = maxAnswerBytes;
+        // Filled here and only read after: safely published by the final field.
+        ((VertxInternal) vertx)
+                .nettyEventLoopGroup()
+                .forEach(loop -> byLoop.put((EventLoop) loop, client(vertx, maxConnectionsPerContainer)));
+        this.others = client(vertx, maxConnectionsPerContainer);
+    }
+
+    private static HttpClientAgent client(Vertx vertx, int maxConnectionsPerContainer) {
         HttpClientOptions options = clientOptions();
-        this.client = vertx.httpClientBuilder()
+        return vertx.httpClientBuilder()
                 .with(options)
                 .with(new PoolOptions()
                         .setHttp1MaxSize(maxConnectionsPerContainer)
                         .setMaxWaitQueueSize(maxConnectionsPerContainer))
                 .withConnectHandler(connection -> StrictResponseDecoder.install(connection, options))
                 .build();
+    }
+
+    /** The caller's event loop, or null when it runs on none. */
+    private static @Nullable EventLoop currentLoop() {
+        ContextInternal context = (ContextInternal) Vertx.currentContext();
+        return context != null && context.isEventLoopContext() && context.inThread() ? context.nettyEventLoop() : null;
+    }
+
+    private HttpClientAgent clientFor(@Nullable EventLoop loop) {
+        HttpClientAgent own = loop == null ? null : byLoop.get(loop);
+        return own != null ? own : others;
     }
 
     /**
@@ -171,12 +205,14 @@ public final class ContractClient implements AutoCloseable {
      */
     private CompletableFuture<Exchange> exchange(
             RequestOptions options, @Nullable Payload body, Duration timeout, @Nullable InvocationLimits limits) {
+        EventLoop loop = currentLoop();
         AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
         // The response is read inside the send callback: chained after it instead, from a thread
         // that is not the connection's event loop, the body can arrive before its handler is set,
         // and the exchange never completes (Vert.x documents this race; a test guards it).
         AtomicReference<@Nullable AsyncFile> source = new AtomicReference<>();
-        Future<Exchange> future = client.request(options)
+        Future<Exchange> future = clientFor(loop)
+                .request(options)
                 .compose(request -> {
                     sent.set(request);
                     return send(request, body, source).compose(answer -> read(answer, limits));
@@ -206,13 +242,32 @@ public final class ContractClient implements AutoCloseable {
                 result.completeExceptionally(new StageUnreachableException(describe(done.cause()), done.cause()));
             }
         });
-        return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(error -> {
+        return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
             if (error instanceof TimeoutException) {
                 abandon(sent.get());
                 return CompletableFuture.failedFuture(new StageTimeoutException(timeout));
             }
             return CompletableFuture.failedFuture(error);
         });
+    }
+
+    /**
+     * {@code result}, failed with a {@link TimeoutException} once {@code timeout} passes. On an event
+     * loop the deadline is a timer of that loop, set and cancelled on its own thread; elsewhere it is
+     * the JDK's (whose scheduler thread is woken for every deadline set — two futex calls and a
+     * context switch a request, which on the loop would be a fifth of a hop's cost).
+     */
+    // The cancelling stage is a side effect: callers see {@code result} itself, its failures unwrapped.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private CompletableFuture<Exchange> withDeadline(
+            CompletableFuture<Exchange> result, @Nullable EventLoop loop, Duration timeout) {
+        if (loop == null) {
+            return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        long timer = vertx.setTimer(
+                Math.max(1, timeout.toMillis()), fired -> result.completeExceptionally(new TimeoutException()));
+        result.whenComplete((done, error) -> vertx.cancelTimer(timer));
+        return result;
     }
 
     private Future<HttpClientResponse> send(
@@ -354,6 +409,7 @@ public final class ContractClient implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        byLoop.values().forEach(HttpClientAgent::close);
+        others.close();
     }
 }

@@ -80,6 +80,37 @@ class ContractClientTest {
     }
 
     @Test
+    void aRequestMadeOnAnEventLoopIsAnsweredOnThatLoopAndTimesOutThere() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            // A context on each of the client's loops in turn: each is answered on its own thread.
+            io.vertx.core.Context context =
+                    ((io.vertx.core.internal.VertxInternal) clientVertx).createEventLoopContext();
+            CompletableFuture<String[]> threads = new CompletableFuture<>();
+            context.runOnContext(go -> {
+                String caller = Thread.currentThread().getName();
+                client.invoke(
+                                target,
+                                new StageRequest(Payload.utf8("hi"), "text/plain", "plain", "ok"),
+                                Duration.ofSeconds(5),
+                                null)
+                        .whenComplete((answer, error) -> threads.complete(
+                                new String[] {caller, Thread.currentThread().getName()}));
+            });
+            String[] seen = threads.get(10, TimeUnit.SECONDS);
+            assertThat(seen[1]).as("answered on the caller's loop").isEqualTo(seen[0]);
+
+            CompletableFuture<Throwable> timedOut = new CompletableFuture<>();
+            context.runOnContext(go -> client.invoke(
+                            target,
+                            new StageRequest(Payload.utf8("hi"), "text/plain", "plain", "hang"),
+                            Duration.ofMillis(200),
+                            null)
+                    .whenComplete((answer, error) -> timedOut.complete(error)));
+            assertThat(timedOut.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StageTimeoutException.class);
+        }
+    }
+
+    @Test
     void sendsTheContractHeadersAndReadsTheAnswer() {
         StageResponse response = client.invoke(
                         target,

@@ -1,12 +1,16 @@
 package dev.tandem.server.http;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,15 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tandem's HTTP listener, one Vert.x server per event loop on the same port. A Vert.x server
- * created outside a verticle runs on a single event loop, so one server would parse every request
- * and write every answer on one core however many the machine has; servers sharing a port have
- * the connections spread over them in turn.
+ * Tandem's HTTP listener, one Vert.x server per event loop on the same port. A Vert.x server runs
+ * on the event loop of the context it listens from, so one server would parse every request and
+ * write every answer on one core however many the machine has; servers sharing a port have the
+ * connections spread over them in turn. Each server listens from a context built on an event loop
+ * of its own: listening from wherever the caller happens to be put them all on one loop (the
+ * second listened from the first one's callback, on its loop), and one core did all the work.
  */
 public final class Listeners {
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
 
     private final List<HttpServer> servers = new ArrayList<>();
+    /** The context each server listens from, on an event loop of its own. */
+    private final List<ContextInternal> contexts = new ArrayList<>();
+
     private final AtomicInteger openConnections = new AtomicInteger();
     private final ConnectionLimits limits;
     private final String host;
@@ -38,8 +47,11 @@ public final class Listeners {
         this.host = options.getHost();
         this.port = options.getPort();
         this.limits = limits;
-        for (int i = 0; i < eventLoops; i++) {
-            // Each server created from a non-Vert.x thread gets an event loop of its own, in turn.
+        VertxInternal internal = (VertxInternal) vertx;
+        List<EventLoop> loops = new ArrayList<>();
+        internal.nettyEventLoopGroup().forEach(executor -> loops.add((EventLoop) executor));
+        for (int i = 0; i < Math.min(eventLoops, loops.size()); i++) {
+            contexts.add(internal.contextBuilder().withEventLoop(loops.get(i)).build());
             servers.add(vertx.createHttpServer(options)
                     .connectionHandler(connection -> accept(connection, options))
                     .requestHandler(handler));
@@ -73,13 +85,20 @@ public final class Listeners {
      */
     public Future<Void> listen() {
         int shared = port == 0 ? -1 : port;
-        return servers.get(0).listen(shared, host).compose(first -> {
+        return listenOnItsLoop(0, shared).compose(first -> {
             List<Future<HttpServer>> others = new ArrayList<>();
-            for (HttpServer server : servers.subList(1, servers.size())) {
-                others.add(server.listen(shared, host));
+            for (int i = 1; i < servers.size(); i++) {
+                others.add(listenOnItsLoop(i, shared));
             }
             return Future.all(others).mapEmpty();
         });
+    }
+
+    private Future<HttpServer> listenOnItsLoop(int index, int sharedPort) {
+        ContextInternal context = contexts.get(index);
+        Promise<HttpServer> listening = context.promise();
+        context.runOnContext(go -> servers.get(index).listen(sharedPort, host).onComplete(listening));
+        return listening.future();
     }
 
     /** The port listened on. */

@@ -1,0 +1,198 @@
+package dev.tandem.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The cost of a container hop, measured as a skeptic would: wrk, in a process of its own, POSTs
+ * 512-byte bodies to
+ *
+ * <ol>
+ *   <li>the container directly — nginx answering a constant body on {@code /invocations}, a
+ *       container that answers in microseconds;
+ *   <li>nginx as a keep-alive reverse proxy in front of it, the hop every operator already trusts;
+ *   <li>{@code ./tandem serve} (its jar, in its own JVM) with that container as a one-container
+ *       pipeline, started by Tandem as an {@code exec:} container;
+ * </ol>
+ *
+ * then three hops: three chained nginx proxies in front of the container, against a pipeline of
+ * three such containers. Each at 1, 16 and 64 connections, in rounds, every contender measured
+ * within the same round so that the machine's noise hits rounds, not sides.
+ *
+ * <p>Options: {@code --seconds N} a run (default 10), {@code --rounds N} (default 2), {@code
+ * --payload N} bytes (default 512), {@code --connections 1,16,64}. Needs {@code wrk} and {@code
+ * nginx} on the PATH ({@code tandem-bench/run hop} installs them with apt-get when missing).
+ */
+public final class HopBenchmark {
+    private static final String ENDPOINT_ONE = "hop";
+    private static final String ENDPOINT_THREE = "hops";
+
+    // The nginx processes are held open by the try block and measured through their ports.
+    @SuppressWarnings("try")
+    public static void main(String[] args) throws Exception {
+        int seconds = BenchmarkArgs.option(args, "--seconds", 10);
+        int rounds = BenchmarkArgs.option(args, "--rounds", 2);
+        int payload = BenchmarkArgs.option(args, "--payload", 512);
+        int[] connections = connections(args);
+        Duration run = Duration.ofSeconds(seconds);
+        Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
+        Path work = Files.createTempDirectory("tandem-hop");
+        Path container = constantContainer(work.resolve("container"));
+        Wrk wrk = Wrk.posting(work, payload, "application/octet-stream");
+
+        int containerPort = NginxProcess.freePort();
+        int proxyPort = NginxProcess.freePort();
+        List<Integer> chainPorts = List.of(NginxProcess.freePort(), NginxProcess.freePort(), NginxProcess.freePort());
+        Path one = pipeline(work.resolve(ENDPOINT_ONE + ".json"), ENDPOINT_ONE, container, 1);
+        Path three = pipeline(work.resolve(ENDPOINT_THREE + ".json"), ENDPOINT_THREE, container, 3);
+        Process direct = startContainer(container, containerPort, work.resolve("direct.log"));
+        try (NginxProcess proxy = NginxProcess.proxyChain(work.resolve("proxy"), List.of(proxyPort), containerPort);
+                NginxProcess chain = NginxProcess.proxyChain(work.resolve("chain"), chainPorts, containerPort);
+                ServerProcess tandem = ServerProcess.start(
+                        root,
+                        one,
+                        ENDPOINT_ONE,
+                        work.resolve("tandem.log"),
+                        List.of(three.toString()),
+                        "application/octet-stream",
+                        "ready?")) {
+            String directUrl = "http://127.0.0.1:" + containerPort + "/invocations";
+            String proxyUrl = "http://127.0.0.1:" + proxyPort + "/invocations";
+            String chainUrl = "http://127.0.0.1:" + chainPorts.get(0) + "/invocations";
+            String tandemOne = "http://127.0.0.1:" + tandem.port() + "/endpoints/" + ENDPOINT_ONE + "/invocations";
+            String tandemThree = "http://127.0.0.1:" + tandem.port() + "/endpoints/" + ENDPOINT_THREE + "/invocations";
+
+            // Warm-up, not reported: the JIT compiles Tandem's paths, every pool opens its connections.
+            for (String url : List.of(tandemOne, tandemThree, proxyUrl, chainUrl)) {
+                wrk.run(url, 16, Duration.ofSeconds(5));
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d-byte POSTs from wrk, %d s a run; req/s (p50 / p99). %d cores.%n",
+                    payload,
+                    seconds,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n| round | connections | direct | nginx hop | Tandem hop | Tandem / nginx req/s | p50 | p99 |%n");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            List<String> threeRows = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (int c : connections) {
+                    Wrk.Result straight = wrk.run(directUrl, c, run);
+                    Wrk.Result nginx = wrk.run(proxyUrl, c, run);
+                    Wrk.Result ours = wrk.run(tandemOne, c, run);
+                    System.out.println(row(round, c, straight, nginx, ours));
+                }
+                for (int c : connections) {
+                    Wrk.Result nginx = wrk.run(chainUrl, c, run);
+                    Wrk.Result ours = wrk.run(tandemThree, c, run);
+                    threeRows.add(row(round, c, null, nginx, ours));
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nThree hops: three chained nginx proxies against a pipeline of three containers%n"
+                            + "| round | connections | | nginx × 3 | Tandem × 3 | Tandem / nginx req/s | p50 | p99 |%n");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+            threeRows.forEach(System.out::println);
+        } finally {
+            direct.destroy();
+            direct.waitFor();
+        }
+    }
+
+    private static String row(
+            int round, int connections, Wrk.@Nullable Result direct, Wrk.Result nginx, Wrk.Result ours) {
+        long errors = nginx.errors() + ours.errors() + (direct == null ? 0 : direct.errors());
+        return String.format(
+                Locale.ROOT,
+                "| %d | %d | %s | %s | %s | %.2f× | %.2f× | %.2f× |%s",
+                round,
+                connections,
+                direct == null ? "" : direct.cell(),
+                nginx.cell(),
+                ours.cell(),
+                ours.perSecond() / nginx.perSecond(),
+                ours.p50Micros() / nginx.p50Micros(),
+                ours.p99Micros() / nginx.p99Micros(),
+                errors == 0 ? "" : " errors: " + errors);
+    }
+
+    private static int[] connections(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--connections")) {
+                return Arrays.stream(args[i + 1].split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
+            }
+        }
+        return new int[] {1, 16, 64};
+    }
+
+    /**
+     * A SageMaker container folder whose {@code serve} runs nginx on {@code SAGEMAKER_BIND_TO_PORT},
+     * answering {@code /ping} and a constant JSON body on {@code /invocations}.
+     */
+    private static Path constantContainer(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        String config = NginxProcess.mainSettings("$prefix")
+                + "http {\n"
+                + NginxProcess.httpSettings("$prefix")
+                + """
+                server {
+                    listen 127.0.0.1:$SAGEMAKER_BIND_TO_PORT;
+                    location = /ping { return 200 ""; }
+                    location = /invocations { default_type application/json; return 200 '{"score": 0.5}'; }
+                }
+                }
+                """;
+        Path serve = folder.resolve("serve");
+        Files.writeString(
+                serve,
+                """
+                #!/bin/sh
+                # A container that answers in microseconds: nginx returning a constant body.
+                set -e
+                prefix=$(mktemp -d)
+                cat > "$prefix/nginx.conf" <<EOF
+                %sEOF
+                exec nginx -p "$prefix" -c "$prefix/nginx.conf"
+                """
+                        .formatted(config));
+        Files.setPosixFilePermissions(serve, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return folder;
+    }
+
+    private static Path pipeline(Path file, String name, Path container, int containers) throws IOException {
+        StringBuilder list = new StringBuilder();
+        for (int i = 1; i <= containers; i++) {
+            list.append(i > 1 ? ",\n" : "")
+                    .append("    {\"ContainerHostname\": \"c")
+                    .append(i)
+                    .append("\", \"Image\": \"exec:")
+                    .append(container)
+                    .append("\"}");
+        }
+        Files.writeString(file, "{\n  \"ModelName\": \"" + name + "\",\n  \"Containers\": [\n" + list + "\n  ]\n}\n");
+        return file;
+    }
+
+    private static Process startContainer(Path container, int port, Path log) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(container.resolve("serve").toString(), "serve")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("SAGEMAKER_BIND_TO_PORT", Integer.toString(port));
+        Process process = builder.start();
+        NginxProcess.awaitListening(process, port, log);
+        return process;
+    }
+}
