@@ -27,8 +27,14 @@ import org.jspecify.annotations.Nullable;
  * three such containers. Each at 1, 16 and 64 connections, in rounds, every contender measured
  * within the same round so that the machine's noise hits rounds, not sides.
  *
+ * <p>The pipeline's containers declare {@code TANDEM_MAX_IN_FLIGHT} (64 unless {@code --in-flight N}
+ * says otherwise; 0 leaves Tandem's own sizing): nginx's proxy sends its container as many requests
+ * at once as arrive, and an event-driven container such as nginx has no worker count for Tandem to
+ * size its bound from — by default it would admit cores + ¼ requests at a time, as for a server of
+ * one worker per core.
+ *
  * <p>Options: {@code --seconds N} a run (default 10), {@code --rounds N} (default 2), {@code
- * --payload N} bytes (default 512), {@code --connections 1,16,64}. Needs {@code wrk} and {@code
+ * --payload N} bytes (default 512), {@code --connections 1,16,64}, {@code --in-flight N}. Needs {@code wrk} and {@code
  * nginx} on the PATH ({@code tandem-bench/run hop} installs them with apt-get when missing).
  */
 public final class HopBenchmark {
@@ -41,6 +47,7 @@ public final class HopBenchmark {
         int seconds = BenchmarkArgs.option(args, "--seconds", 10);
         int rounds = BenchmarkArgs.option(args, "--rounds", 2);
         int payload = BenchmarkArgs.option(args, "--payload", 512);
+        int inFlight = BenchmarkArgs.option(args, "--in-flight", 64);
         int[] connections = connections(args);
         Duration run = Duration.ofSeconds(seconds);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
@@ -51,8 +58,8 @@ public final class HopBenchmark {
         int containerPort = NginxProcess.freePort();
         int proxyPort = NginxProcess.freePort();
         List<Integer> chainPorts = List.of(NginxProcess.freePort(), NginxProcess.freePort(), NginxProcess.freePort());
-        Path one = pipeline(work.resolve(ENDPOINT_ONE + ".json"), ENDPOINT_ONE, container, 1);
-        Path three = pipeline(work.resolve(ENDPOINT_THREE + ".json"), ENDPOINT_THREE, container, 3);
+        Path one = pipeline(work.resolve(ENDPOINT_ONE + ".json"), ENDPOINT_ONE, container, 1, inFlight);
+        Path three = pipeline(work.resolve(ENDPOINT_THREE + ".json"), ENDPOINT_THREE, container, 3, inFlight);
         Process direct = startContainer(container, containerPort, work.resolve("direct.log"));
         try (NginxProcess proxy = NginxProcess.proxyChain(work.resolve("proxy"), List.of(proxyPort), containerPort);
                 NginxProcess chain = NginxProcess.proxyChain(work.resolve("chain"), chainPorts, containerPort);
@@ -76,10 +83,11 @@ public final class HopBenchmark {
             }
             System.out.printf(
                     Locale.ROOT,
-                    "%d-byte POSTs from wrk, %d s a run; req/s (p50 / p99). %d cores.%n",
+                    "%d-byte POSTs from wrk, %d s a run; req/s (p50 / p99). %d cores. Tandem's bound: %s.%n",
                     payload,
                     seconds,
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(),
+                    inFlight > 0 ? "TANDEM_MAX_IN_FLIGHT=" + inFlight : "its default sizing");
             System.out.printf(
                     Locale.ROOT,
                     "%n| round | connections | direct | nginx hop | Tandem hop | Tandem / nginx req/s | p50 | p99 |%n");
@@ -172,7 +180,9 @@ public final class HopBenchmark {
         return folder;
     }
 
-    private static Path pipeline(Path file, String name, Path container, int containers) throws IOException {
+    private static Path pipeline(Path file, String name, Path container, int containers, int inFlight)
+            throws IOException {
+        String environment = inFlight > 0 ? ", \"Environment\": {\"TANDEM_MAX_IN_FLIGHT\": \"" + inFlight + "\"}" : "";
         StringBuilder list = new StringBuilder();
         for (int i = 1; i <= containers; i++) {
             list.append(i > 1 ? ",\n" : "")
@@ -180,7 +190,9 @@ public final class HopBenchmark {
                     .append(i)
                     .append("\", \"Image\": \"exec:")
                     .append(container)
-                    .append("\"}");
+                    .append("\"")
+                    .append(environment)
+                    .append("}");
         }
         Files.writeString(file, "{\n  \"ModelName\": \"" + name + "\",\n  \"Containers\": [\n" + list + "\n  ]\n}\n");
         return file;
