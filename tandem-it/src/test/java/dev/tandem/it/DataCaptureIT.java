@@ -97,6 +97,7 @@ class DataCaptureIT {
             }
             tandem.sdk().invokeEndpoint(r -> r.endpointName("captured")
                     .contentType("application/octet-stream")
+                    .inferenceId("order-4711")
                     .body(SdkBytes.fromByteArray(new byte[] {0, 1, 2})));
 
             List<JsonNode> records = records(destination.resolve("captured/AllTraffic"), 4);
@@ -130,7 +131,10 @@ class DataCaptureIT {
             assertThat(csv.path("eventMetadata").path("eventId").asText()).isNotBlank();
             assertThat(csv.path("eventMetadata").path("inferenceTime").asText()).endsWith("Z");
             assertThat(csv.path("eventVersion").asText()).isEqualTo("0");
+            assertThat(csv.path("eventMetadata").has("inferenceId")).isFalse();
             JsonNode binary = records.get(3);
+            assertThat(binary.path("eventMetadata").path("inferenceId").asText())
+                    .isEqualTo("order-4711");
             assertThat(binary.path("captureData")
                             .path("endpointInput")
                             .path("encoding")

@@ -199,6 +199,7 @@ public final class InvocationsApi {
                                 endpointName,
                                 variantName,
                                 requestId,
+                                request.getHeader(INFERENCE_ID),
                                 input.contentType(),
                                 input.body(),
                                 result.response().contentType(),

@@ -70,6 +70,7 @@ public final class DataCapture implements AutoCloseable {
             String variant,
             CaptureSettings settings,
             String eventId,
+            @Nullable String inferenceId,
             Instant time,
             @Nullable String inputType,
             Payload input,
@@ -98,11 +99,17 @@ public final class DataCapture implements AutoCloseable {
         }
     }
 
-    /** Offers one finished invocation; returns at once whatever happens. */
+    /**
+     * Offers one finished invocation; returns at once whatever happens.
+     *
+     * @param inferenceId the client's {@code X-Amzn-SageMaker-Inference-Id}, kept in the record's
+     *     {@code eventMetadata} as SageMaker does (to join the record with ground truth later)
+     */
     public void offer(
             String endpoint,
             String variant,
             String eventId,
+            @Nullable String inferenceId,
             @Nullable String inputType,
             Payload input,
             @Nullable String outputType,
@@ -111,8 +118,8 @@ public final class DataCapture implements AutoCloseable {
         if (settings == null || ThreadLocalRandom.current().nextInt(100) >= settings.samplingPercentage()) {
             return;
         }
-        Captured record =
-                new Captured(endpoint, variant, settings, eventId, Instant.now(), inputType, input, outputType, output);
+        Captured record = new Captured(
+                endpoint, variant, settings, eventId, inferenceId, Instant.now(), inputType, input, outputType, output);
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
@@ -253,6 +260,9 @@ public final class DataCapture implements AutoCloseable {
         }
         ObjectNode metadata = root.putObject("eventMetadata");
         metadata.put("eventId", record.eventId());
+        if (record.inferenceId() != null) {
+            metadata.put("inferenceId", record.inferenceId());
+        }
         metadata.put("inferenceTime", record.time().toString());
         root.put("eventVersion", "0");
         return root.toString();
