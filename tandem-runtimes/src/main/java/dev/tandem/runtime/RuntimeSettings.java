@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param firstPort the first port containers may use ({@code SAGEMAKER_BIND_TO_PORT} and {@code
  *     SAGEMAKER_SAFE_PORT_RANGE})
  * @param lastPort the last such port
- * @param maxConnectionsPerContainer the size of the connection pool to each container
+ * @param maxConnectionsPerContainer the size of the connection pool to each container, on each event
+ *     loop (each keeps its own)
  * @param sandbox whether {@code exec} containers run in a bubblewrap sandbox by default (off; a
  *     container's {@code TANDEM_SANDBOX} setting overrides it)
  * @param execFolders the folders {@code exec:} programs may be run from, their subfolders
