@@ -1,14 +1,11 @@
 package dev.tandem.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's nginx in a process of its own, under a prefix folder of the benchmark's: the baseline
@@ -96,19 +93,7 @@ final class NginxProcess implements AutoCloseable {
     }
 
     static void awaitListening(Process process, int port, Path log) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                new Socket(InetAddress.getLoopbackAddress(), port).close();
-                return;
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    process.destroyForcibly();
-                    throw new IOException("nginx did not listen on " + port + "; its log:\n" + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
-        }
+        ChildProcesses.awaitListening(process, port, Duration.ofSeconds(30), "nginx", log);
     }
 
     static int freePort() throws IOException {
@@ -119,14 +104,6 @@ final class NginxProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy(); // SIGTERM: nginx's fast shutdown, workers included
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process, Duration.ofSeconds(10)); // SIGTERM: nginx's fast shutdown, workers included
     }
 }

@@ -2,12 +2,10 @@ package dev.tandem.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code redis-server} (Debian's) on loopback for a benchmark, configured as a production Redis
@@ -45,19 +43,9 @@ final class RedisProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(folder.resolve("redis.log").toFile())
                 .start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                new Socket(java.net.InetAddress.getLoopbackAddress(), port).close();
-                return new RedisProcess(process, URI.create("redis://127.0.0.1:" + port));
-            } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    process.destroyForcibly();
-                    throw new IOException("redis-server did not start; see " + folder.resolve("redis.log"), notYet);
-                }
-                Thread.sleep(20);
-            }
-        }
+        ChildProcesses.awaitListening(
+                process, port, Duration.ofSeconds(30), "redis-server", folder.resolve("redis.log"));
+        return new RedisProcess(process, URI.create("redis://127.0.0.1:" + port));
     }
 
     URI uri() {
@@ -66,14 +54,6 @@ final class RedisProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process, Duration.ofSeconds(10));
     }
 }
