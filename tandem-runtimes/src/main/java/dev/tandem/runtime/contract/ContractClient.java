@@ -41,16 +41,16 @@ import org.jspecify.annotations.Nullable;
  * /invocations}, over pooled keep-alive connections with {@code TCP_NODELAY}.
  *
  * <p>{@link #ping} blocks, and is meant to be called from virtual threads; {@link #invoke} does
- * not. Requests run on Vert.x's event loop.
+ * not. Requests run on Vert.x's event loop. A spooled request body is streamed from its file, and
+ * an invocation under {@link InvocationLimits} has a large answer streamed to a file: neither is
+ * ever held whole in memory.
  *
  * <p>Each event loop has a client of its own, so that a request made on a loop goes out on a
  * connection that loop owns: a request read on a loop is sent, answered and answered back on that
  * one thread, as nginx's workers do, with no hand-off between threads. (One shared pool hands each
  * request the connection used last, whichever loop owns it, and every hop then crossed threads
  * twice.) Requests from other threads — virtual threads of batch and asynchronous work — share one
- * more client. Deadlines are timers on the caller's loop for the same reason. A spooled request body is streamed from its file, and
- * an invocation under {@link InvocationLimits} has a large answer streamed to a file: neither is
- * ever held whole in memory.
+ * more client. Deadlines are timers on the caller's loop for the same reason.
  */
 public final class ContractClient implements AutoCloseable {
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
@@ -254,8 +254,8 @@ public final class ContractClient implements AutoCloseable {
     /**
      * {@code result}, failed with a {@link TimeoutException} once {@code timeout} passes. On an event
      * loop the deadline is a timer of that loop, set and cancelled on its own thread; elsewhere it is
-     * the JDK's (whose scheduler thread is woken for every deadline set — two futex calls and a
-     * context switch a request, which on the loop would be a fifth of a hop's cost).
+     * the JDK's, whose scheduler thread is woken for every deadline set: on the loop that was about
+     * three futex calls and a context switch a request, a sixth of a hop's CPU.
      */
     // The cancelling stage is a side effect: callers see {@code result} itself, its failures unwrapped.
     @SuppressWarnings("FutureReturnValueIgnored")
