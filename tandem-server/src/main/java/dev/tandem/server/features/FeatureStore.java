@@ -138,15 +138,19 @@ public final class FeatureStore {
      */
     public List<@Nullable TandemException> putAll(List<Put> puts) {
         List<@Nullable TandemException> errors = new ArrayList<>(puts.size());
-        for (Put put : puts) {
-            try {
-                apply(put);
-                errors.add(null);
-            } catch (TandemException e) {
-                errors.add(e);
+        try {
+            for (Put put : puts) {
+                try {
+                    apply(put);
+                    errors.add(null);
+                } catch (TandemException e) {
+                    errors.add(e);
+                }
             }
+        } finally {
+            // Even when the offline journal fails part-way: what was applied is made durable.
+            online.sync();
         }
-        online.sync();
         return errors;
     }
 
