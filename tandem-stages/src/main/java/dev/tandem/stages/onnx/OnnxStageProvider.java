@@ -14,6 +14,8 @@ import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageProvider;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
+import dev.tandem.stages.batching.BatchPolicy;
+import dev.tandem.stages.batching.DynamicBatcher;
 import dev.tandem.stages.support.ModelFiles;
 import dev.tandem.stages.support.Settings;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code builtin:onnx}: runs the model folder's ONNX model with ONNX Runtime, one session per
@@ -42,6 +45,10 @@ import java.util.Set;
  *   <li>{@code TANDEM_ONNX_POOLING}: {@code mean} or {@code cls} turns the first output's token
  *       embeddings into one vector per row, masked by the {@code attention_mask} input; {@code
  *       TANDEM_ONNX_NORMALIZE=true} scales vectors to unit length.
+ *   <li>{@code TANDEM_MAX_BATCH_SIZE} above 1 predicts concurrent requests together, stacked along
+ *       the first axis ({@link BatchPolicy} has this and the other batching settings; {@link
+ *       TensorBatch} says which requests can share a call). The model's inputs must take any size
+ *       on their first axis.
  * </ul>
  */
 public final class OnnxStageProvider implements StageProvider {
@@ -53,6 +60,7 @@ public final class OnnxStageProvider implements StageProvider {
     @Override
     public Stage create(StageContext context) throws OrtException {
         Settings settings = new Settings(context.environment());
+        BatchPolicy batching = BatchPolicy.from(settings);
         Path file = ModelFiles.find(context.modelDir(), settings.string("TANDEM_ONNX_MODEL"), ".onnx");
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         OrtSession session;
@@ -72,7 +80,15 @@ public final class OnnxStageProvider implements StageProvider {
                     Pooling.Mode.valueOf(settings.choice("TANDEM_ONNX_POOLING", "none", "none", "mean", "cls")
                             .toUpperCase(Locale.ROOT)),
                     settings.flag("TANDEM_ONNX_NORMALIZE", false));
-            return new OnnxStage(context.hostname(), environment, session, inputs, outputs, pooling);
+            if (batching.enabled()) {
+                for (InputSpec input : inputs.values()) {
+                    if (input.shape().isEmpty() || input.shape().get(0) >= 0) {
+                        throw new IllegalArgumentException("TANDEM_MAX_BATCH_SIZE stacks requests along the"
+                                + " first axis, but model input " + input + " has a fixed first axis; unset it");
+                    }
+                }
+            }
+            return new OnnxStage(context.hostname(), environment, session, inputs, outputs, pooling, batching);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -131,6 +147,8 @@ public final class OnnxStageProvider implements StageProvider {
         private final List<String> outputs;
         private final Set<String> outputSet;
         private final Pooling pooling;
+        private final boolean padSequences;
+        private final @Nullable DynamicBatcher<Map<String, Tensor>, List<Tensor>> batcher;
 
         OnnxStage(
                 String name,
@@ -138,7 +156,8 @@ public final class OnnxStageProvider implements StageProvider {
                 OrtSession session,
                 Map<String, InputSpec> inputs,
                 List<String> outputs,
-                Pooling pooling) {
+                Pooling pooling,
+                BatchPolicy batching) {
             this.name = name;
             this.environment = environment;
             this.session = session;
@@ -146,22 +165,53 @@ public final class OnnxStageProvider implements StageProvider {
             this.outputs = List.copyOf(outputs);
             this.outputSet = new LinkedHashSet<>(outputs);
             this.pooling = pooling;
+            // Padding is exact only when pooling removes the token axis from the one answer.
+            this.padSequences = pooling.mode() != Pooling.Mode.NONE
+                    && outputs.size() == 1
+                    && inputs.containsKey(MASK)
+                    && inputs.values().stream().allMatch(input -> input.shape().size() == 2);
+            this.batcher = batching.enabled() ? new DynamicBatcher<>(name, batching, this::predict) : null;
         }
 
         @Override
         public StageResponse invoke(StageRequest request) {
             String contentType = request.contentType() == null ? MediaTypes.JSON : request.contentType();
             TensorReader.Request parsed = reader.read(request.body(), contentType);
-            List<Tensor> results = run(parsed.tensors());
-            if (pooling.active()) {
-                results = new ArrayList<>(results);
-                results.set(0, pooling.apply(results.get(0), parsed.tensors().get(MASK)));
-            }
+            List<Tensor> results =
+                    batcher == null ? predict(List.of(parsed.tensors())).get(0) : batched(batcher, parsed.tensors());
             if (parsed.v2()) {
                 return StageResponse.of(TensorWriter.v2(name, results), MediaTypes.JSON);
             }
             String answer = MediaTypes.negotiate(request.accept(), PRODUCES).orElse(MediaTypes.JSON);
             return StageResponse.of(TensorWriter.predictions(results, answer), answer);
+        }
+
+        private List<Tensor> batched(
+                DynamicBatcher<Map<String, Tensor>, List<Tensor>> batcher, Map<String, Tensor> tensors) {
+            int rows = TensorBatch.rows(tensors);
+            if (rows < 1) {
+                // Not stackable: a call of its own, under a shape no other request has.
+                return batcher.call(tensors, 1, new Object());
+            }
+            return batcher.call(tensors, rows, TensorBatch.shapeKey(tensors, padSequences));
+        }
+
+        /** Each request's outputs, from one model call over all of them. */
+        private List<List<Tensor>> predict(List<Map<String, Tensor>> requests) {
+            Map<String, Tensor> feed = TensorBatch.stack(requests, padSequences);
+            List<Tensor> results = run(feed);
+            if (pooling.active()) {
+                results = new ArrayList<>(results);
+                results.set(0, pooling.apply(results.get(0), feed.get(MASK)));
+            }
+            if (requests.size() == 1) {
+                return List.of(results);
+            }
+            int[] rows = new int[requests.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = TensorBatch.rows(requests.get(i));
+            }
+            return TensorBatch.split(results, rows);
         }
 
         private List<Tensor> run(Map<String, Tensor> tensors) {
@@ -204,13 +254,22 @@ public final class OnnxStageProvider implements StageProvider {
             return PRODUCES;
         }
 
+        /** How many times the model has run batches; -1 unbatched. For tests and benchmarks. */
+        long modelCalls() {
+            return batcher == null ? -1 : batcher.modelCalls();
+        }
+
+        /** Unbatched, the request's own thread calls ONNX Runtime; batched, the batcher's workers do. */
         @Override
         public boolean callsNativeCode() {
-            return true;
+            return batcher == null;
         }
 
         @Override
         public void close() {
+            if (batcher != null) {
+                batcher.close();
+            }
             try {
                 session.close();
             } catch (OrtException e) {

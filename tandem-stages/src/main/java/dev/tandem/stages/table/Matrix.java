@@ -6,6 +6,8 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.stages.support.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +41,37 @@ public final class Matrix {
     /** The row-major backing array, not a copy. */
     public float[] values() {
         return values;
+    }
+
+    /**
+     * The rows of {@code parts} one after another, as one matrix; a single part is returned as it
+     * is. All parts must have the same columns.
+     */
+    public static Matrix stack(List<Matrix> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int columns = parts.get(0).columns;
+        int rows = 0;
+        for (Matrix part : parts) {
+            if (part.columns != columns) {
+                throw new IllegalArgumentException(
+                        "cannot stack a matrix of " + part.columns + " columns onto " + columns);
+            }
+            rows += part.rows;
+        }
+        float[] values = new float[rows * columns];
+        int offset = 0;
+        for (Matrix part : parts) {
+            System.arraycopy(part.values, 0, values, offset, part.values.length);
+            offset += part.values.length;
+        }
+        return new Matrix(rows, columns, values);
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive), copied. */
+    public Matrix rows(int from, int to) {
+        return new Matrix(to - from, columns, Arrays.copyOfRange(values, from * columns, to * columns));
     }
 
     public float get(int row, int column) {

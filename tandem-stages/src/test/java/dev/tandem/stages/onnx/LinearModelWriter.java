@@ -20,6 +20,11 @@ final class LinearModelWriter {
 
     /** {@code weights[feature][class]}, {@code bias[class]}; input {@code x} of shape [N, features]. */
     static Path write(Path file, float[][] weights, float[] bias) throws IOException {
+        return write(file, weights, bias, 0);
+    }
+
+    /** As {@link #write(Path, float[][], float[])}; a {@code batch} above 0 fixes the first axis to it. */
+    static Path write(Path file, float[][] weights, float[] bias, long batch) throws IOException {
         int features = weights.length;
         int classes = bias.length;
         float[] flat = new float[features * classes];
@@ -33,9 +38,9 @@ final class LinearModelWriter {
                 .string(2, "linear")
                 .message(5, tensor("W", new long[] {features, classes}, flat))
                 .message(5, tensor("b", new long[] {classes}, bias))
-                .message(11, valueInfo("x", "N", features))
-                .message(12, valueInfo("logits", "N", classes))
-                .message(12, valueInfo("probabilities", "N", classes));
+                .message(11, valueInfo("x", batch, features))
+                .message(12, valueInfo("logits", batch, classes))
+                .message(12, valueInfo("probabilities", batch, classes));
         Proto model = new Proto()
                 .varint(1, 8) // ir_version
                 .string(2, "tandem-tests") // producer_name
@@ -65,9 +70,11 @@ final class LinearModelWriter {
         return tensor.varint(2, FLOAT).string(8, name).bytes(9, raw.array());
     }
 
-    private static Proto valueInfo(String name, String batch, long width) {
+    private static Proto valueInfo(String name, long batch, long width) {
         Proto shape = new Proto()
-                .message(1, new Proto().string(2, batch)) // dim_param
+                .message(
+                        1,
+                        batch > 0 ? new Proto().varint(1, batch) : new Proto().string(2, "N")) // dim_value, dim_param
                 .message(1, new Proto().varint(1, width)); // dim_value
         Proto tensorType = new Proto().varint(1, FLOAT).message(2, shape);
         return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));

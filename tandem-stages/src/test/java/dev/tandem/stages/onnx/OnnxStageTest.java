@@ -15,7 +15,12 @@ import dev.tandem.core.stage.StageResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,6 +133,62 @@ class OnnxStageTest {
                 .hasMessageContaining("2 candidates for a .onnx file (model.onnx, other.onnx); name one");
         assertThatThrownBy(() -> stage(Map.of("TANDEM_ONNX_MODEL", "other.onnx", "TANDEM_ONNX_OUTPUTS", "y"), modelDir))
                 .hasMessage("TANDEM_ONNX_OUTPUTS names 'y'; the model's outputs are [logits, probabilities]");
+    }
+
+    @Test
+    void batchedConcurrentRequestsGetExactlyWhatEachGetsAloneAndBadOnesFailAlone() throws Exception {
+        Map<String, String> batching = Map.of(
+                "TANDEM_ONNX_OUTPUTS", "probabilities",
+                "TANDEM_MAX_BATCH_SIZE", "64",
+                "TANDEM_MAX_QUEUE_DELAY_MICROSECONDS", "20000",
+                "TANDEM_BATCH_WORKERS", "1");
+        try (Stage alone = stage(Map.of("TANDEM_ONNX_OUTPUTS", "probabilities"));
+                Stage batched = stage(batching);
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            assertThat(batched.callsNativeCode())
+                    .as("the batcher's own threads call the model")
+                    .isFalse();
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                // One to three rows each, so that a call stacks requests of different sizes.
+                StringBuilder rows = new StringBuilder();
+                for (int r = 0; r <= i % 3; r++) {
+                    rows.append(i * 0.1).append(',').append(r).append(",7\n");
+                }
+                bodies.add(rows.toString());
+            }
+            List<Future<String>> answers = new ArrayList<>();
+            for (String body : bodies) {
+                answers.add(clients.submit(
+                        () -> invoke(batched, body, "text/csv", null).body().asUtf8()));
+            }
+            Future<String> bad = clients.submit(
+                    () -> invoke(batched, "1,2\n", "text/csv", null).body().asUtf8());
+            for (int i = 0; i < bodies.size(); i++) {
+                assertThat(answers.get(i).get())
+                        .isEqualTo(invoke(alone, bodies.get(i), "text/csv", null)
+                                .body()
+                                .asUtf8());
+            }
+            assertThatThrownBy(bad::get).cause().hasMessageContaining("has shape [1, 2]");
+            long calls = ((OnnxStageProvider.OnnxStage) batched).modelCalls();
+            assertThat(calls).as("40 concurrent requests in fewer calls").isLessThan(40);
+        }
+    }
+
+    @Test
+    void batchingAModelWhoseFirstAxisIsFixedFailsAtCreation() throws Exception {
+        LinearModelWriter.write(modelDir.resolve("linear.onnx"), WEIGHTS, BIAS, 1);
+        assertThat(invoke(stage(Map.of(), modelDir), "[[1, 0, 0]]", "application/json", null)
+                        .body()
+                        .asUtf8())
+                .contains("predictions");
+        assertThatThrownBy(() -> stage(Map.of("TANDEM_MAX_BATCH_SIZE", "8"), modelDir))
+                .hasMessage("TANDEM_MAX_BATCH_SIZE stacks requests along the first axis, but model input x (FP32"
+                        + " [1, 3]) has a fixed first axis; unset it");
+        assertThatThrownBy(() -> stage(Map.of("TANDEM_MAX_QUEUE_DELAY_MICROSECONDS", "soon"), modelDir))
+                .hasMessage("Environment TANDEM_MAX_QUEUE_DELAY_MICROSECONDS must be a whole number from 0 to"
+                        + " 10000000, got 'soon'");
     }
 
     private Stage stage(Map<String, String> environment) throws Exception {

@@ -10,8 +10,13 @@ import dev.tandem.core.stage.StageContext;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.stages.support.Json;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
@@ -80,6 +85,35 @@ class XgboostStageTest {
         }
         assertThatThrownBy(() -> stage(Map.of("TANDEM_XGBOOST_OUTPUT", "logits")))
                 .hasMessage("Environment TANDEM_XGBOOST_OUTPUT must be one of probability, margin, got 'logits'");
+    }
+
+    @Test
+    void batchedConcurrentRequestsGetExactlyTheirOwnScores() throws Exception {
+        Map<String, String> batching = Map.of(
+                "TANDEM_MAX_BATCH_SIZE", "32",
+                "TANDEM_MAX_QUEUE_DELAY_MICROSECONDS", "20000",
+                "TANDEM_BATCH_WORKERS", "1");
+        try (Stage alone = stage(Map.of());
+                Stage batched = stage(batching);
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                StringBuilder rows = new StringBuilder();
+                for (int r = 0; r <= i % 4; r++) {
+                    rows.append(i / 40.0).append(',').append(r / 4.0).append(",0.5\n");
+                }
+                bodies.add(rows.toString());
+            }
+            List<Future<String>> answers = new ArrayList<>();
+            for (String body : bodies) {
+                answers.add(clients.submit(() -> invoke(batched, body, "text/csv", "text/csv")));
+            }
+            for (int i = 0; i < bodies.size(); i++) {
+                assertThat(answers.get(i).get()).isEqualTo(invoke(alone, bodies.get(i), "text/csv", "text/csv"));
+            }
+            assertThat(((XgboostStageProvider.XgboostStage) batched).modelCalls())
+                    .isLessThan(40);
+        }
     }
 
     private static Stage stage(Map<String, String> environment) throws Exception {
