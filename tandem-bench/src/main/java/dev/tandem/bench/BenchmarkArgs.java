@@ -14,6 +14,18 @@ final class BenchmarkArgs {
         return fallback;
     }
 
+    /** The comma-separated integers after {@code name} ({@code --connections 1,16,64}), or {@code fallback}. */
+    static int[] numbers(String[] args, String name, int... fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return java.util.Arrays.stream(args[i + 1].split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
+            }
+        }
+        return fallback;
+    }
+
     /** Whether the flag {@code name} is in {@code args}. */
     static boolean flag(String[] args, String name) {
         return java.util.Arrays.asList(args).contains(name);

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -48,7 +47,7 @@ public final class HopBenchmark {
         int rounds = BenchmarkArgs.option(args, "--rounds", 2);
         int payload = BenchmarkArgs.option(args, "--payload", 512);
         int inFlight = BenchmarkArgs.option(args, "--in-flight", 64);
-        int[] connections = connections(args);
+        int[] connections = BenchmarkArgs.numbers(args, "--connections", 1, 16, 64);
         Duration run = Duration.ofSeconds(seconds);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
         Path work = Files.createTempDirectory("tandem-hop");
@@ -133,17 +132,6 @@ public final class HopBenchmark {
                 ours.p50Micros() / nginx.p50Micros(),
                 ours.p99Micros() / nginx.p99Micros(),
                 errors == 0 ? "" : " errors: " + errors);
-    }
-
-    private static int[] connections(String[] args) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--connections")) {
-                return Arrays.stream(args[i + 1].split(","))
-                        .mapToInt(Integer::parseInt)
-                        .toArray();
-            }
-        }
-        return new int[] {1, 16, 64};
     }
 
     /**

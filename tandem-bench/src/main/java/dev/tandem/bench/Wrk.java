@@ -40,6 +40,26 @@ final class Wrk {
         return new Wrk(script);
     }
 
+    /**
+     * A wrk that POSTs {@code body} as {@code contentType}, under its own script name in {@code
+     * folder}; the body must not hold {@code ]]}, which would end its Lua string.
+     */
+    static Wrk posting(Path folder, String name, String body, String contentType) throws IOException {
+        if (body.contains("]]")) {
+            throw new IllegalArgumentException("a body with ]] cannot be a Lua long string");
+        }
+        Path script = folder.resolve(name + ".lua");
+        Files.writeString(
+                script,
+                """
+                wrk.method = "POST"
+                wrk.body = [[%s]]
+                wrk.headers["Content-Type"] = "%s"
+                """
+                        .formatted(body, contentType));
+        return new Wrk(script);
+    }
+
     /** What one run measured. */
     record Result(double perSecond, double p50Micros, double p99Micros, long errors) {
         String cell() {

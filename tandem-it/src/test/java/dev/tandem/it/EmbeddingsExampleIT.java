@@ -10,7 +10,12 @@ import dev.tandem.it.support.TandemFixture;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +43,17 @@ class EmbeddingsExampleIT {
                 """
                 {"ModelName": "minilm", "Containers": [
                   {"ContainerHostname": "minilm", "Image": "builtin:onnx", "ModelDataUrl": "file:%s"}]}
+                """
+                        .formatted(EXAMPLE.resolve("model")));
+        tandem.deployAndAwait(
+                """
+                {"ModelName": "embeddings-batched", "Containers": [
+                  {"ContainerHostname": "tokenizer", "Image": "builtin:tokenize", "ModelDataUrl": "file:%1$s",
+                   "Environment": {"TANDEM_MAX_LENGTH": "128"}},
+                  {"ContainerHostname": "minilm", "Image": "builtin:onnx", "ModelDataUrl": "file:%1$s",
+                   "Environment": {"TANDEM_ONNX_OUTPUTS": "last_hidden_state", "TANDEM_ONNX_POOLING": "mean",
+                     "TANDEM_ONNX_NORMALIZE": "true", "TANDEM_MAX_BATCH_SIZE": "32",
+                     "TANDEM_MAX_QUEUE_DELAY_MICROSECONDS": "5000"}}]}
                 """
                         .formatted(EXAMPLE.resolve("model")));
     }
@@ -90,6 +106,31 @@ class EmbeddingsExampleIT {
         // activation ranges are computed over the whole padded batch). Were the padding pooled in,
         // the two would differ far more: the short sentence is mostly padding here.
         assertThat(cosine(alone, padded)).isGreaterThan(0.98);
+    }
+
+    @Test
+    void concurrentSentencesOfDifferentLengthsBatchedTogetherEmbedAsTheyDoAlone() throws Exception {
+        List<String> sentences = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            sentences.add("Request " + i + " says" + " something longer".repeat(i % 6) + ".");
+        }
+        List<Future<HttpResponse<String>>> batched = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String sentence : sentences) {
+                batched.add(clients.submit(
+                        () -> tandem.invoke("embeddings-batched", sentence, "Content-Type", "text/plain")));
+            }
+            for (int i = 0; i < sentences.size(); i++) {
+                HttpResponse<String> response = batched.get(i).get();
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                float[] together = JSON.readValue(
+                        JSON.readTree(response.body()).get("predictions").get(0).toString(), float[].class);
+                float[] alone = embeddings(JSON.writeValueAsString(Map.of("instances", List.of(sentences.get(i)))))[0];
+                // Padded to the longest sentence of its batch, masked out; the quantized model's
+                // activation ranges span the batch, hence close rather than equal (as above).
+                assertThat(cosine(together, alone)).as(sentences.get(i)).isGreaterThan(0.98);
+            }
+        }
     }
 
     @Test
