@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Inference pipelines behind SageMaker's APIs, on any machine.",
         subcommands = {
             ServeCommand.class,
+            InstanceCommand.class,
             InvokeCommand.class,
             InvokeAsyncCommand.class,
             EndpointsCommand.class,

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the server is configured with; immutable and validated when built. The defaults are
@@ -45,6 +46,10 @@ import java.util.regex.Pattern;
  *     are configured (no), for a scraper that cannot sign
  * @param connections how long a client connection may idle and how many may be open
  * @param features how the feature store keeps its records
+ * @param instanceOf when set, this server is one instance of that endpoint and speaks SageMaker's
+ *     container contract, as a model container does: {@code POST /invocations} invokes the
+ *     endpoint, {@code GET /ping} answers 200 once it is in service, and there is no control plane
+ *     (how Tandem runs in a Kubernetes pod, behind a gateway). Null (the default): a whole server
  */
 public record ServerConfig(
         String host,
@@ -65,7 +70,8 @@ public record ServerConfig(
         Duration serverlessIdle,
         boolean openMetrics,
         ConnectionLimits connections,
-        FeatureStoreSettings features) {
+        FeatureStoreSettings features,
+        @Nullable String instanceOf) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -123,7 +129,8 @@ public record ServerConfig(
                 Duration.ofMinutes(5),
                 false,
                 ConnectionLimits.defaults(),
-                FeatureStoreSettings.defaults());
+                FeatureStoreSettings.defaults(),
+                null);
     }
 
     public ServerConfig withHost(String value) {
@@ -201,6 +208,11 @@ public record ServerConfig(
         return edit(b -> b.openMetrics = value);
     }
 
+    /** One instance of {@code endpoint}, speaking the container contract (see {@link #instanceOf()}). */
+    public ServerConfig withInstanceOf(String endpoint) {
+        return edit(b -> b.instanceOf = endpoint);
+    }
+
     /** Whether {@link #host()} is reachable only from this machine. */
     public boolean loopbackOnly() {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
@@ -235,6 +247,9 @@ public record ServerConfig(
         ConnectionLimits connections;
         FeatureStoreSettings features;
 
+        @Nullable
+        String instanceOf;
+
         Draft(ServerConfig from) {
             host = from.host;
             port = from.port;
@@ -255,6 +270,7 @@ public record ServerConfig(
             openMetrics = from.openMetrics;
             connections = from.connections;
             features = from.features;
+            instanceOf = from.instanceOf;
         }
 
         ServerConfig build() {
@@ -277,7 +293,8 @@ public record ServerConfig(
                     serverlessIdle,
                     openMetrics,
                     connections,
-                    features);
+                    features,
+                    instanceOf);
         }
     }
 }

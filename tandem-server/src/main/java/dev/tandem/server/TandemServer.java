@@ -140,7 +140,11 @@ public final class TandemServer implements AutoCloseable {
             UnaryOperator<Handler<HttpServerRequest>> routing,
             Tracing tracing,
             Clock clock) {
-        if (!config.loopbackOnly() && config.accessKeys().isEmpty() && !config.unauthenticatedBeyondLoopback()) {
+        // An instance server has no control plane: nothing in it starts programs on request.
+        if (!config.loopbackOnly()
+                && config.accessKeys().isEmpty()
+                && !config.unauthenticatedBeyondLoopback()
+                && config.instanceOf() == null) {
             throw new IllegalArgumentException("Refusing to listen on " + config.host() + " without access keys:"
                     + " anyone who reaches it could create models that run programs on this machine. Give"
                     + " --access-keys FILE (or TANDEM_ACCESS_KEY_ID and TANDEM_SECRET_ACCESS_KEY), listen on"
@@ -306,7 +310,13 @@ public final class TandemServer implements AutoCloseable {
                         errors,
                         metrics,
                         authenticator,
-                        config.openMetrics())));
+                        config.openMetrics(),
+                        config.instanceOf(),
+                        () -> config.instanceOf() != null
+                                && endpoints
+                                        .find(config.instanceOf())
+                                        .map(Endpoint::isInService)
+                                        .orElse(false))));
     }
 
     /**

@@ -51,7 +51,8 @@ class ServerConfigTest {
                 .withConnections(new ConnectionLimits(Duration.ofSeconds(3), 99))
                 .withFeatures(FeatureStoreSettings.defaults()
                         .withOfflineFlushInterval(Duration.ofSeconds(2))
-                        .withRedis(URI.create("redis://127.0.0.1:6379")));
+                        .withRedis(URI.create("redis://127.0.0.1:6379")))
+                .withInstanceOf("penguins");
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -73,7 +74,8 @@ class ServerConfigTest {
                         Duration.ofSeconds(9),
                         true,
                         new ConnectionLimits(Duration.ofSeconds(3), 99),
-                        new FeatureStoreSettings(Duration.ofSeconds(2), URI.create("redis://127.0.0.1:6379"))));
+                        new FeatureStoreSettings(Duration.ofSeconds(2), URI.create("redis://127.0.0.1:6379")),
+                        "penguins"));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);

@@ -40,6 +40,8 @@ public record Call(Kind kind, String name, String id) {
         METRICS,
         /** {@code GET|HEAD /ping}: the server's health. */
         PING,
+        /** {@code POST /invocations}: the container contract, served by an instance server. */
+        CONTAINER_INVOKE,
         /** {@code PUT|GET|DELETE /FeatureGroup/{name}}: the feature store's PutRecord, GetRecord, DeleteRecord. */
         FEATURE_RECORD,
         /** {@code POST /FeatureGroup/{name}/ListRecords}. */
@@ -64,6 +66,9 @@ public record Call(Kind kind, String name, String id) {
         }
         if (path.equals("/metrics")) {
             return get ? new Call(Kind.METRICS, "", "") : null;
+        }
+        if (path.equals(INVOCATIONS)) {
+            return post ? new Call(Kind.CONTAINER_INVOKE, "", "") : null;
         }
         if (path.equals("/ping")) {
             return get || method.equals(HttpMethod.HEAD) ? new Call(Kind.PING, "", "") : null;

@@ -16,6 +16,7 @@ import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,6 +38,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private final FeatureStoreApi featureStore;
     private final Authenticator authenticator;
     private final boolean openMetrics;
+    private final @Nullable String instanceOf;
+    private final BooleanSupplier instanceReady;
 
     /** Answers an operation's request once its body is read and it is authenticated. */
     @FunctionalInterface
@@ -61,6 +64,10 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     /**
      * @param authenticator checks every request but those of open routes
      * @param openMetrics whether {@code GET /metrics} is served without authentication
+     * @param instanceOf the endpoint this server is one instance of, serving only the container
+     *     contract for it ({@code /ping}, {@code /invocations}) and its metrics; null for a whole
+     *     server
+     * @param instanceReady whether that endpoint is in service, for {@code /ping}
      */
     public RequestRouter(
             InvocationsApi invocations,
@@ -72,7 +79,9 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             ErrorResponses errors,
             InvocationMetrics metrics,
             Authenticator authenticator,
-            boolean openMetrics) {
+            boolean openMetrics,
+            @Nullable String instanceOf,
+            BooleanSupplier instanceReady) {
         this.logs = logs;
         this.transformProgress = transformProgress;
         this.featureStore = featureStore;
@@ -83,6 +92,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         this.metrics = metrics;
         this.authenticator = authenticator;
         this.openMetrics = openMetrics;
+        this.instanceOf = instanceOf;
+        this.instanceReady = instanceReady;
     }
 
     @Override
@@ -94,8 +105,11 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                     RequestIds.next(),
                     new TandemException(
                             ErrorKind.UNKNOWN_OPERATION,
-                            "No operation at " + request.method() + " " + request.path() + ". InvokeEndpoint is POST"
-                                    + " /endpoints/{EndpointName}/invocations."),
+                            "No operation at " + request.method() + " " + request.path() + ". "
+                                    + (instanceOf == null
+                                            ? "InvokeEndpoint is POST /endpoints/{EndpointName}/invocations."
+                                            : "This server is an instance of endpoint " + instanceOf
+                                                    + ": POST /invocations, GET /ping.")),
                     null);
             return;
         }
@@ -124,8 +138,12 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             return null;
         }
         ErrorWriter restJson = (response, requestId, error) -> errors.write(response, requestId, error, null);
+        if (instanceOf != null) {
+            return instanceRoute(call, instanceOf, restJson);
+        }
         String name = call.name();
         return switch (call.kind()) {
+            case CONTAINER_INVOKE -> null;
             case INVOKE ->
                 new Route(
                         invocations.payloadLimit(name),
@@ -151,12 +169,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             case TRANSFORM_PROGRESS ->
                 new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
                         .start(() -> transformProgress.handle(req, name)));
-            case METRICS ->
-                new Route(0, openMetrics, restJson, (req, body) -> {
-                    req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                    // Gauges read the endpoints and the state store: off the event loop.
-                    Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
-                });
+            case METRICS -> metricsRoute(openMetrics, restJson);
             case FEATURE_RECORD ->
                 new Route(
                         FeatureStoreApi.MAX_BODY, false, restJson, (req, body) -> featureStore.record(req, name, body));
@@ -173,5 +186,34 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                         .setStatusCode(200)
                         .end());
         };
+    }
+
+    /**
+     * What an instance server answers: SageMaker's container contract for its endpoint, open as a
+     * model container's is (whoever reaches it is the gateway in front), and its metrics.
+     */
+    private @Nullable Route instanceRoute(Call call, String endpoint, ErrorWriter restJson) {
+        return switch (call.kind()) {
+            case CONTAINER_INVOKE ->
+                new Route(
+                        invocations.payloadLimit(endpoint),
+                        true,
+                        restJson,
+                        (req, body) -> invocations.invoke(req, endpoint, body));
+            case PING ->
+                new Route(0, true, restJson, (req, body) -> req.response()
+                        .setStatusCode(instanceReady.getAsBoolean() ? 200 : 503)
+                        .end());
+            case METRICS -> metricsRoute(true, restJson);
+            default -> null;
+        };
+    }
+
+    private Route metricsRoute(boolean open, ErrorWriter restJson) {
+        return new Route(0, open, restJson, (req, body) -> {
+            req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            // Gauges read the endpoints and the state store: off the event loop.
+            Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
+        });
     }
 }

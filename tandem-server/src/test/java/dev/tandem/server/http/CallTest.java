@@ -29,6 +29,10 @@ class CallTest {
         assertThat(Call.of(HttpMethod.GET, "/metrics", false)).isEqualTo(new Call(Kind.METRICS, "", ""));
         assertThat(Call.of(HttpMethod.HEAD, "/ping", false)).isEqualTo(new Call(Kind.PING, "", ""));
         assertThat(Call.of(HttpMethod.GET, "/ping", false)).isEqualTo(new Call(Kind.PING, "", ""));
+        assertThat(Call.of(HttpMethod.POST, "/invocations", false))
+                .as("the container contract, which an instance server speaks")
+                .isEqualTo(new Call(Kind.CONTAINER_INVOKE, "", ""));
+        assertThat(Call.of(HttpMethod.GET, "/invocations", false)).isNull();
     }
 
     @Test
