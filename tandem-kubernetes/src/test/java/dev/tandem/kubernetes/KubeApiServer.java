@@ -62,6 +62,7 @@ public final class KubeApiServer implements AutoCloseable {
                         .waitUntilCondition(
                                 crd -> crd != null
                                         && crd.getStatus() != null
+                                        && crd.getStatus().getConditions() != null
                                         && crd.getStatus().getConditions().stream()
                                                 .anyMatch(c -> c.getType().equals("Established")
                                                         && c.getStatus().equals("True")),

@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
  * reads what they wrote; other readers see it as soon as the watch event reaches them.
  */
 final class CachedKind<R extends HasMetadata> implements AutoCloseable {
+    private static final int MAX_ATTEMPTS = 10;
+
     private final NonNamespaceOperation<R, KubernetesResourceList<R>, Resource<R>> api;
     private final String namespace;
     private final SharedIndexInformer<R> informer;
@@ -94,27 +96,41 @@ final class CachedKind<R extends HasMetadata> implements AutoCloseable {
         return write(objectName, resource -> resource.editStatus(edit));
     }
 
+    /**
+     * Reads the object, changes it and writes it back, again when someone else wrote in between
+     * (the operator adding its finalizer, another gateway): an edit is a patch against the version
+     * it read, which the API server refuses once that version is gone.
+     */
     private boolean write(String objectName, Function<Resource<R>, R> write) {
-        R written;
-        try {
-            written = write.apply(api.withName(objectName));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-                return false;
+        for (int attempt = 1; ; attempt++) {
+            R written;
+            try {
+                written = write.apply(api.withName(objectName));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return false;
+                }
+                if (e.getCode() == HttpURLConnection.HTTP_CONFLICT && attempt < MAX_ATTEMPTS) {
+                    continue;
+                }
+                throw e;
             }
-            throw e;
+            awaitVersion(written);
+            return true;
         }
-        awaitVersion(written);
-        return true;
     }
 
-    /** Deletes {@code objectName}; false when it did not exist. */
+    /**
+     * Deletes {@code objectName}; false when it did not exist. Returns once the deletion is seen:
+     * the object is gone, or marked for deletion while a finalizer (the operator's, removing what
+     * the object owns) finishes.
+     */
     boolean delete(String objectName) {
         List<StatusDetails> deleted = api.withName(objectName).delete();
         if (deleted.isEmpty()) {
             return false;
         }
-        await(objectName, cached -> cached == null);
+        await(objectName, cached -> cached == null || cached.getMetadata().getDeletionTimestamp() != null);
         return true;
     }
 

@@ -42,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Lists are in name order, as the embedded store answers them. An endpoint's and a transform job's state is their status subresource, written apart from
  * their spec; an object whose status was not yet written reads as just created ({@code Creating},
- * {@code InProgress}).
+ * {@code InProgress}); an endpoint being deleted — its operator still removing what it owns —
+ * reads as {@code Deleting}, and its name stays taken until it is gone.
  */
 public final class KubernetesStateStore implements StateStore {
     private static final Duration CACHE_WAIT = Duration.ofSeconds(10);
@@ -193,12 +194,18 @@ public final class KubernetesStateStore implements StateStore {
         return true;
     }
 
+    /**
+     * Writes the status first, then the spec: a changed spec is what makes the operator reconcile
+     * (status changes do not), so its reconciliation — which may find the new revision ready and
+     * write {@code InService} — always comes after this write, never before it.
+     */
     @Override
     public void updateEndpoint(StoredEndpoint endpoint) {
         String objectName = ResourceNames.objectName(endpoint.name());
         EndpointResource current = endpoints
                 .get(objectName)
                 .orElseThrow(() -> new IllegalStateException("no endpoint " + endpoint.name() + " to update"));
+        writeStatus(endpoint);
         if (!current.getSpec().configName().equals(endpoint.configName())
                 || !current.getSpec().deployment().equals(tree(endpoint.deployment()))) {
             EndpointSpec spec = new EndpointSpec(
@@ -215,7 +222,6 @@ public final class KubernetesStateStore implements StateStore {
                     "endpoint",
                     endpoint.name());
         }
-        writeStatus(endpoint);
     }
 
     private void writeStatus(StoredEndpoint endpoint) {
@@ -259,12 +265,13 @@ public final class KubernetesStateStore implements StateStore {
         EndpointSpec spec = resource.getSpec();
         Instant createdAt = Instant.parse(spec.createdAt());
         Lifecycle status = resource.getStatus();
+        boolean deleting = resource.getMetadata().getDeletionTimestamp() != null;
         return new StoredEndpoint(
                 spec.name(),
                 spec.arn(),
                 spec.configName(),
                 text(spec.deployment()),
-                status == null ? "Creating" : status.status(),
+                deleting ? "Deleting" : status == null ? "Creating" : status.status(),
                 status == null ? null : status.failureReason(),
                 createdAt,
                 status == null ? createdAt : Instant.parse(status.lastModifiedAt()));

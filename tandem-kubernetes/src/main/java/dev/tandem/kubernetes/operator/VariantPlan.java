@@ -1,0 +1,59 @@
+package dev.tandem.kubernetes.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.kubernetes.resources.EndpointResource;
+import dev.tandem.kubernetes.resources.ResourceNames;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One production variant of an endpoint as the operator runs it: its model (a CreateModel body),
+ * how many instances, and its revision — a hash of the model, so that a changed model is a new
+ * revision, rolled out blue/green beside the old, while a changed instance count scales the
+ * revision that runs.
+ *
+ * @param variantName SageMaker's name for it
+ * @param service the Service that routes to its ready instances: {@code endpoint-variant}
+ * @param revision the model's hash
+ */
+record VariantPlan(
+        String endpointLabel,
+        String variantName,
+        String variantLabel,
+        JsonNode model,
+        int instances,
+        double weight,
+        String service,
+        String revision) {
+
+    /** The Deployment (and ConfigMap) of this variant's revision. */
+    String deployment() {
+        return ChildNames.of(ChildNames.DEPLOYMENT, service, revision);
+    }
+
+    /** The variants an endpoint's spec asks for, in its order. */
+    static List<VariantPlan> of(EndpointResource endpoint) {
+        String endpointLabel = endpointLabel(endpoint);
+        List<VariantPlan> plans = new ArrayList<>();
+        for (JsonNode variant : endpoint.getSpec().deployment().path("Variants")) {
+            String name = variant.path("VariantName").asText();
+            String variantLabel = ChildNames.of(ChildNames.LABEL, ResourceNames.objectName(name));
+            JsonNode model = variant.path("Model");
+            plans.add(new VariantPlan(
+                    endpointLabel,
+                    name,
+                    variantLabel,
+                    model,
+                    variant.path("InstanceCount").asInt(1),
+                    variant.path("Weight").asDouble(1.0),
+                    ChildNames.of(ChildNames.LABEL, endpointLabel, variantLabel),
+                    ChildNames.hash(model.toString(), 10)));
+        }
+        return plans;
+    }
+
+    /** The label value that marks what belongs to {@code endpoint}. */
+    static String endpointLabel(EndpointResource endpoint) {
+        return ChildNames.of(ChildNames.LABEL, endpoint.getMetadata().getName());
+    }
+}

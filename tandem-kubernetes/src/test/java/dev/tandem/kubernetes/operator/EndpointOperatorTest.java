@@ -1,0 +1,284 @@
+package dev.tandem.kubernetes.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.store.KubernetesStateStore;
+import dev.tandem.server.store.StoredEndpoint;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The operator against a real API server. No kubelet runs here, so no pod ever starts: the test
+ * plays the kubelet's part by writing the Deployments' status, as a cluster would once the
+ * instances answer {@code /ping}. Everything else is real.
+ */
+class EndpointOperatorTest {
+    private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+    private static final String IMAGE = "registry.example/tandem:test";
+
+    static KubeApiServer apiServer;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void startApiServer() {
+        apiServer = KubeApiServer.start();
+        client = apiServer.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (apiServer != null) {
+            apiServer.close();
+        }
+    }
+
+    // The operator runs for the try block's length; the test talks to the API server, not to it.
+    @SuppressWarnings("try")
+    @Test
+    void anEndpointRunsAsDeploymentsScalesRollsOutBlueGreenFailsWithTheReasonAndIsRemoved(TestInfo test) {
+        String namespace = test.getTestMethod()
+                .orElseThrow()
+                .getName()
+                .toLowerCase(Locale.ROOT)
+                .substring(0, 40);
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(namespace)
+                        .endMetadata()
+                        .build())
+                .create();
+        try (TandemOperator operator = TandemOperator.start(client, namespace, IMAGE);
+                KubernetesStateStore store = KubernetesStateStore.open(client, namespace)) {
+            store.insertEndpoint(endpoint(model("v1"), 2, "Creating"));
+
+            // Created: a ConfigMap with the pipeline, a Deployment of two instances, a Service.
+            Deployment first = await(() -> only(deployments(namespace)), "a Deployment");
+            assertThat(first.getSpec().getReplicas()).isEqualTo(2);
+            assertThat(first.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getImage())
+                    .isEqualTo(IMAGE);
+            assertThat(first.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getArgs())
+                    .startsWith("instance", "/etc/tandem/pipeline.json");
+            assertThat(first.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getReadinessProbe()
+                            .getHttpGet()
+                            .getPath())
+                    .isEqualTo("/ping");
+            assertThat(first.getMetadata().getOwnerReferences().get(0).getKind())
+                    .isEqualTo("SageMakerEndpoint");
+            ConfigMap pipeline = await(() -> only(configMaps(namespace)), "a ConfigMap");
+            assertThat(json(pipeline.getData().get("pipeline.json"))).isEqualTo(json(model("v1")));
+            Service service = await(() -> only(services(namespace)), "a Service");
+            assertThat(service.getSpec().getSelector()).containsEntry(InstanceTemplate.REVISION, revision(first));
+            assertThat(store.endpoint("penguins").orElseThrow().status()).isEqualTo("Creating");
+
+            // The instances become ready: in service.
+            kubelet(namespace, first);
+            awaitStatus(store, "InService");
+
+            // UpdateEndpointWeightsAndCapacities: the same revision, scaled.
+            store.updateEndpoint(endpoint(model("v1"), 3, "Updating"));
+            await(() -> only(deployments(namespace)).getSpec().getReplicas() == 3 ? true : null, "3 replicas");
+            awaitStatus(store, "Updating");
+            kubelet(namespace, only(deployments(namespace)));
+            awaitStatus(store, "InService");
+
+            // UpdateEndpoint with another model: blue/green.
+            store.updateEndpoint(endpoint(model("v2"), 3, "Updating"));
+            List<Deployment> both = await(
+                    () -> deployments(namespace).size() == 2 ? deployments(namespace) : null, "a second Deployment");
+            Deployment green = both.stream()
+                    .filter(d -> !revision(d).equals(revision(first)))
+                    .findFirst()
+                    .orElseThrow();
+            awaitStatus(store, "Updating");
+            assertThat(services(namespace).get(0).getSpec().getSelector())
+                    .as("the old revision serves until the new one is ready")
+                    .containsEntry(InstanceTemplate.REVISION, revision(first));
+            kubelet(namespace, green);
+            awaitStatus(store, "InService");
+            assertThat(only(deployments(namespace)).getMetadata().getName())
+                    .isEqualTo(green.getMetadata().getName());
+            assertThat(json(only(configMaps(namespace)).getData().get("pipeline.json")))
+                    .isEqualTo(json(model("v2")));
+            assertThat(only(services(namespace)).getSpec().getSelector())
+                    .containsEntry(InstanceTemplate.REVISION, revision(green));
+
+            // A rollout that cannot progress fails the endpoint with Kubernetes' own reason.
+            store.updateEndpoint(endpoint(model("v3"), 3, "Updating"));
+            Deployment broken = await(
+                    () -> deployments(namespace).stream()
+                            .filter(d -> !revision(d).equals(revision(green)))
+                            .findFirst()
+                            .orElse(null),
+                    "a third revision");
+            client.apps()
+                    .deployments()
+                    .inNamespace(namespace)
+                    .withName(broken.getMetadata().getName())
+                    .editStatus(d -> {
+                        d.setStatus(new DeploymentStatusBuilder()
+                                .withObservedGeneration(d.getMetadata().getGeneration())
+                                .withConditions(new DeploymentConditionBuilder()
+                                        .withType("Progressing")
+                                        .withStatus("False")
+                                        .withReason("ProgressDeadlineExceeded")
+                                        .withMessage("ReplicaSet has timed out progressing.")
+                                        .build())
+                                .build());
+                        return d;
+                    });
+            awaitStatus(store, "Failed");
+            assertThat(store.endpoint("penguins").orElseThrow().failureReason())
+                    .isEqualTo("Variant AllTraffic: ProgressDeadlineExceeded: ReplicaSet has timed out progressing.");
+            assertThat(only(services(namespace)).getSpec().getSelector())
+                    .as("the revision that worked still serves")
+                    .containsEntry(InstanceTemplate.REVISION, revision(green));
+
+            // DeleteEndpoint: everything it owned goes with it.
+            assertThat(store.deleteEndpoint("penguins")).isTrue();
+            await(() -> store.endpoint("penguins").isEmpty() ? true : null, "the endpoint gone");
+            await(
+                    () -> deployments(namespace).isEmpty()
+                                    && services(namespace).isEmpty()
+                                    && configMaps(namespace).isEmpty()
+                            ? true
+                            : null,
+                    "its Deployments, Services and ConfigMaps gone");
+        }
+    }
+
+    /** The endpoint as the control plane writes it: Creating on CreateEndpoint, Updating on an update. */
+    private static StoredEndpoint endpoint(String model, int instances, String status) {
+        String deployment =
+                """
+                {"Variants": [{"VariantName": "AllTraffic", "Model": %s, "InstanceCount": %d, "Weight": 1.0}]}
+                """
+                        .formatted(model, instances);
+        return new StoredEndpoint(
+                "penguins",
+                "arn:aws:sagemaker:us-east-1:000000000000:endpoint/penguins",
+                "config",
+                deployment,
+                status,
+                null,
+                T0,
+                T0);
+    }
+
+    private static String model(String tag) {
+        return "{\"ModelName\":\"penguins\",\"Containers\":[{\"Image\":\"builtin:identity\",\"Environment\":{\"TAG\":\""
+                + tag + "\"}}]}";
+    }
+
+    /** What a kubelet and the Deployment controller would report once every instance answers /ping. */
+    private static void kubelet(String namespace, Deployment deployment) {
+        client.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName(deployment.getMetadata().getName())
+                .editStatus(current -> {
+                    int replicas = current.getSpec().getReplicas();
+                    current.setStatus(new DeploymentStatusBuilder()
+                            .withObservedGeneration(current.getMetadata().getGeneration())
+                            .withReplicas(replicas)
+                            .withUpdatedReplicas(replicas)
+                            .withReadyReplicas(replicas)
+                            .withAvailableReplicas(replicas)
+                            .build());
+                    return current;
+                });
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return new ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String revision(Deployment deployment) {
+        return deployment.getMetadata().getLabels().get(InstanceTemplate.REVISION);
+    }
+
+    private static List<Deployment> deployments(String namespace) {
+        return client.apps().deployments().inNamespace(namespace).list().getItems();
+    }
+
+    private static List<Service> services(String namespace) {
+        return client.services().inNamespace(namespace).list().getItems();
+    }
+
+    private static List<ConfigMap> configMaps(String namespace) {
+        return client.configMaps()
+                .inNamespace(namespace)
+                .withLabel(InstanceTemplate.MANAGED_BY, "tandem")
+                .list()
+                .getItems();
+    }
+
+    private static <T> T only(List<T> items) {
+        return items.size() == 1 ? items.get(0) : null;
+    }
+
+    private static void awaitStatus(KubernetesStateStore store, String status) {
+        await(
+                () -> store.endpoint("penguins").orElseThrow().status().equals(status) ? true : null,
+                "status " + status + " (is " + store.endpoint("penguins").map(StoredEndpoint::status) + ")");
+    }
+
+    private static <T> T await(Supplier<T> probe, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not seen within 20 s: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
