@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ServeCommand.class,
             InstanceCommand.class,
+            KubernetesCommand.class,
             InvokeCommand.class,
             InvokeAsyncCommand.class,
             EndpointsCommand.class,

@@ -76,6 +76,11 @@ public final class KubeApiServer implements AutoCloseable {
         return started;
     }
 
+    /** A kubeconfig that reaches this server, as a client outside the test would read it. */
+    public String kubeConfigYaml() {
+        return kubeConfig;
+    }
+
     /** A new client of this server; the caller closes it. */
     public KubernetesClient client() {
         return new KubernetesClientBuilder()
