@@ -100,6 +100,9 @@ public final class TandemServer implements AutoCloseable {
     private final EndpointRegistry endpoints;
     private final Listeners httpServer;
     private final StateStore store;
+    /** This server's own database: its state store, unless it is a cluster's gateway, and its queue. */
+    private final H2StateStore database;
+
     private final ControlPlane controlPlane;
     private final DataCapture capture;
     private final AsyncQueue asyncQueue;
@@ -139,7 +142,8 @@ public final class TandemServer implements AutoCloseable {
             ClassLoader stageLoader,
             UnaryOperator<Handler<HttpServerRequest>> routing,
             Tracing tracing,
-            Clock clock) {
+            Clock clock,
+            @Nullable Cluster cluster) {
         // An instance server has no control plane: nothing in it starts programs on request.
         if (!config.loopbackOnly()
                 && config.accessKeys().isEmpty()
@@ -157,8 +161,10 @@ public final class TandemServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create data dir " + config.dataDir(), e);
         }
         // First, so that a data dir another server holds is refused before anything starts.
-        H2StateStore database = H2StateStore.open(config.dataDir());
-        this.store = database;
+        this.database = H2StateStore.open(config.dataDir());
+        // A gateway keeps the control plane's state in its cluster; the database still holds this
+        // server's own queue and locks its data dir.
+        this.store = cluster == null ? database : cluster.store();
         this.asyncQueue = database.asyncQueue();
         this.objects = new ObjectStore(config.s3());
         this.capture = new DataCapture(
@@ -252,7 +258,8 @@ public final class TandemServer implements AutoCloseable {
                 config.startupTimeout(),
                 config.maxInstances(),
                 capture,
-                async);
+                async,
+                cluster != null);
         this.autoscaler = new AsyncAutoscaler(
                 async,
                 new AsyncAutoscaler.Capacity() {
@@ -430,7 +437,31 @@ public final class TandemServer implements AutoCloseable {
             UnaryOperator<Handler<HttpServerRequest>> routing,
             Tracing tracing,
             Clock clock) {
-        TandemServer server = new TandemServer(config, stageLoader, routing, tracing, clock);
+        return start(config, stageLoader, routing, tracing, clock, null);
+    }
+
+    /**
+     * Starts a gateway of {@code cluster}: its control plane keeps its state in the cluster's store
+     * and the cluster's controller runs the endpoints (see {@link Cluster}).
+     */
+    public static TandemServer startGateway(ServerConfig config, ClassLoader stageLoader, Cluster cluster) {
+        return start(
+                config,
+                stageLoader,
+                UnaryOperator.identity(),
+                Tracing.fromEnvironment(System.getenv()),
+                Clock.systemUTC(),
+                cluster);
+    }
+
+    private static TandemServer start(
+            ServerConfig config,
+            ClassLoader stageLoader,
+            UnaryOperator<Handler<HttpServerRequest>> routing,
+            Tracing tracing,
+            Clock clock,
+            @Nullable Cluster cluster) {
+        TandemServer server = new TandemServer(config, stageLoader, routing, tracing, clock, cluster);
         try {
             server.httpServer.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -567,6 +598,9 @@ public final class TandemServer implements AutoCloseable {
         offlineStore.close();
         onlineStore.close();
         store.close();
+        if (store != database) {
+            database.close();
+        }
         objects.close();
         virtualThreads.shutdown();
         nativeThreads.shutdown();

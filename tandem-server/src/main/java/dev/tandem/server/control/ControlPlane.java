@@ -53,12 +53,14 @@ public final class ControlPlane implements AutoCloseable {
     private final Duration defaultStartupTimeout;
     private final int maxInstances;
     private final PipelineParser parser = new PipelineParser();
-    private final EndpointLifecycle lifecycle;
+    private final Placement placement;
     private final AsyncInference async;
 
     /**
      * @param baseDir the folder relative {@code exec:} and {@code file:} paths of API requests are
      *     resolved against
+     * @param onCluster whether a cluster's own controller runs the endpoints ({@link
+     *     ClusterPlacement}) rather than this server
      */
     public ControlPlane(
             StateStore store,
@@ -69,7 +71,8 @@ public final class ControlPlane implements AutoCloseable {
             Duration defaultStartupTimeout,
             int maxInstances,
             DataCapture capture,
-            AsyncInference async) {
+            AsyncInference async,
+            boolean onCluster) {
         this.store = store;
         this.registry = registry;
         this.arns = arns;
@@ -78,8 +81,10 @@ public final class ControlPlane implements AutoCloseable {
         this.defaultStartupTimeout = defaultStartupTimeout;
         this.maxInstances = maxInstances;
         this.async = async;
-        this.lifecycle = new EndpointLifecycle(
-                store, registry, clock, this.baseDir, defaultStartupTimeout, this, capture, async);
+        this.placement = onCluster
+                ? new ClusterPlacement(store, clock)
+                : new EndpointLifecycle(
+                        store, registry, clock, this.baseDir, defaultStartupTimeout, this, capture, async);
     }
 
     public Arns arns() {
@@ -99,7 +104,7 @@ public final class ControlPlane implements AutoCloseable {
      */
     public synchronized StoredModel createModel(JsonNode request, Path relativeTo) {
         byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
-        registry.check(parser.parse(json, relativeTo));
+        placement.check(parser.parse(json, relativeTo));
         ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
         String name = definition.path("ModelName").asText();
         StoredModel model = new StoredModel(name, arns.model(name), definition.toString(), clock.instant());
@@ -263,6 +268,7 @@ public final class ControlPlane implements AutoCloseable {
             throw new ValidationException("Cannot create already existing endpoint \"" + arns.endpoint(name) + "\".");
         }
         Deployment deployment = deploymentOf(endpointConfig(configName));
+        placement.check(deployment);
         checkInstanceLimit(instances(deployment));
         StoredEndpoint endpoint = new StoredEndpoint(
                 name,
@@ -275,7 +281,7 @@ public final class ControlPlane implements AutoCloseable {
                 clock.instant());
         store.insertEndpoint(endpoint);
         LOG.info("Endpoint {} creating from configuration {}", name, configName);
-        lifecycle.create(name, deployment, EndpointStatus.Creating);
+        placement.create(name, deployment, EndpointStatus.Creating);
         testNotification(name, deployment);
         return endpoint;
     }
@@ -299,7 +305,7 @@ public final class ControlPlane implements AutoCloseable {
         StoredEndpoint stored = endpoint(name);
         store.updateEndpoint(stored.withStatus(EndpointStatus.Deleting.name(), null, clock.instant()));
         LOG.info("Endpoint {} deleting", name);
-        lifecycle.delete(name);
+        placement.delete(name);
     }
 
     /**
@@ -322,11 +328,12 @@ public final class ControlPlane implements AutoCloseable {
                     + " become instance-based but not the reverse. Create a new endpoint for the serverless"
                     + " configuration.");
         }
+        placement.check(next);
         // Blue/green runs both fleets for a while: the new one must fit beside the old.
         checkInstanceLimit(instances(next));
         store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
         LOG.info("Endpoint {} updating to configuration {}", name, configName);
-        lifecycle.update(name, configName, next);
+        placement.update(name, configName, next);
         testNotification(name, next);
     }
 
@@ -450,11 +457,11 @@ public final class ControlPlane implements AutoCloseable {
         if (EndpointStatus.valueOf(stored.status()) != EndpointStatus.InService) {
             throw new ValidationException("Cannot update in-progress endpoint \"" + arns.endpoint(name) + "\".");
         }
-        Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        Set<String> running = placement.variants(name);
         Set<String> named = new HashSet<>(weights.keySet());
         named.addAll(instanceCounts.keySet());
         for (String variant : named) {
-            if (live.variant(variant).isEmpty()) {
+            if (!running.contains(variant)) {
                 throw new ValidationException("The variant(s) \"[" + variant
                         + "]\" is/are not present in the endpoint \"" + arns.endpoint(name) + "\".");
             }
@@ -492,35 +499,22 @@ public final class ControlPlane implements AutoCloseable {
         if (added > 0) {
             checkInstanceLimit(added);
         }
-        weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
         Deployment next = deployment.withVariants(updated);
         if (byUser) {
             testNotification(name, next);
         }
-        if (changes.isEmpty()) {
-            store.updateEndpoint(stored.withDeployment(stored.configName(), next.toJson(), clock.instant()));
-            return;
-        }
-        store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
-        lifecycle.scale(name, live, changes, next);
+        placement.resize(stored, weights, changes, next);
     }
 
     /** Brings back every endpoint the store says was running, as after a restart. */
     public synchronized void restore() {
-        for (StoredEndpoint stored : store.endpoints()) {
-            EndpointStatus status = EndpointStatus.valueOf(stored.status());
-            if (status == EndpointStatus.Deleting) {
-                store.deleteEndpoint(stored.name());
-            } else if (status.runs()) {
-                store.updateEndpoint(stored.withStatus(EndpointStatus.SystemUpdating.name(), null, clock.instant()));
-                LOG.info("Endpoint {} restoring", stored.name());
-                Deployment deployment = Deployment.fromJson(stored.deployment());
-                lifecycle.create(stored.name(), deployment, EndpointStatus.SystemUpdating);
-            }
-        }
+        placement.restore();
     }
 
     private void checkInstanceLimit(int delta) {
+        if (!placement.countsInstances()) {
+            return;
+        }
         int running = 0;
         for (StoredEndpoint endpoint : store.endpoints()) {
             if (EndpointStatus.valueOf(endpoint.status()).runs()) {
@@ -607,6 +601,6 @@ public final class ControlPlane implements AutoCloseable {
     /** Stops background work (creation, updates, deletion); for shutdown. */
     @Override
     public void close() {
-        lifecycle.close();
+        placement.close();
     }
 }

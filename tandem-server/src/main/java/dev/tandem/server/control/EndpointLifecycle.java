@@ -1,5 +1,6 @@
 package dev.tandem.server.control;
 
+import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.async.AsyncInference;
 import dev.tandem.server.async.AsyncSettings;
@@ -12,12 +13,15 @@ import dev.tandem.server.endpoint.FleetStartup;
 import dev.tandem.server.endpoint.Instance;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.store.StateStore;
+import dev.tandem.server.store.StoredEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * What happens to endpoints in the background once the control plane has accepted an operation:
  * starting a fleet and waiting for it to be healthy (Creating → InService or Failed), blue/green
  * updates and rollbacks, scaling a variant, draining and deleting. Each step writes the endpoint's
- * new status to the store under the control plane's lock.
+ * new status to the store under the control plane's lock. This is where endpoints run on this
+ * machine: the {@link Placement} of a server that is not a cluster's gateway.
  */
-final class EndpointLifecycle implements AutoCloseable {
+final class EndpointLifecycle implements Placement {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointLifecycle.class);
     /** How long a replaced or deleted fleet may finish its requests in flight. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -64,15 +69,68 @@ final class EndpointLifecycle implements AutoCloseable {
         this.async = async;
     }
 
+    @Override
+    public void check(PipelineDefinition model) {
+        registry.check(model);
+    }
+
+    /** Anything the control plane accepts runs here. */
+    @Override
+    public void check(Deployment deployment) {}
+
+    @Override
+    public boolean countsInstances() {
+        return true;
+    }
+
+    @Override
+    public Set<String> variants(String name) {
+        Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        Set<String> names = new LinkedHashSet<>();
+        live.variants().forEach(variant -> names.add(variant.name()));
+        return names;
+    }
+
+    @Override
+    public void resize(
+            StoredEndpoint stored, Map<String, Double> weights, Map<String, Integer> changes, Deployment next) {
+        String name = stored.name();
+        Endpoint live = registry.find(name).orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        weights.forEach((variant, weight) -> registry.setWeight(live, variant, weight));
+        if (changes.isEmpty()) {
+            store.updateEndpoint(stored.withDeployment(stored.configName(), next.toJson(), clock.instant()));
+            return;
+        }
+        store.updateEndpoint(stored.withStatus(EndpointStatus.Updating.name(), null, clock.instant()));
+        inBackground("scale-" + name, () -> resize(name, live, changes, next));
+    }
+
+    /** Starts again every endpoint the store says was running, as after a restart. */
+    @Override
+    public void restore() {
+        for (StoredEndpoint stored : store.endpoints()) {
+            EndpointStatus status = EndpointStatus.valueOf(stored.status());
+            if (status == EndpointStatus.Deleting) {
+                store.deleteEndpoint(stored.name());
+            } else if (status.runs()) {
+                store.updateEndpoint(stored.withStatus(EndpointStatus.SystemUpdating.name(), null, clock.instant()));
+                LOG.info("Endpoint {} restoring", stored.name());
+                create(stored.name(), Deployment.fromJson(stored.deployment()), EndpointStatus.SystemUpdating);
+            }
+        }
+    }
+
     /** Starts {@code deployment} as endpoint {@code name}; InService once healthy, else Failed. */
-    void create(String name, Deployment deployment, EndpointStatus starting) {
+    @Override
+    public void create(String name, Deployment deployment, EndpointStatus starting) {
         inBackground(
                 starting.name().toLowerCase(java.util.Locale.ROOT) + "-" + name,
                 () -> deploy(name, deployment, starting));
     }
 
     /** Takes endpoint {@code name} out of service, drains it, stops it and forgets it. */
-    void delete(String name) {
+    @Override
+    public void delete(String name) {
         inBackground("delete-" + name, () -> {
             capture.configure(name, null);
             async.forget(name, "was deleted");
@@ -85,13 +143,9 @@ final class EndpointLifecycle implements AutoCloseable {
     }
 
     /** Moves endpoint {@code name} to {@code next} blue/green, or rolls back. */
-    void update(String name, String configName, Deployment next) {
+    @Override
+    public void update(String name, String configName, Deployment next) {
         inBackground("update-" + name, () -> blueGreen(name, configName, next));
-    }
-
-    /** Adds or removes instances of the variants named in {@code changes}, or rolls back. */
-    void scale(String name, Endpoint live, Map<String, Integer> changes, Deployment next) {
-        inBackground("scale-" + name, () -> resize(name, live, changes, next));
     }
 
     private void deploy(String name, Deployment deployment, EndpointStatus starting) {
