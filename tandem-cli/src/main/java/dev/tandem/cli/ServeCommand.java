@@ -224,6 +224,20 @@ final class ServeCommand implements Callable<Integer> {
                     + " scales back in (default: ${DEFAULT-VALUE}).")
     Duration asyncScaleInAfter;
 
+    @Option(
+            names = "--kubernetes",
+            description = "Be a gateway of a Kubernetes cluster: keep models, endpoints and the rest as Tandem's"
+                    + " custom resources of --namespace (the API server found as kubectl finds it), and leave"
+                    + " running the endpoints to Tandem's operator there (`tandem kubernetes operator`).")
+    boolean kubernetes;
+
+    @Option(
+            names = "--namespace",
+            description = "With --kubernetes: the namespace (default: $TANDEM_NAMESPACE, else the client"
+                    + " configuration's, else default).")
+    @Nullable
+    String namespace;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -282,7 +296,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         TandemServer server;
         try {
-            server = TandemServer.start(config, stages);
+            server = kubernetes
+                    ? TandemServer.startGateway(config, stages, KubernetesGateway.cluster(namespace))
+                    : TandemServer.start(config, stages);
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 2;

@@ -1,0 +1,203 @@
+package dev.tandem.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.TandemFixture;
+import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.operator.TandemOperator;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
+import software.amazon.awssdk.services.sagemaker.model.DesiredWeightAndCapacity;
+import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariantServerlessConfig;
+import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+
+/**
+ * {@code tandem serve --kubernetes}: SageMaker's control plane as a stateless gateway of a
+ * cluster, driven by the AWS SDK as deployment code drives SageMaker. The state is the API
+ * server's (a real one); the operator runs the endpoints; two gateways share everything. No
+ * kubelet runs here: the test writes the Deployments' status as one would.
+ */
+class KubernetesGatewayIT {
+    private static final String IMAGE = "registry.example/tandem:it";
+    private static final String NAMESPACE = "gateway-it";
+    private static final Pattern LISTENING = Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)");
+
+    @TempDir
+    Path workDir;
+
+    // The operator runs for the try block's length; the test talks to it through the API server.
+    @SuppressWarnings("try")
+    @Test
+    void theSdkCreatesScalesAndDeletesAnEndpointThatTheClusterRuns() throws Exception {
+        try (KubeApiServer apiServer = KubeApiServer.start();
+                KubernetesClient client = apiServer.client()) {
+            client.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(NAMESPACE)
+                            .endMetadata()
+                            .build())
+                    .create();
+            Path kubeconfig = workDir.resolve("kubeconfig");
+            Files.writeString(kubeconfig, apiServer.kubeConfigYaml());
+            try (TandemOperator operator = TandemOperator.start(client, NAMESPACE, IMAGE);
+                    CliProcess first = gateway(kubeconfig, "first");
+                    CliProcess second = gateway(kubeconfig, "second")) {
+                SageMakerClient sm = sdk(first);
+                SageMakerClient other = sdk(second);
+
+                // The model's program lives in the instances' image: nothing to find beside the gateway.
+                sm.createModel(r -> r.modelName("scorer")
+                        .primaryContainer(ContainerDefinition.builder()
+                                .image("exec:/opt/program/serve")
+                                .build()));
+                sm.createEndpointConfig(r -> r.endpointConfigName("scorer-config")
+                        .productionVariants(ProductionVariant.builder()
+                                .variantName("AllTraffic")
+                                .modelName("scorer")
+                                .instanceType("ml.m5.large")
+                                .initialInstanceCount(2)
+                                .build()));
+                sm.createEndpoint(r -> r.endpointName("scorer").endpointConfigName("scorer-config"));
+                assertThat(sm.describeEndpoint(r -> r.endpointName("scorer")).endpointStatus())
+                        .isEqualTo(EndpointStatus.CREATING);
+                assertThat(other.listEndpoints(r -> {}).endpoints())
+                        .as("a gateway holds no state of its own")
+                        .extracting(e -> e.endpointName())
+                        .containsExactly("scorer");
+
+                Deployment deployment = await(() -> only(client, 2), "the operator's Deployment of 2");
+                kubelet(client, deployment);
+                sm.waiter().waitUntilEndpointInService(describe("scorer"), TandemFixture.FAST_WAITER);
+                assertThat(other.describeEndpoint(r -> r.endpointName("scorer")).endpointStatus())
+                        .isEqualTo(EndpointStatus.IN_SERVICE);
+
+                // UpdateEndpointWeightsAndCapacities: the cluster scales the variant.
+                sm.updateEndpointWeightsAndCapacities(r -> r.endpointName("scorer")
+                        .desiredWeightsAndCapacities(DesiredWeightAndCapacity.builder()
+                                .variantName("AllTraffic")
+                                .desiredInstanceCount(3)
+                                .build()));
+                assertThat(sm.describeEndpoint(r -> r.endpointName("scorer")).endpointStatus())
+                        .isEqualTo(EndpointStatus.UPDATING);
+                Deployment scaled = await(() -> only(client, 3), "the Deployment scaled to 3");
+                kubelet(client, scaled);
+                sm.waiter().waitUntilEndpointInService(describe("scorer"), TandemFixture.FAST_WAITER);
+
+                // What only one machine can do is refused, saying so.
+                sm.createEndpointConfig(r -> r.endpointConfigName("serverless-config")
+                        .productionVariants(ProductionVariant.builder()
+                                .variantName("AllTraffic")
+                                .modelName("scorer")
+                                .serverlessConfig(ProductionVariantServerlessConfig.builder()
+                                        .memorySizeInMB(2048)
+                                        .maxConcurrency(2)
+                                        .build())
+                                .build()));
+                assertThatThrownBy(() -> sm.createEndpoint(
+                                r -> r.endpointName("serverless").endpointConfigName("serverless-config")))
+                        .isInstanceOf(SageMakerException.class)
+                        .hasMessageContaining("Serverless variants run on one Tandem server, not yet on a cluster");
+
+                // DeleteEndpoint, through the other gateway: the cluster removes the instances.
+                other.deleteEndpoint(r -> r.endpointName("scorer"));
+                sm.waiter().waitUntilEndpointDeleted(describe("scorer"), TandemFixture.FAST_WAITER);
+                await(
+                        () -> client.apps()
+                                        .deployments()
+                                        .inNamespace(NAMESPACE)
+                                        .list()
+                                        .getItems()
+                                        .isEmpty()
+                                ? true
+                                : null,
+                        "the Deployment removed");
+            }
+        }
+    }
+
+    private static DescribeEndpointRequest describe(String endpoint) {
+        return DescribeEndpointRequest.builder().endpointName(endpoint).build();
+    }
+
+    private CliProcess gateway(Path kubeconfig, String name) {
+        return CliProcess.start(
+                List.of(
+                        "serve",
+                        "--kubernetes",
+                        "--namespace",
+                        NAMESPACE,
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        workDir.resolve(name).toString()),
+                Map.of("KUBECONFIG", kubeconfig.toString()));
+    }
+
+    private static SageMakerClient sdk(CliProcess gateway) {
+        Matcher listening = gateway.awaitStderr(LISTENING, Duration.ofSeconds(60));
+        return TandemFixture.pointAt(
+                        SageMakerClient.builder(), URI.create("http://127.0.0.1:" + listening.group(1)), "test", "test")
+                .build();
+    }
+
+    private static Deployment only(KubernetesClient client, int replicas) {
+        List<Deployment> deployments =
+                client.apps().deployments().inNamespace(NAMESPACE).list().getItems();
+        return deployments.size() == 1 && deployments.get(0).getSpec().getReplicas() == replicas
+                ? deployments.get(0)
+                : null;
+    }
+
+    private static void kubelet(KubernetesClient client, Deployment deployment) {
+        client.apps()
+                .deployments()
+                .inNamespace(NAMESPACE)
+                .withName(deployment.getMetadata().getName())
+                .editStatus(current -> {
+                    int replicas = current.getSpec().getReplicas();
+                    current.setStatus(new DeploymentStatusBuilder()
+                            .withObservedGeneration(current.getMetadata().getGeneration())
+                            .withReplicas(replicas)
+                            .withUpdatedReplicas(replicas)
+                            .withReadyReplicas(replicas)
+                            .withAvailableReplicas(replicas)
+                            .build());
+                    return current;
+                });
+    }
+
+    private static <T> T await(Supplier<T> probe, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            T value = probe.get();
+            if (value != null) {
+                return value;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not seen within 60 s: " + what);
+            }
+            TandemFixture.sleep(Duration.ofMillis(50));
+        }
+    }
+}
