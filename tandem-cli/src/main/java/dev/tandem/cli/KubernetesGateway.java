@@ -28,7 +28,6 @@ final class KubernetesGateway {
         try {
             return KubernetesCluster.open(client, chosen);
         } catch (KubernetesClientException e) {
-            client.close();
             throw new IllegalArgumentException(
                     "cannot keep state in namespace " + chosen + " of the Kubernetes API"
                             + " server at " + client.getConfiguration().getMasterUrl()

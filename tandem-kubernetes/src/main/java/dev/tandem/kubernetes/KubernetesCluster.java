@@ -16,9 +16,12 @@ public final class KubernetesCluster implements Cluster {
         this.store = store;
     }
 
-    /** The cluster behind {@code client}'s API server, in {@code namespace}. */
+    /**
+     * The cluster behind {@code client}'s API server, in {@code namespace}; the client is the
+     * cluster's from then on, closed with the server's store.
+     */
     public static KubernetesCluster open(KubernetesClient client, String namespace) {
-        return new KubernetesCluster(KubernetesStateStore.open(client, namespace));
+        return new KubernetesCluster(KubernetesStateStore.owning(client, namespace));
     }
 
     @Override

@@ -55,8 +55,10 @@ public final class KubernetesStateStore implements StateStore {
     private final CachedKind<EndpointResource> endpoints;
     private final CachedKind<TransformJobResource> transformJobs;
     private final CachedKind<FeatureGroupResource> featureGroups;
+    private final @Nullable KubernetesClient ownClient;
 
-    private KubernetesStateStore(KubernetesClient client, String namespace) {
+    private KubernetesStateStore(KubernetesClient client, String namespace, boolean ownsClient) {
+        this.ownClient = ownsClient ? client : null;
         this.models = kind(client, namespace, ModelResource.class);
         this.endpointConfigs = kind(client, namespace, EndpointConfigResource.class);
         this.endpoints = kind(client, namespace, EndpointResource.class);
@@ -71,7 +73,17 @@ public final class KubernetesStateStore implements StateStore {
      *     reachable or Tandem's custom resource definitions are not installed
      */
     public static KubernetesStateStore open(KubernetesClient client, String namespace) {
-        return new KubernetesStateStore(client, namespace);
+        return new KubernetesStateStore(client, namespace, false);
+    }
+
+    /** As {@link #open}, the store closing {@code client} when it closes. */
+    public static KubernetesStateStore owning(KubernetesClient client, String namespace) {
+        try {
+            return new KubernetesStateStore(client, namespace, true);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
     }
 
     private static <R extends CustomResource<?, ?>> CachedKind<R> kind(
@@ -403,5 +415,8 @@ public final class KubernetesStateStore implements StateStore {
         endpoints.close();
         transformJobs.close();
         featureGroups.close();
+        if (ownClient != null) {
+            ownClient.close();
+        }
     }
 }
