@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,15 +97,7 @@ final class KubernetesCommand {
                 client.close();
                 return 2;
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime()
-                    .addShutdownHook(new Thread(
-                            () -> {
-                                operator.close();
-                                client.close();
-                                stopped.countDown();
-                            },
-                            "tandem-operator-shutdown"));
+            UntilStopped stopped = new UntilStopped(operator, client);
             err.printf("Operator for the endpoints of namespace %s (instances run %s)%n", watched, instanceImage);
             err.flush();
             stopped.await();

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -303,14 +302,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            server.close();
-                            stopped.countDown();
-                        },
-                        "tandem-shutdown"));
+        UntilStopped stopped = new UntilStopped(server);
         try {
             for (Path file : pipelines) {
                 String endpoint = server.servePipelineFile(file, asyncOutputLocation(), serverlessConfig);

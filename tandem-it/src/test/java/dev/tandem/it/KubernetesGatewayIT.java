@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.it.support.CliProcess;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.operator.TandemOperator;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -86,8 +85,8 @@ class KubernetesGatewayIT {
                         .extracting(e -> e.endpointName())
                         .containsExactly("scorer");
 
-                Deployment deployment = await(() -> only(client, 2), "the operator's Deployment of 2");
-                kubelet(client, deployment);
+                Deployment deployment = Kubelet.await(() -> only(client, 2), "the operator's Deployment of 2");
+                Kubelet.ready(client, deployment);
                 sm.waiter().waitUntilEndpointInService(describe("scorer"), TandemFixture.FAST_WAITER);
                 assertThat(other.describeEndpoint(r -> r.endpointName("scorer")).endpointStatus())
                         .isEqualTo(EndpointStatus.IN_SERVICE);
@@ -100,8 +99,8 @@ class KubernetesGatewayIT {
                                 .build()));
                 assertThat(sm.describeEndpoint(r -> r.endpointName("scorer")).endpointStatus())
                         .isEqualTo(EndpointStatus.UPDATING);
-                Deployment scaled = await(() -> only(client, 3), "the Deployment scaled to 3");
-                kubelet(client, scaled);
+                Deployment scaled = Kubelet.await(() -> only(client, 3), "the Deployment scaled to 3");
+                Kubelet.ready(client, scaled);
                 sm.waiter().waitUntilEndpointInService(describe("scorer"), TandemFixture.FAST_WAITER);
 
                 // What only one machine can do is refused, saying so.
@@ -122,7 +121,7 @@ class KubernetesGatewayIT {
                 // DeleteEndpoint, through the other gateway: the cluster removes the instances.
                 other.deleteEndpoint(r -> r.endpointName("scorer"));
                 sm.waiter().waitUntilEndpointDeleted(describe("scorer"), TandemFixture.FAST_WAITER);
-                await(
+                Kubelet.await(
                         () -> client.apps()
                                         .deployments()
                                         .inNamespace(NAMESPACE)
@@ -167,37 +166,5 @@ class KubernetesGatewayIT {
         return deployments.size() == 1 && deployments.get(0).getSpec().getReplicas() == replicas
                 ? deployments.get(0)
                 : null;
-    }
-
-    private static void kubelet(KubernetesClient client, Deployment deployment) {
-        client.apps()
-                .deployments()
-                .inNamespace(NAMESPACE)
-                .withName(deployment.getMetadata().getName())
-                .editStatus(current -> {
-                    int replicas = current.getSpec().getReplicas();
-                    current.setStatus(new DeploymentStatusBuilder()
-                            .withObservedGeneration(current.getMetadata().getGeneration())
-                            .withReplicas(replicas)
-                            .withUpdatedReplicas(replicas)
-                            .withReadyReplicas(replicas)
-                            .withAvailableReplicas(replicas)
-                            .build());
-                    return current;
-                });
-    }
-
-    private static <T> T await(Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not seen within 60 s: " + what);
-            }
-            TandemFixture.sleep(Duration.ofMillis(50));
-        }
     }
 }

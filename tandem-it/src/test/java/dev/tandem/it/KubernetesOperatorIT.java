@@ -3,12 +3,11 @@ package dev.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.it.support.CliProcess;
-import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.resources.EndpointResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,7 +103,7 @@ class KubernetesOperatorIT {
                                         EndpointResource.class))
                         .create();
 
-                Deployment deployment = await(
+                Deployment deployment = Kubelet.await(
                         () -> client
                                 .apps()
                                 .deployments()
@@ -125,22 +123,8 @@ class KubernetesOperatorIT {
                                 .get(0)
                                 .getImage())
                         .isEqualTo(IMAGE);
-                client.apps()
-                        .deployments()
-                        .inNamespace(NAMESPACE)
-                        .withName(deployment.getMetadata().getName())
-                        .editStatus(current -> {
-                            current.setStatus(new DeploymentStatusBuilder()
-                                    .withObservedGeneration(
-                                            current.getMetadata().getGeneration())
-                                    .withReplicas(1)
-                                    .withUpdatedReplicas(1)
-                                    .withReadyReplicas(1)
-                                    .withAvailableReplicas(1)
-                                    .build());
-                            return current;
-                        });
-                await(
+                Kubelet.ready(client, deployment);
+                Kubelet.await(
                         () -> {
                             EndpointResource endpoint = client.resources(EndpointResource.class)
                                     .inNamespace(NAMESPACE)
@@ -156,20 +140,6 @@ class KubernetesOperatorIT {
                 operator.process().destroy();
                 assertThat(operator.awaitExit(Duration.ofSeconds(30))).isIn(0, 143);
             }
-        }
-    }
-
-    private static <T> T await(Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not seen within 60 s: " + what);
-            }
-            TandemFixture.sleep(Duration.ofMillis(50));
         }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.store.KubernetesStateStore;
 import dev.tandem.server.store.StoredEndpoint;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -15,11 +16,9 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,7 +73,7 @@ class EndpointOperatorTest {
             store.insertEndpoint(endpoint(model("v1"), 2, "Creating"));
 
             // Created: a ConfigMap with the pipeline, a Deployment of two instances, a Service.
-            Deployment first = await(() -> only(deployments(namespace)), "a Deployment");
+            Deployment first = Kubelet.await(() -> only(deployments(namespace)), "a Deployment");
             assertThat(first.getSpec().getReplicas()).isEqualTo(2);
             assertThat(first.getSpec()
                             .getTemplate()
@@ -101,26 +100,26 @@ class EndpointOperatorTest {
                     .isEqualTo("/ping");
             assertThat(first.getMetadata().getOwnerReferences().get(0).getKind())
                     .isEqualTo("SageMakerEndpoint");
-            ConfigMap pipeline = await(() -> only(configMaps(namespace)), "a ConfigMap");
+            ConfigMap pipeline = Kubelet.await(() -> only(configMaps(namespace)), "a ConfigMap");
             assertThat(json(pipeline.getData().get("pipeline.json"))).isEqualTo(json(model("v1")));
-            Service service = await(() -> only(services(namespace)), "a Service");
+            Service service = Kubelet.await(() -> only(services(namespace)), "a Service");
             assertThat(service.getSpec().getSelector()).containsEntry(InstanceTemplate.REVISION, revision(first));
             assertThat(store.endpoint("penguins").orElseThrow().status()).isEqualTo("Creating");
 
             // The instances become ready: in service.
-            kubelet(namespace, first);
+            Kubelet.ready(client, first);
             awaitStatus(store, "InService");
 
             // UpdateEndpointWeightsAndCapacities: the same revision, scaled.
             store.updateEndpoint(endpoint(model("v1"), 3, "Updating"));
-            await(() -> only(deployments(namespace)).getSpec().getReplicas() == 3 ? true : null, "3 replicas");
+            Kubelet.await(() -> only(deployments(namespace)).getSpec().getReplicas() == 3 ? true : null, "3 replicas");
             awaitStatus(store, "Updating");
-            kubelet(namespace, only(deployments(namespace)));
+            Kubelet.ready(client, only(deployments(namespace)));
             awaitStatus(store, "InService");
 
             // UpdateEndpoint with another model: blue/green.
             store.updateEndpoint(endpoint(model("v2"), 3, "Updating"));
-            List<Deployment> both = await(
+            List<Deployment> both = Kubelet.await(
                     () -> deployments(namespace).size() == 2 ? deployments(namespace) : null, "a second Deployment");
             Deployment green = both.stream()
                     .filter(d -> !revision(d).equals(revision(first)))
@@ -130,7 +129,7 @@ class EndpointOperatorTest {
             assertThat(services(namespace).get(0).getSpec().getSelector())
                     .as("the old revision serves until the new one is ready")
                     .containsEntry(InstanceTemplate.REVISION, revision(first));
-            kubelet(namespace, green);
+            Kubelet.ready(client, green);
             awaitStatus(store, "InService");
             assertThat(only(deployments(namespace)).getMetadata().getName())
                     .isEqualTo(green.getMetadata().getName());
@@ -141,7 +140,7 @@ class EndpointOperatorTest {
 
             // A rollout that cannot progress fails the endpoint with Kubernetes' own reason.
             store.updateEndpoint(endpoint(model("v3"), 3, "Updating"));
-            Deployment broken = await(
+            Deployment broken = Kubelet.await(
                     () -> deployments(namespace).stream()
                             .filter(d -> !revision(d).equals(revision(green)))
                             .findFirst()
@@ -172,8 +171,8 @@ class EndpointOperatorTest {
 
             // DeleteEndpoint: everything it owned goes with it.
             assertThat(store.deleteEndpoint("penguins")).isTrue();
-            await(() -> store.endpoint("penguins").isEmpty() ? true : null, "the endpoint gone");
-            await(
+            Kubelet.await(() -> store.endpoint("penguins").isEmpty() ? true : null, "the endpoint gone");
+            Kubelet.await(
                     () -> deployments(namespace).isEmpty()
                                     && services(namespace).isEmpty()
                                     && configMaps(namespace).isEmpty()
@@ -204,25 +203,6 @@ class EndpointOperatorTest {
     private static String model(String tag) {
         return "{\"ModelName\":\"penguins\",\"Containers\":[{\"Image\":\"builtin:identity\",\"Environment\":{\"TAG\":\""
                 + tag + "\"}}]}";
-    }
-
-    /** What a kubelet and the Deployment controller would report once every instance answers /ping. */
-    private static void kubelet(String namespace, Deployment deployment) {
-        client.apps()
-                .deployments()
-                .inNamespace(namespace)
-                .withName(deployment.getMetadata().getName())
-                .editStatus(current -> {
-                    int replicas = current.getSpec().getReplicas();
-                    current.setStatus(new DeploymentStatusBuilder()
-                            .withObservedGeneration(current.getMetadata().getGeneration())
-                            .withReplicas(replicas)
-                            .withUpdatedReplicas(replicas)
-                            .withReadyReplicas(replicas)
-                            .withAvailableReplicas(replicas)
-                            .build());
-                    return current;
-                });
     }
 
     private static JsonNode json(String text) {
@@ -258,27 +238,8 @@ class EndpointOperatorTest {
     }
 
     private static void awaitStatus(KubernetesStateStore store, String status) {
-        await(
+        Kubelet.await(
                 () -> store.endpoint("penguins").orElseThrow().status().equals(status) ? true : null,
                 "status " + status + " (is " + store.endpoint("penguins").map(StoredEndpoint::status) + ")");
-    }
-
-    private static <T> T await(Supplier<T> probe, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not seen within 20 s: " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }
