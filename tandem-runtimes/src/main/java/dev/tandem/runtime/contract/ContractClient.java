@@ -295,11 +295,13 @@ public final class ContractClient implements AutoCloseable {
         long declared = contentLength(answer);
         if (limits == null) {
             return readInMemory(answer, declared)
-                    .map(bytes -> new Exchange(answer.statusCode(), type, attributes, Payload.wrap(bytes.getBytes())));
+                    .map(bytes ->
+                            new Exchange(answer.statusCode(), type, attributes, Payload.wrap(BufferBytes.of(bytes))));
         }
         if (declared >= 0 && declared <= limits.inMemoryBytes()) {
             return answer.body()
-                    .map(bytes -> new Exchange(answer.statusCode(), type, attributes, Payload.wrap(bytes.getBytes())));
+                    .map(bytes ->
+                            new Exchange(answer.statusCode(), type, attributes, Payload.wrap(BufferBytes.of(bytes))));
         }
         if (declared > limits.maxBytes()) {
             return Future.failedFuture(tooLarge(declared, limits.maxBytes()));

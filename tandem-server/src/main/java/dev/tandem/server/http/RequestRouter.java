@@ -2,6 +2,7 @@ package dev.tandem.server.http;
 
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
+import dev.tandem.runtime.contract.BufferBytes;
 import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.FeatureStoreApi;
@@ -118,7 +119,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                 route.errors().write(request.response(), RequestIds.next(), read.cause());
                 return;
             }
-            byte[] body = read.result().getBytes();
+            // The array the body was read into, not a copy of it: it travels on as the payload.
+            byte[] body = BufferBytes.of(read.result());
             if (!route.open()) {
                 try {
                     authenticator.authenticate(request, body);
