@@ -240,6 +240,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        if (namespace != null && !kubernetes) {
+            err.println("error: --namespace names the Kubernetes namespace of a gateway; give --kubernetes with it.");
+            return 2;
+        }
         // Check every file before anything starts, so that a mistake is reported at once.
         PipelineParser parser = new PipelineParser();
         for (Path file : pipelines) {

@@ -159,6 +159,14 @@ class CommandLineIT {
     }
 
     @Test
+    void serveRefusesANamespaceWithoutKubernetes() {
+        CliProcess serve = CliProcess.run(List.of("serve", "--namespace", "tandem", "--port", "0"));
+
+        assertThat(serve.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(serve.stderr()).contains("give --kubernetes with it");
+    }
+
+    @Test
     void serveRefusesAnInvalidPipelineNamingEveryProblem() throws Exception {
         Path pipeline = workDir.resolve("bad.json");
         Files.writeString(
