@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.runtime.ContainerLogs;
 import dev.tandem.runtime.Runtimes;
@@ -36,7 +37,10 @@ import dev.tandem.server.async.TopicRouter;
 import dev.tandem.server.auth.Authenticator;
 import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.capture.DataCapture;
+import dev.tandem.server.cluster.Cluster;
+import dev.tandem.server.cluster.InstanceClient;
 import dev.tandem.server.control.Arns;
+import dev.tandem.server.control.ClusterRouting;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.control.ServiceModel;
@@ -136,6 +140,8 @@ public final class TandemServer implements AutoCloseable {
     private static final int NOTIFICATION_ATTEMPTS = 4;
 
     private volatile boolean closed;
+    private final @Nullable ClusterRouting clusterRouting;
+    private final @Nullable Cluster cluster;
 
     private TandemServer(
             ServerConfig config,
@@ -155,6 +161,7 @@ public final class TandemServer implements AutoCloseable {
                     + " 127.0.0.1, or say --allow-unauthenticated if the network is yours alone.");
         }
         this.config = config;
+        this.cluster = cluster;
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -276,6 +283,15 @@ public final class TandemServer implements AutoCloseable {
                 clock,
                 config.async().scaleInAfter(),
                 Duration.ofSeconds(1));
+        // A gateway routes to the instances its cluster runs, as it reports them ready.
+        this.clusterRouting = cluster == null
+                ? null
+                : new ClusterRouting(
+                        cluster,
+                        endpoints,
+                        capture,
+                        (address, model) -> new InstanceClient(contractClient, address, instanceTimeout(config, model)),
+                        timers);
         Authenticator authenticator =
                 config.accessKeys().isEmpty() ? Authenticator.NONE : Authenticator.sigV4(config.accessKeys(), clock);
         this.transformJobs = new TransformJobs(
@@ -392,6 +408,17 @@ public final class TandemServer implements AutoCloseable {
         return featureStore;
     }
 
+    /**
+     * How long a gateway waits for an instance of {@code model} to answer: each of its containers'
+     * time to answer, and a little for the hop (the instance applies each container's own deadline).
+     */
+    private static Duration instanceTimeout(ServerConfig config, PipelineDefinition model) {
+        return config.runtime()
+                .invocationTimeout()
+                .multipliedBy(model.containers().size())
+                .plusSeconds(5);
+    }
+
     private Collection<Endpoint> liveEndpoints() {
         return endpoints.all();
     }
@@ -473,6 +500,9 @@ public final class TandemServer implements AutoCloseable {
         // Before the endpoints come back: requests a previous server left in progress are queued again.
         server.async.start();
         server.controlPlane.restore();
+        if (server.clusterRouting != null) {
+            server.clusterRouting.start();
+        }
         server.transformJobs.restore();
         server.autoscaler.start();
         LOG.info(
@@ -586,6 +616,9 @@ public final class TandemServer implements AutoCloseable {
         autoscaler.close();
         async.close();
         transformJobs.close();
+        if (clusterRouting != null) {
+            clusterRouting.close();
+        }
         controlPlane.close();
         endpoints.close();
         capture.close();
@@ -597,9 +630,12 @@ public final class TandemServer implements AutoCloseable {
         // After the timers: a flush the timers started may still run, and this one waits for it.
         offlineStore.close();
         onlineStore.close();
-        store.close();
-        if (store != database) {
+        if (cluster != null) {
+            // Its store with it.
+            cluster.close();
             database.close();
+        } else {
+            store.close();
         }
         objects.close();
         virtualThreads.shutdown();

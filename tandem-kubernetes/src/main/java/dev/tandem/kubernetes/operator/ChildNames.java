@@ -1,5 +1,6 @@
 package dev.tandem.kubernetes.operator;
 
+import dev.tandem.kubernetes.resources.ResourceNames;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,13 +12,24 @@ import java.util.HexFormat;
  * where they fit, and shortened with a hash of the whole where they do not — so that two endpoints
  * never share one.
  */
-final class ChildNames {
+public final class ChildNames {
     /** A pod's name adds about 17 characters to its Deployment's, within a label's 63. */
     static final int DEPLOYMENT = 46;
 
     static final int LABEL = 63;
 
     private ChildNames() {}
+
+    /**
+     * The Service of variant {@code variantName} of endpoint {@code endpointName} (SageMaker's
+     * names): where the variant's ready instances are published, for the gateways to find.
+     */
+    public static String service(String endpointName, String variantName) {
+        return of(
+                LABEL,
+                of(LABEL, ResourceNames.objectName(endpointName)),
+                of(LABEL, ResourceNames.objectName(variantName)));
+    }
 
     static String of(int max, String... parts) {
         String joined = String.join("-", parts);

@@ -12,6 +12,7 @@ import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -30,6 +31,7 @@ final class CachedKind<R extends HasMetadata> implements AutoCloseable {
     private final SharedIndexInformer<R> informer;
     private final Duration cacheWait;
     private final Object changed = new Object();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     CachedKind(
             NonNamespaceOperation<R, KubernetesResourceList<R>, Resource<R>> api,
@@ -61,6 +63,12 @@ final class CachedKind<R extends HasMetadata> implements AutoCloseable {
         synchronized (changed) {
             changed.notifyAll();
         }
+        listeners.forEach(Runnable::run);
+    }
+
+    /** Runs {@code listener} after each change the watch reports, on the informer's thread. */
+    void onChange(Runnable listener) {
+        listeners.add(listener);
     }
 
     Optional<R> get(String objectName) {

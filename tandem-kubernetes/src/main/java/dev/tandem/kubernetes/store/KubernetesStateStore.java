@@ -252,6 +252,11 @@ public final class KubernetesStateStore implements StateStore {
                 endpoint.name());
     }
 
+    /** Runs {@code listener} after each change of an endpoint, whoever made it, on the watch's thread. */
+    public void onEndpointChange(Runnable listener) {
+        endpoints.onChange(listener);
+    }
+
     @Override
     public Optional<StoredEndpoint> endpoint(String name) {
         return endpoints

@@ -10,6 +10,7 @@ import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,6 +29,7 @@ import io.vertx.core.internal.VertxInternal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -155,6 +157,30 @@ public final class ContractClient implements AutoCloseable {
      */
     public CompletableFuture<StageResponse> invoke(
             ContractTarget target, StageRequest request, Duration timeout, @Nullable InvocationLimits limits) {
+        return exchange(invocation(target, request, timeout), request.body(), timeout, limits)
+                .thenApply(ContractClient::toResponse);
+    }
+
+    /**
+     * An answer as the server gave it, whatever its status, with all its headers: what a gateway
+     * passes on from another Tandem server, errors included.
+     */
+    public record Answer(int status, MultiMap headers, Payload body) {}
+
+    /**
+     * Sends {@code POST /invocations} as {@link #invoke} does, with {@code headers} added, and
+     * completes with the answer whatever its status: only a server that cannot be reached ({@link
+     * StageUnreachableException}) or does not answer in time ({@link StageTimeoutException}) fails it.
+     */
+    public CompletableFuture<Answer> forward(
+            ContractTarget target, StageRequest request, Map<String, String> headers, Duration timeout) {
+        RequestOptions options = invocation(target, request, timeout);
+        headers.forEach(options::putHeader);
+        return exchange(options, request.body(), timeout, null)
+                .thenApply(exchange -> new Answer(exchange.status(), exchange.headers(), exchange.body()));
+    }
+
+    private static RequestOptions invocation(ContractTarget target, StageRequest request, Duration timeout) {
         RequestOptions options = request(target, HttpMethod.POST, target.invocationsPath(), timeout);
         if (request.contentType() != null) {
             options.putHeader("Content-Type", request.contentType());
@@ -168,7 +194,7 @@ public final class ContractClient implements AutoCloseable {
         if (request.traceparent() != null) {
             options.putHeader("traceparent", request.traceparent());
         }
-        return exchange(options, request.body(), timeout, limits).thenApply(ContractClient::toResponse);
+        return options;
     }
 
     /** How much of a spooled error answer becomes the failure's message. */
@@ -194,8 +220,17 @@ public final class ContractClient implements AutoCloseable {
                 .setIdleTimeout(timeout.toMillis());
     }
 
-    private record Exchange(
-            int status, @Nullable String contentType, @Nullable String customAttributes, Payload body) {}
+    private record Exchange(int status, MultiMap headers, Payload body) {
+        @Nullable
+        String contentType() {
+            return headers.get("Content-Type");
+        }
+
+        @Nullable
+        String customAttributes() {
+            return headers.get(CUSTOM_ATTRIBUTES);
+        }
+    }
 
     /**
      * One request and its whole answer. Fails with {@link StageTimeoutException} once {@code
@@ -239,7 +274,8 @@ public final class ContractClient implements AutoCloseable {
             } else if (isTimeout(done.cause())) {
                 result.completeExceptionally(new StageTimeoutException(timeout));
             } else {
-                result.completeExceptionally(new StageUnreachableException(describe(done.cause()), done.cause()));
+                result.completeExceptionally(
+                        new StageUnreachableException(describe(done.cause()), done.cause(), sent.get() == null));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -290,18 +326,15 @@ public final class ContractClient implements AutoCloseable {
 
     /** The whole answer: in memory, or streamed to a file when the invocation spools large answers. */
     private Future<Exchange> read(HttpClientResponse answer, @Nullable InvocationLimits limits) {
-        String type = answer.getHeader("Content-Type");
-        String attributes = answer.getHeader(CUSTOM_ATTRIBUTES);
+        MultiMap headers = answer.headers();
         long declared = contentLength(answer);
         if (limits == null) {
             return readInMemory(answer, declared)
-                    .map(bytes ->
-                            new Exchange(answer.statusCode(), type, attributes, Payload.wrap(BufferBytes.of(bytes))));
+                    .map(bytes -> new Exchange(answer.statusCode(), headers, Payload.wrap(BufferBytes.of(bytes))));
         }
         if (declared >= 0 && declared <= limits.inMemoryBytes()) {
             return answer.body()
-                    .map(bytes ->
-                            new Exchange(answer.statusCode(), type, attributes, Payload.wrap(BufferBytes.of(bytes))));
+                    .map(bytes -> new Exchange(answer.statusCode(), headers, Payload.wrap(BufferBytes.of(bytes))));
         }
         if (declared > limits.maxBytes()) {
             return Future.failedFuture(tooLarge(declared, limits.maxBytes()));
@@ -311,7 +344,7 @@ public final class ContractClient implements AutoCloseable {
         return vertx.fileSystem()
                 .open(file.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
                 .compose(out -> spool(answer, out, limits))
-                .map(size -> new Exchange(answer.statusCode(), type, attributes, Payload.spooled(file, size)));
+                .map(size -> new Exchange(answer.statusCode(), headers, Payload.spooled(file, size)));
     }
 
     /**

@@ -1,11 +1,16 @@
 package dev.tandem.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.engine.Failures;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.ModelNotReadyException;
+import dev.tandem.core.error.ServiceUnavailableException;
 import dev.tandem.core.error.TandemException;
+import dev.tandem.core.error.ThrottlingException;
+import dev.tandem.core.error.ValidationException;
 import dev.tandem.server.auth.AuthenticationException;
 import io.vertx.core.http.HttpServerResponse;
 import org.jspecify.annotations.Nullable;
@@ -45,8 +50,54 @@ public final class ErrorResponses {
         };
     }
 
-    /** An error answer, ready to write. */
-    record Reply(int status, String code, String body) {}
+    /**
+     * Names the container that failed on a {@code ModelError} answer, for a gateway in front of this
+     * server (which names it in its own {@code LogStreamArn}) and for plain HTTP clients.
+     */
+    public static final String FAILED_CONTAINER = "X-Tandem-Failed-Container";
+
+    /**
+     * An error answer, ready to write.
+     *
+     * @param container the container that failed, for a ModelError; else null
+     */
+    record Reply(int status, String code, String body, @Nullable String container) {
+        Reply(int status, String code, String body) {
+            this(status, code, body, null);
+        }
+    }
+
+    /**
+     * The error another Tandem server answered — a gateway's instance — as the exception that this
+     * server answers the same way: its code, message and ModelError members kept.
+     *
+     * @param code its {@code x-amzn-ErrorType}
+     * @param container its {@link #FAILED_CONTAINER}, if it named one
+     */
+    public static TandemException decode(int status, String code, JsonNode body, @Nullable String container) {
+        String message = body.path("message").asText(body.path("Message").asText("HTTP " + status));
+        return switch (code) {
+            case "ModelError" ->
+                new ModelErrorException(
+                        container == null ? "unknown" : container,
+                        body.hasNonNull("OriginalStatusCode")
+                                ? body.get("OriginalStatusCode").asInt()
+                                : null,
+                        body.hasNonNull("OriginalMessage")
+                                ? body.get("OriginalMessage").asText()
+                                : null,
+                        message,
+                        null);
+            case "ValidationError" ->
+                status == ErrorKind.PAYLOAD_TOO_LARGE.httpStatus()
+                        ? new TandemException(ErrorKind.PAYLOAD_TOO_LARGE, message)
+                        : new ValidationException(message);
+            case "ModelNotReadyException" -> new ModelNotReadyException(message);
+            case "ThrottlingException" -> new ThrottlingException(message);
+            case "ServiceUnavailable" -> new ServiceUnavailableException(message);
+            default -> new TandemException(ErrorKind.INTERNAL_FAILURE, message);
+        };
+    }
 
     /**
      * Answers {@code error}.
@@ -66,8 +117,11 @@ public final class ErrorResponses {
         response.setStatusCode(reply.status())
                 .putHeader("x-amzn-ErrorType", reply.code())
                 .putHeader("x-amzn-RequestId", requestId)
-                .putHeader("Content-Type", "application/json")
-                .end(reply.body());
+                .putHeader("Content-Type", "application/json");
+        if (reply.container() != null) {
+            response.putHeader(FAILED_CONTAINER, reply.container());
+        }
+        response.end(reply.body());
     }
 
     Reply reply(String requestId, Throwable thrown, @Nullable String logStream) {
@@ -99,7 +153,11 @@ public final class ErrorResponses {
             }
         }
         try {
-            return new Reply(failure.kind().httpStatus(), runtimeCode(failure.kind()), JSON.writeValueAsString(body));
+            return new Reply(
+                    failure.kind().httpStatus(),
+                    runtimeCode(failure.kind()),
+                    JSON.writeValueAsString(body),
+                    failure instanceof ModelErrorException model ? model.container() : null);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("an ObjectNode always serializes", e);
         }

@@ -14,6 +14,8 @@ import dev.tandem.core.stage.StageResponse;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
+import dev.tandem.server.endpoint.InstanceUnreachableException;
+import dev.tandem.server.endpoint.RemoteInstance;
 import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
@@ -36,16 +38,16 @@ import org.jspecify.annotations.Nullable;
  * thread waits on a container.
  */
 public final class InvocationsApi {
-    static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
-    static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
+    public static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    public static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
     static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";
     static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
-    static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
+    public static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
     static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
     /** Opt-in: {@code X-Tandem-Debug: stages} asks for {@code X-Tandem-Stages} in the answer. */
-    static final String DEBUG = "X-Tandem-Debug";
+    public static final String DEBUG = "X-Tandem-Debug";
 
-    static final String STAGES = "X-Tandem-Stages";
+    public static final String STAGES = "X-Tandem-Stages";
     private static final String TRACEPARENT = "traceparent";
     /** A W3C traceparent: version, trace id, parent id, flags. */
     private static final Pattern TRACEPARENT_FORMAT =
@@ -95,81 +97,106 @@ public final class InvocationsApi {
     }
 
     /**
-     * InvokeEndpoint, its body read and the request authenticated ({@link
-     * dev.tandem.server.http.RequestRouter}).
+     * One invocation on its way: what the client asked, and which attempt this is.
+     *
+     * @param target the container a direct-mode request names, or null
+     * @param targetVariant the variant the request names, or null to draw one by weight
+     * @param attempt 1, or more when an instance of a cluster could not be reached and the request
+     *     goes to another
      */
-    // The admission's future ends in a callback that carries the request on; nothing waits on it.
-    @SuppressWarnings("FutureReturnValueIgnored")
-    public void invoke(HttpServerRequest request, String endpointName, byte[] bytes) {
-        long start = System.nanoTime();
-        String requestId = RequestIds.next();
-        HttpServerResponse response = request.response();
-        Endpoint endpoint;
-        StageRequest stageRequest;
-        String target;
-        CompletableFuture<Endpoint.Lease> admitted;
-        try {
-            stageRequest = readRequest(request, bytes);
-            target = header(request, TARGET_CONTAINER, 63);
-            endpoint = findEndpoint(endpointName);
-            admitted = endpoint.admit(header(request, TARGET_VARIANT, 63));
-        } catch (RuntimeException e) {
-            errors.write(response, requestId, e, null);
-            return;
-        }
-        StageRequest read = stageRequest;
-        if (admitted.isDone()) {
-            admitted(request, endpoint, read, target, admitted, requestId, start);
-        } else {
-            // It waits in the admission line; it goes on on its own connection's event loop.
-            Context context = Vertx.currentContext();
-            admitted.whenComplete((lease, error) ->
-                    context.runOnContext(go -> admitted(request, endpoint, read, target, admitted, requestId, start)));
+    private record Invocation(
+            HttpServerRequest request,
+            Endpoint endpoint,
+            StageRequest input,
+            @Nullable String target,
+            @Nullable String targetVariant,
+            String requestId,
+            long start,
+            int attempt) {
+
+        Invocation nextAttempt() {
+            return new Invocation(request, endpoint, input, target, targetVariant, requestId, start, attempt + 1);
         }
     }
 
-    private void admitted(
-            HttpServerRequest request,
-            Endpoint endpoint,
-            StageRequest stageRequest,
-            @Nullable String target,
-            CompletableFuture<Endpoint.Lease> admitted,
-            String requestId,
-            long start) {
+    /**
+     * How many instances a request is offered to when those before could not be reached: each one
+     * found so is passed over by the next requests too, so the second rarely fails the same way.
+     */
+    private static final int MAX_INSTANCE_ATTEMPTS = 3;
+
+    /**
+     * InvokeEndpoint, its body read and the request authenticated ({@link
+     * dev.tandem.server.http.RequestRouter}).
+     */
+    public void invoke(HttpServerRequest request, String endpointName, byte[] bytes) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.next();
+        Invocation invocation;
+        try {
+            invocation = new Invocation(
+                    request,
+                    findEndpoint(endpointName),
+                    readRequest(request, bytes),
+                    header(request, TARGET_CONTAINER, 63),
+                    header(request, TARGET_VARIANT, 63),
+                    requestId,
+                    start,
+                    1);
+        } catch (RuntimeException e) {
+            errors.write(request.response(), requestId, e, null);
+            return;
+        }
+        admit(invocation);
+    }
+
+    // The admission's future ends in a callback that carries the request on; nothing waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private void admit(Invocation invocation) {
+        CompletableFuture<Endpoint.Lease> admitted = invocation.endpoint().admit(invocation.targetVariant());
+        if (admitted.isDone()) {
+            admitted(invocation, admitted);
+        } else {
+            // It waits in the admission line; it goes on on its own connection's event loop.
+            Context context = Vertx.currentContext();
+            admitted.whenComplete((lease, error) -> context.runOnContext(go -> admitted(invocation, admitted)));
+        }
+    }
+
+    private void admitted(Invocation invocation, CompletableFuture<Endpoint.Lease> admitted) {
         Endpoint.Lease lease;
         try {
             lease = admitted.join();
         } catch (CompletionException e) {
             Throwable cause = Failures.unwrap(e);
             if (cause instanceof ThrottlingException) {
-                metrics.throttled(endpoint.name());
+                metrics.throttled(invocation.endpoint().name());
             }
-            errors.write(request.response(), requestId, cause, null);
+            errors.write(invocation.request().response(), invocation.requestId(), cause, null);
             return;
         }
-        if (request.response().closed()) {
+        if (invocation.request().response().closed()) {
             // The client gave up while it waited: its place goes to the next request.
             lease.release();
             return;
         }
-        run(request, endpoint, stageRequest, target, lease, requestId, start);
+        run(invocation, lease);
     }
 
     // The pipeline's future ends in the callback that answers the client; nothing else waits on it.
     @SuppressWarnings("FutureReturnValueIgnored")
-    private void run(
-            HttpServerRequest request,
-            Endpoint endpoint,
-            StageRequest stageRequest,
-            @Nullable String target,
-            Endpoint.Lease lease,
-            String requestId,
-            long start) {
+    private void run(Invocation invocation, Endpoint.Lease lease) {
+        HttpServerRequest request = invocation.request();
         HttpServerResponse response = request.response();
+        Endpoint endpoint = invocation.endpoint();
         String endpointName = endpoint.name();
         String variantName = lease.variant().name();
+        String target = invocation.target();
+        String requestId = invocation.requestId();
+        long start = invocation.start();
         Tracing.Invocation trace = tracing.start(endpointName, request::getHeader);
         List<PipelineStage> stages = lease.instance().stages();
+        StageRequest stageRequest = invocation.input();
         if (trace != null) {
             stages = tracing.traced(
                     stages, endpointName, variantName, lease.instance().id());
@@ -182,8 +209,12 @@ public final class InvocationsApi {
             }
         }
         StageRequest input = stageRequest;
-        engine.invoke(lease.variant().model().mode(), stages, stageRequest, target)
-                .thenApply(result -> checkServerlessAnswer(lease.variant(), result))
+        // An instance of a cluster runs the whole pipeline in its own process; this server is its gateway.
+        RemoteInstance remote = lease.instance().remote();
+        CompletableFuture<InvocationResult> answer = remote != null
+                ? remote.invoke(stageRequest, target, request.getHeader(INFERENCE_ID))
+                : engine.invoke(lease.variant().model().mode(), stages, stageRequest, target);
+        answer.thenApply(result -> checkServerlessAnswer(lease.variant(), result))
                 .whenComplete((result, error) -> {
                     lease.release();
                     if (trace != null) {
@@ -204,11 +235,19 @@ public final class InvocationsApi {
                                 input.body(),
                                 result.response().contentType(),
                                 result.response().body());
-                    } else {
-                        Throwable cause = Failures.unwrap(error);
-                        metrics.failure(endpointName, variantName, ranInOrder(lease, target), cause);
-                        errors.write(response, requestId, cause, logStream(endpoint, lease, cause));
+                        return;
                     }
+                    Throwable cause = Failures.unwrap(error);
+                    if (cause instanceof InstanceUnreachableException unreachable
+                            && unreachable.beforeSending()
+                            && invocation.attempt() < MAX_INSTANCE_ATTEMPTS
+                            && !response.closed()) {
+                        // Nothing reached that instance: another one serves the request instead.
+                        admit(invocation.nextAttempt());
+                        return;
+                    }
+                    metrics.failure(endpointName, variantName, ranInOrder(lease, target), cause);
+                    errors.write(response, requestId, cause, logStream(endpoint, lease, cause));
                 });
     }
 

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -321,6 +324,95 @@ public final class EndpointRegistry implements AutoCloseable {
             case STARTING ->
                 LOG.debug("Endpoint {}: container {} of instance {} is starting", endpoint, hostname, instance);
         }
+    }
+
+    /**
+     * A variant of an endpoint that a cluster runs, as its gateway routes to it.
+     *
+     * @param ready the instances ready to serve now
+     */
+    public record RoutedVariant(String name, PipelineDefinition model, double weight, List<InstanceAddress> ready) {
+        public RoutedVariant {
+            ready = List.copyOf(ready);
+        }
+    }
+
+    /**
+     * Routes endpoint {@code name} to instances that a cluster runs (this server being its gateway):
+     * creates the endpoint, or brings its variants, weights and instances to {@code wanted}. An
+     * instance still ready keeps its requests in flight and its place in the counts; one no longer
+     * ready takes no new request, and those it serves finish or fail on their own.
+     *
+     * @param connect makes the client of an instance of a model, seen for the first time
+     */
+    public void route(
+            String name,
+            List<RoutedVariant> wanted,
+            BiFunction<InstanceAddress, PipelineDefinition, RemoteInstance> connect) {
+        Endpoint current = endpoints.get(name);
+        Map<InstanceAddress, Instance> known = new HashMap<>();
+        if (current != null) {
+            for (Variant variant : current.variants()) {
+                for (Instance instance : variant.instances()) {
+                    if (instance.address() != null) {
+                        known.put(instance.address(), instance);
+                    }
+                }
+            }
+            if (sameVariants(current.variants(), wanted)) {
+                for (int i = 0; i < wanted.size(); i++) {
+                    Variant variant = current.variants().get(i);
+                    variant.weight(wanted.get(i).weight());
+                    variant.replaceInstances(remoteInstances(wanted.get(i), known, connect));
+                }
+                return;
+            }
+        }
+        List<Variant> variants = new ArrayList<>();
+        for (RoutedVariant variant : wanted) {
+            variants.add(new Variant(
+                    variant.name(),
+                    variant.model(),
+                    remoteInstances(variant, known, connect),
+                    variant.weight(),
+                    timers));
+        }
+        if (current == null) {
+            endpoints.put(name, new Endpoint(name, variants));
+            LOG.info("Endpoint {} routed to the cluster's instances", name);
+        } else {
+            current.replaceVariants(variants);
+        }
+    }
+
+    /** Whether the variants are those wanted, by name and model, in order: only weights and instances differ. */
+    private static boolean sameVariants(List<Variant> running, List<RoutedVariant> wanted) {
+        if (running.size() != wanted.size()) {
+            return false;
+        }
+        for (int i = 0; i < running.size(); i++) {
+            if (!running.get(i).name().equals(wanted.get(i).name())
+                    || !running.get(i).model().equals(wanted.get(i).model())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private List<Instance> remoteInstances(
+            RoutedVariant variant,
+            Map<InstanceAddress, Instance> known,
+            BiFunction<InstanceAddress, PipelineDefinition, RemoteInstance> connect) {
+        int maxInFlight = inFlight.forModel(variant.model());
+        List<Instance> instances = new ArrayList<>();
+        for (InstanceAddress address : variant.ready()) {
+            Instance instance = known.get(address);
+            instances.add(
+                    instance != null
+                            ? instance
+                            : Instance.remote(address, connect.apply(address, variant.model()), maxInFlight));
+        }
+        return instances;
     }
 
     /**

@@ -27,15 +27,44 @@ public final class Instance {
 
     private volatile boolean drainAwaited;
     private final int maxInFlight;
+    private final @Nullable RemoteInstance remote;
+    private final @Nullable InstanceAddress address;
 
     /** @param maxInFlight how many requests it takes at a time ({@link InFlightLimit}) */
     Instance(String id, List<RunningContainer> containers, int maxInFlight) {
+        this(id, containers, maxInFlight, null, null);
+    }
+
+    private Instance(
+            String id,
+            List<RunningContainer> containers,
+            int maxInFlight,
+            @Nullable RemoteInstance remote,
+            @Nullable InstanceAddress address) {
         this.id = id;
         this.maxInFlight = maxInFlight;
+        this.remote = remote;
+        this.address = address;
         this.containers = List.copyOf(containers);
         this.stages = this.containers.stream()
                 .map(c -> new PipelineStage(c.hostname(), c.stage()))
                 .toList();
+    }
+
+    /** An instance another process runs: it has no containers here, and stopping it is not ours to do. */
+    static Instance remote(InstanceAddress address, RemoteInstance remote, int maxInFlight) {
+        return new Instance(address.id(), List.of(), maxInFlight, remote, address);
+    }
+
+    /** Where it listens, when another process runs it; else null. */
+    @Nullable
+    InstanceAddress address() {
+        return address;
+    }
+
+    /** The process that runs it when that is not this server (see {@link RemoteInstance}); else null. */
+    public @Nullable RemoteInstance remote() {
+        return remote;
     }
 
     public String id() {
@@ -52,6 +81,9 @@ public final class Instance {
     }
 
     public boolean isHealthy() {
+        if (remote != null) {
+            return remote.isAvailable();
+        }
         for (RunningContainer container : containers) {
             if (!container.status().isHealthy()) {
                 return false;
@@ -62,6 +94,9 @@ public final class Instance {
 
     /** The first container that is not healthy, described for an error message; null if none. */
     public @Nullable String unhealthyContainer() {
+        if (remote != null) {
+            return remote.isAvailable() ? null : "instance " + id + " could not be reached just now";
+        }
         for (RunningContainer container : containers) {
             ContainerStatus status = container.status();
             if (!status.isHealthy()) {
@@ -98,6 +133,10 @@ public final class Instance {
 
     /** Whether some container of this instance has failed since it was first healthy. */
     boolean hasRestarted() {
+        if (remote != null) {
+            // It served, and now cannot be reached: down, not still starting.
+            return !remote.isAvailable();
+        }
         for (RunningContainer container : containers) {
             if (container.status().restarts() > 0 || container.status().phase() == ContainerStatus.Phase.UNHEALTHY) {
                 return true;

@@ -321,7 +321,7 @@ public final class Variant {
     public String unhealthyContainer() {
         List<Instance> current = instances;
         return current.isEmpty()
-                ? "variant " + name + " has no instances"
+                ? "variant " + name + " has no instance ready"
                 : current.get(0).unhealthyContainer();
     }
 
@@ -344,6 +344,17 @@ public final class Variant {
         List<Instance> next = new java.util.ArrayList<>(instances);
         next.addAll(added);
         instances = List.copyOf(next);
+    }
+
+    /**
+     * Makes {@code next} the instances taking traffic, and hands them the requests waiting; those
+     * left out finish what they serve.
+     */
+    void replaceInstances(List<Instance> next) {
+        synchronized (this) {
+            instances = List.copyOf(next);
+        }
+        serveLine();
     }
 
     /** Takes one instance out of traffic; false if it was not one of its instances. */

@@ -12,6 +12,7 @@ import dev.tandem.core.error.ServiceUnavailableException;
 import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
 import java.io.IOException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -39,6 +40,37 @@ class ErrorResponsesTest {
         assertThat(body.get("LogStreamArn").asText())
                 .isEqualTo(
                         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/Endpoints/ep:log-stream:AllTraffic/i-1/post");
+    }
+
+    @Test
+    void anErrorAnsweredByAnotherServerIsAnsweredAgainTheSameWay() throws IOException {
+        ErrorResponses gateway = new ErrorResponses("eu-west-1", "123456789012");
+        for (RuntimeException error : List.of(
+                new ModelErrorException("post", 500, "kaput", "Received server error (500) from post", null),
+                new ValidationException("v"),
+                new PayloadTooLargeException(10),
+                new ModelNotReadyException("m"),
+                new ServiceUnavailableException("s"),
+                new ThrottlingException("t"),
+                new IllegalStateException("a bug"))) {
+            ErrorResponses.Reply instance = errors.reply("r", error, "ep:log-stream:AllTraffic/i-1/post");
+
+            Throwable decoded =
+                    ErrorResponses.decode(instance.status(), instance.code(), json(instance), instance.container());
+
+            ErrorResponses.Reply again = gateway.reply("r", decoded, "ep:log-stream:AllTraffic/pod-1/post");
+            assertThat(again.status()).as(error.toString()).isEqualTo(instance.status());
+            assertThat(again.code()).isEqualTo(instance.code());
+            assertThat(json(again).get("message")).isEqualTo(json(instance).get("message"));
+            assertThat(again.container()).isEqualTo(instance.container());
+        }
+        ErrorResponses.Reply model = errors.reply(
+                "r", new ModelErrorException("post", 500, "kaput", "m", null), "ep:log-stream:AllTraffic/i-1/post");
+        ModelErrorException decoded = (ModelErrorException)
+                ErrorResponses.decode(model.status(), model.code(), json(model), model.container());
+        assertThat(decoded.container()).isEqualTo("post");
+        assertThat(decoded.originalStatusCode()).isEqualTo(500);
+        assertThat(decoded.originalMessage()).isEqualTo("kaput");
     }
 
     @Test

@@ -24,6 +24,24 @@ class ServerTimingTest {
     }
 
     @Test
+    void anotherServersTimingsReadBackAsItsStagesWithoutItsOwnTime() {
+        List<StageTiming> stages = List.of(
+                new StageTiming("pre", 1_250_000, 12, "text/csv; charset=utf-8"),
+                new StageTiming("model", 3_000_000, 7, "application/json"));
+        String timing = ServerTiming.header(stages, 5_000_000);
+        String sizes = ServerTiming.stages(stages);
+
+        assertThat(ServerTiming.parse(timing, sizes)).containsExactlyElementsOf(stages);
+        assertThat(ServerTiming.parse(timing, null))
+                .as("without sizes: the times alone")
+                .containsExactly(new StageTiming("pre", 1_250_000), new StageTiming("model", 3_000_000));
+        assertThat(ServerTiming.parse(null, null)).isEmpty();
+        assertThat(ServerTiming.parse("pre;dur=x, model;dur=2.000, tandem;dur=0.100", null))
+                .as("what cannot be read is left out")
+                .containsExactly(new StageTiming("model", 2_000_000));
+    }
+
+    @Test
     void requestIdsAreVersionFourUuids() {
         java.util.UUID id = java.util.UUID.fromString(RequestIds.next());
 
