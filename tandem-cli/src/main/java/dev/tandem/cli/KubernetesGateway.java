@@ -29,10 +29,10 @@ final class KubernetesGateway {
             return KubernetesCluster.open(client, chosen);
         } catch (KubernetesClientException e) {
             throw new IllegalArgumentException(
-                    "cannot keep state in namespace " + chosen + " of the Kubernetes API"
-                            + " server at " + client.getConfiguration().getMasterUrl()
-                            + " (are Tandem's resources installed?"
-                            + " `tandem kubernetes render`): " + e.getMessage(),
+                    "cannot serve namespace " + chosen + " of the Kubernetes API server at "
+                            + client.getConfiguration().getMasterUrl()
+                            + " (are Tandem's resources installed, `tandem kubernetes render`, and may this"
+                            + " account read them and the EndpointSlices?): " + e.getMessage(),
                     e);
         }
     }

@@ -1,15 +1,24 @@
 package dev.tandem.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.InstancePod;
+import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
 import dev.tandem.kubernetes.Kubelet;
+import dev.tandem.kubernetes.Manifests;
+import dev.tandem.kubernetes.operator.ChildNames;
 import dev.tandem.kubernetes.resources.EndpointResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,14 +28,28 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.EndpointStatus;
+import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.SageMakerRuntimeException;
 
 /**
- * {@code tandem kubernetes render} and {@code tandem kubernetes operator} as an operator of a
- * cluster uses them, against a real API server: the rendered manifests apply, and the operator
- * process turns a SageMakerEndpoint into instance Deployments and reports it InService once they
- * are ready. (No kubelet runs here: the test writes the Deployment's status, as one would.)
+ * {@code tandem kubernetes render}, {@code tandem kubernetes operator} and {@code tandem serve
+ * --kubernetes} as an operator of a cluster uses them, against a real API server with RBAC: the
+ * rendered manifests apply; the operator process, acting as the operator's service account and
+ * nothing more, turns a SageMakerEndpoint into instance Deployments and reports it InService once
+ * they are ready; a gateway acting as the gateways' service account reads it, routes an invocation
+ * to its instance, and may not touch what only the operator may. (No kubelet runs here: the test
+ * writes the Deployment's status and starts the instance, as one would.)
  */
 class KubernetesOperatorIT {
+    /**
+     * Makes a process's Kubernetes client act as another user (the fabric8 client reads it, as
+     * kubectl's {@code --as}): here a service account, so RBAC applies to it as in its pod.
+     */
+    private static final String IMPERSONATE = "KUBERNETES_IMPERSONATE_USERNAME";
+
     private static final String IMAGE = "registry.example/tandem:it";
     private static final String NAMESPACE = "tandem-it";
 
@@ -34,7 +57,7 @@ class KubernetesOperatorIT {
     Path workDir;
 
     @Test
-    void theRenderedManifestsApplyAndTheOperatorRunsAnEndpoint() throws Exception {
+    void theRenderedManifestsApplyAndTheOperatorAndAGatewayServeAnEndpointAsTheirServiceAccounts() throws Exception {
         try (KubeApiServer apiServer = KubeApiServer.start();
                 KubernetesClient client = apiServer.client()) {
             CliProcess render =
@@ -53,7 +76,8 @@ class KubernetesOperatorIT {
                             "ServiceAccount",
                             "Role",
                             "RoleBinding",
-                            "Deployment");
+                            "Deployment",
+                            "Service");
             for (HasMetadata manifest : manifests) {
                 client.resource(manifest)
                         .fieldManager("kubectl")
@@ -77,7 +101,7 @@ class KubernetesOperatorIT {
             Files.writeString(kubeconfig, apiServer.kubeConfigYaml());
             try (CliProcess operator = CliProcess.start(
                     List.of("kubernetes", "operator", "--instance-image", IMAGE, "--namespace", NAMESPACE),
-                    Map.of("KUBECONFIG", kubeconfig.toString()))) {
+                    Map.of("KUBECONFIG", kubeconfig.toString(), IMPERSONATE, serviceAccount(Manifests.OPERATOR)))) {
                 operator.awaitStderr(
                         Pattern.compile("Operator for the endpoints of namespace " + NAMESPACE),
                         Duration.ofSeconds(60));
@@ -137,9 +161,91 @@ class KubernetesOperatorIT {
                         },
                         "the endpoint InService");
 
+                // A gateway as the gateways' service account: it reads the endpoint, routes to its
+                // instance, keeps SageMaker's resources — and may start nothing itself.
+                try (CliProcess gateway = CliProcess.start(
+                                List.of(
+                                        "serve",
+                                        "--kubernetes",
+                                        "--namespace",
+                                        NAMESPACE,
+                                        "--port",
+                                        "0",
+                                        "--data-dir",
+                                        workDir.resolve("gateway").toString()),
+                                Map.of(
+                                        "KUBECONFIG",
+                                        kubeconfig.toString(),
+                                        IMPERSONATE,
+                                        serviceAccount(Manifests.GATEWAY)));
+                        InstancePod pod = InstancePod.start(client, deployment, "iris-pod-1", workDir)) {
+                    URI url = URI.create("http://127.0.0.1:"
+                            + gateway.awaitStderr(
+                                            Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)"),
+                                            Duration.ofSeconds(60))
+                                    .group(1));
+                    Kubelet.publish(
+                            client, NAMESPACE, ChildNames.service("iris", "AllTraffic"), List.of(pod.address()));
+                    SageMakerClient sm = TandemFixture.pointAt(SageMakerClient.builder(), url, "test", "test")
+                            .build();
+                    assertThat(sm.describeEndpoint(r -> r.endpointName("iris")).endpointStatus())
+                            .isEqualTo(EndpointStatus.IN_SERVICE);
+                    sm.createModel(r ->
+                            r.modelName("written-by-the-gateway").primaryContainer(c -> c.image("builtin:identity")));
+                    SageMakerRuntimeClient runtime = TandemFixture.pointAt(
+                                    SageMakerRuntimeClient.builder(), url, "test", "test")
+                            .build();
+                    String answer = Kubelet.await(
+                            () -> {
+                                try {
+                                    return runtime.invokeEndpoint(r -> r.endpointName("iris")
+                                                    .contentType("text/csv")
+                                                    .body(SdkBytes.fromUtf8String("5.1,3.5")))
+                                            .body()
+                                            .asUtf8String();
+                                } catch (SageMakerRuntimeException e) {
+                                    return null; // until the gateway has seen the instance
+                                }
+                            },
+                            "an answer through the gateway");
+                    assertThat(answer).isEqualTo("5.1,3.5");
+
+                    Config asGateway = Config.fromKubeconfig(apiServer.kubeConfigYaml());
+                    asGateway.setImpersonateUsername(serviceAccount(Manifests.GATEWAY));
+                    try (KubernetesClient gatewayClient =
+                            new KubernetesClientBuilder().withConfig(asGateway).build()) {
+                        assertThat(gatewayClient
+                                        .discovery()
+                                        .v1beta1()
+                                        .endpointSlices()
+                                        .inNamespace(NAMESPACE)
+                                        .list()
+                                        .getItems())
+                                .isNotEmpty();
+                        assertThatThrownBy(() -> gatewayClient
+                                        .apps()
+                                        .deployments()
+                                        .inNamespace(NAMESPACE)
+                                        .withName(deployment.getMetadata().getName())
+                                        .scale(5))
+                                .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode())
+                                        .isEqualTo(403));
+                        assertThatThrownBy(() -> gatewayClient
+                                        .secrets()
+                                        .inNamespace(NAMESPACE)
+                                        .list())
+                                .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode())
+                                        .isEqualTo(403));
+                    }
+                }
+
                 operator.process().destroy();
                 assertThat(operator.awaitExit(Duration.ofSeconds(30))).isIn(0, 143);
             }
         }
+    }
+
+    private static String serviceAccount(String name) {
+        return "system:serviceaccount:" + NAMESPACE + ":" + name;
     }
 }

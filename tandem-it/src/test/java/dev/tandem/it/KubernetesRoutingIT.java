@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.InstancePod;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
 import dev.tandem.kubernetes.Kubelet;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,8 +60,6 @@ class KubernetesRoutingIT {
     private static final String IMAGE = "registry.example/tandem:it";
     private static final String NAMESPACE = "routing-it";
     private static final Pattern GATEWAY_LISTENING = Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)");
-    private static final Pattern INSTANCE_LISTENING =
-            Pattern.compile("Instance of \\S+: POST http://127.0.0.1:(\\d+)/invocations");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
@@ -70,15 +68,15 @@ class KubernetesRoutingIT {
     /** Every process the test started, stopped after it whatever happens. */
     private final List<CliProcess> processes = new CopyOnWriteArrayList<>();
 
+    private final List<InstancePod> pods = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger instanceCounter = new AtomicInteger();
 
     @AfterEach
     void stopProcesses() {
+        pods.forEach(InstancePod::close);
         processes.forEach(CliProcess::close);
     }
-
-    /** A running {@code tandem instance}: the pod the test plays, and where it listens. */
-    private record Pod(CliProcess process, InstanceAddress address) {}
 
     // The operator runs for the try block's length; the test talks to it through the API server.
     @SuppressWarnings("try")
@@ -108,7 +106,7 @@ class KubernetesRoutingIT {
                 createConfig(sm, "scorer-v1", 2);
                 sm.createEndpoint(r -> r.endpointName("scorer").endpointConfigName("scorer-v1"));
                 Deployment blue = Kubelet.await(() -> deployments(client, 1, null), "the Deployment of v1");
-                List<Pod> bluePods = startPods(client, blue, 2);
+                List<InstancePod> bluePods = startPods(client, blue, 2);
                 Kubelet.ready(client, blue);
                 String service = service(client).getMetadata().getName();
                 Kubelet.publish(client, NAMESPACE, service, addresses(bluePods));
@@ -153,8 +151,8 @@ class KubernetesRoutingIT {
                 for (int i = 0; i < 40; i++) {
                     invoke(runtimes.get(i % 2), "echo");
                 }
-                for (Pod pod : bluePods) {
-                    assertThat(invocationsServed(pod)).as(pod.address().id()).isPositive();
+                for (InstancePod pod : bluePods) {
+                    assertThat(pod.invocationsServed()).as(pod.address().id()).isPositive();
                 }
 
                 // Under load from here: no request may fail, the SDK's retries being off.
@@ -167,7 +165,7 @@ class KubernetesRoutingIT {
                 sm.updateEndpoint(r -> r.endpointName("scorer").endpointConfigName("scorer-v2"));
                 Deployment green = Kubelet.await(
                         () -> deployments(client, 2, blue.getMetadata().getName()), "the Deployment of v2");
-                List<Pod> greenPods = startPods(client, green, 2);
+                List<InstancePod> greenPods = startPods(client, green, 2);
                 Kubelet.ready(client, green);
                 String greenRevision =
                         green.getSpec().getTemplate().getMetadata().getLabels().get(REVISION);
@@ -182,8 +180,8 @@ class KubernetesRoutingIT {
                     awaitAnswer(runtime, "v2");
                 }
                 // Every gateway routes to v2 now: v1's pods stop, as Kubernetes stops them.
-                for (Pod pod : bluePods) {
-                    pod.process().process().destroy();
+                for (InstancePod pod : bluePods) {
+                    pod.stop();
                 }
                 sm.waiter().waitUntilEndpointInService(describe(), TandemFixture.FAST_WAITER);
 
@@ -206,7 +204,7 @@ class KubernetesRoutingIT {
                                 ? true
                                 : null,
                         "v2 scaled to 3");
-                List<Pod> allGreen = new ArrayList<>(greenPods);
+                List<InstancePod> allGreen = new ArrayList<>(greenPods);
                 allGreen.addAll(startPods(client, scaled, 1));
                 Kubelet.ready(
                         client,
@@ -228,9 +226,9 @@ class KubernetesRoutingIT {
                                 ? true
                                 : null,
                         "three instances routed");
-                Pod third = allGreen.get(2);
-                long before = invocationsServed(third);
-                Kubelet.await(() -> invocationsServed(third) > before ? true : null, "the third instance served");
+                InstancePod third = allGreen.get(2);
+                long before = third.invocationsServed();
+                Kubelet.await(() -> third.invocationsServed() > before ? true : null, "the third instance served");
 
                 load.stop();
                 assertThat(load.failures)
@@ -240,8 +238,9 @@ class KubernetesRoutingIT {
                 assertThat(load.served.get()).isGreaterThan(50);
 
                 // An instance dies before Kubernetes reports it: refused connections go to the others.
-                Pod dying = allGreen.get(0);
-                dying.process().process().destroyForcibly().onExit().get();
+                InstancePod dying = allGreen.get(0);
+                dying.kill();
+                dying.process().process().onExit().get();
                 for (int i = 0; i < 30; i++) {
                     long started = System.nanoTime();
                     assertThat(invoke(runtimes.get(i % 2), "echo")).startsWith("1,2>v2");
@@ -250,8 +249,8 @@ class KubernetesRoutingIT {
                 Kubelet.publish(client, NAMESPACE, service, addresses(allGreen.subList(1, 3)));
 
                 // Every instance gone: a quick ServiceUnavailable, not a hang.
-                allGreen.subList(1, 3).forEach(pod -> pod.process().process().destroyForcibly());
-                for (Pod pod : allGreen) {
+                allGreen.subList(1, 3).forEach(InstancePod::kill);
+                for (InstancePod pod : allGreen) {
                     pod.process().process().onExit().get();
                 }
                 long started = System.nanoTime();
@@ -371,82 +370,20 @@ class KubernetesRoutingIT {
                         .build()));
     }
 
-    /** Starts {@code count} instances of {@code deployment}'s pipeline, as its pods; returns once each is ready. */
-    private List<Pod> startPods(KubernetesClient client, Deployment deployment, int count) throws IOException {
-        String pipeline = client.configMaps()
-                .inNamespace(NAMESPACE)
-                .withName(deployment.getMetadata().getName())
-                .get()
-                .getData()
-                .get("pipeline.json");
-        Path file = workDir.resolve(deployment.getMetadata().getName() + ".json");
-        Files.writeString(file, pipeline);
-        List<Pod> pods = new ArrayList<>();
+    /** Starts {@code count} pods of {@code deployment}; returns once each is ready. */
+    private List<InstancePod> startPods(KubernetesClient client, Deployment deployment, int count) {
+        List<InstancePod> pods = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            int n = instanceCounter.incrementAndGet();
-            CliProcess process = CliProcess.start(List.of(
-                    "instance",
-                    file.toString(),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--data-dir",
-                    workDir.resolve("pod-" + n).toString()));
-            processes.add(process);
-            int port = Integer.parseInt(process.awaitStderr(INSTANCE_LISTENING, Duration.ofSeconds(60))
-                    .group(1));
-            pods.add(new Pod(process, new InstanceAddress("scorer-pod-" + n, "127.0.0.1", port)));
-        }
-        for (Pod pod : pods) {
-            // The readiness probe: /ping answers 200 once every container is healthy.
-            URI ping = URI.create("http://127.0.0.1:" + pod.address().port() + "/ping");
-            Kubelet.await(
-                    () -> {
-                        try {
-                            return HTTP.send(
-                                                            HttpRequest.newBuilder(ping)
-                                                                    .build(),
-                                                            HttpResponse.BodyHandlers.discarding())
-                                                    .statusCode()
-                                            == 200
-                                    ? true
-                                    : null;
-                        } catch (IOException e) {
-                            return null;
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IllegalStateException(e);
-                        }
-                    },
-                    pod.address().id() + " ready");
+            InstancePod pod =
+                    InstancePod.start(client, deployment, "scorer-pod-" + instanceCounter.incrementAndGet(), workDir);
+            this.pods.add(pod);
+            pods.add(pod);
         }
         return pods;
     }
 
-    /** How many invocations an instance has served, from its own metrics. */
-    private static long invocationsServed(Pod pod) {
-        try {
-            String metrics = HTTP.send(
-                            HttpRequest.newBuilder(URI.create(
-                                            "http://127.0.0.1:" + pod.address().port() + "/metrics"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    .body();
-            return metrics.lines()
-                    .filter(line -> line.startsWith("sagemaker_invocations_total{"))
-                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .sum();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<InstanceAddress> addresses(List<Pod> pods) {
-        return pods.stream().map(Pod::address).toList();
+    private static List<InstanceAddress> addresses(List<InstancePod> pods) {
+        return pods.stream().map(InstancePod::address).toList();
     }
 
     private static DescribeEndpointRequest describe() {

@@ -5,11 +5,13 @@ import dev.tandem.server.endpoint.InstanceAddress;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -59,7 +61,13 @@ public final class ReadyInstances implements AutoCloseable {
                 changed();
             }
         });
-        informer.start().toCompletableFuture().join();
+        try {
+            informer.start().toCompletableFuture().join();
+        } catch (CompletionException e) {
+            informer.close();
+            // The API server's refusal, as every other call of the client reports it.
+            throw e.getCause() instanceof KubernetesClientException refused ? refused : e;
+        }
     }
 
     /** Watches the EndpointSlices of {@code namespace}; returns once the first list is in the cache. */
