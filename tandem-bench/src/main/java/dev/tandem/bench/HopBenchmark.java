@@ -138,7 +138,7 @@ public final class HopBenchmark {
      * A SageMaker container folder whose {@code serve} runs nginx on {@code SAGEMAKER_BIND_TO_PORT},
      * answering {@code /ping} and a constant JSON body on {@code /invocations}.
      */
-    private static Path constantContainer(Path folder) throws IOException {
+    static Path constantContainer(Path folder) throws IOException {
         Files.createDirectories(folder);
         String config = NginxProcess.mainSettings("$prefix")
                 + "http {\n"
@@ -186,7 +186,7 @@ public final class HopBenchmark {
         return file;
     }
 
-    private static Process startContainer(Path container, int port, Path log) throws IOException, InterruptedException {
+    static Process startContainer(Path container, int port, Path log) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(container.resolve("serve").toString(), "serve")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -40,33 +41,46 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(
             Path root, Path pipeline, String endpoint, Path log, List<String> options, String contentType, String body)
             throws IOException, InterruptedException {
-        Path jar = root.resolve("tandem-cli/target/tandem.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build it with ./mvnw package -pl tandem-cli -am");
-        }
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "-jar",
-                jar.toString(),
+        int port = freePort();
+        List<String> arguments = new ArrayList<>(List.of(
                 "serve",
                 pipeline.toString(),
                 "--port",
                 Integer.toString(port),
                 "--data-dir",
                 log.resolveSibling("data-" + port).toString()));
-        command.addAll(options);
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        ServerProcess server = new ServerProcess(process, port);
-        server.awaitServing(endpoint, contentType, body, Duration.ofMinutes(2), log);
+        arguments.addAll(options);
+        ServerProcess server = launch(root, arguments, Map.of(), port, log);
+        server.awaitAnswer("/endpoints/" + endpoint + "/invocations", contentType, body, log);
         return server;
+    }
+
+    /**
+     * Runs {@code tandem ARGUMENTS} (the jar, in a JVM of its own) with {@code environment} added,
+     * listening on {@code port}; does not wait for it.
+     */
+    static ServerProcess launch(Path root, List<String> arguments, Map<String, String> environment, int port, Path log)
+            throws IOException {
+        Path jar = root.resolve("tandem-cli/target/tandem.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it with ./mvnw package -pl tandem-cli -am");
+        }
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                jar.toString()));
+        command.addAll(arguments);
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        return new ServerProcess(builder.start(), port);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket free = new ServerSocket(0)) {
+            return free.getLocalPort();
+        }
     }
 
     int port() {
@@ -94,11 +108,11 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private void awaitServing(String endpoint, String contentType, String body, Duration timeout, Path log)
-            throws InterruptedException, IOException {
+    /** Waits until {@code POST path} with {@code body} is answered 200, for up to two minutes. */
+    void awaitAnswer(String path, String contentType, String body, Path log) throws InterruptedException, IOException {
+        Duration timeout = Duration.ofMinutes(2);
         HttpClient client = HttpClient.newHttpClient();
-        HttpRequest invoke = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/endpoints/" + endpoint + "/invocations"))
+        HttpRequest invoke = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
@@ -116,7 +130,7 @@ final class ServerProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("endpoint " + endpoint + " did not serve within " + timeout);
+        throw new IllegalStateException("POST " + path + " was not answered within " + timeout);
     }
 
     /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
