@@ -5,7 +5,6 @@ import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.operator.ChildNames;
 import dev.tandem.kubernetes.resources.EndpointResource;
 import dev.tandem.server.endpoint.InstanceAddress;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,13 +77,7 @@ public final class GatewayBenchmark {
                         work.resolve("instance.log"));
                 NginxProcess proxy = NginxProcess.proxyChain(work.resolve("proxy"), List.of(proxyPort), instancePort)) {
             instance.awaitAnswer("/invocations", "application/octet-stream", "ready?", work.resolve("instance.log"));
-            client.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(NAMESPACE)
-                            .endMetadata()
-                            .build())
-                    .create();
+            Kubelet.namespace(client, NAMESPACE);
             client.resource(client.getKubernetesSerialization()
                             .unmarshal(
                                     """

@@ -1,11 +1,13 @@
 package dev.tandem.cli;
 
 import dev.tandem.kubernetes.Manifests;
+import dev.tandem.kubernetes.operator.InstanceTypes;
 import dev.tandem.kubernetes.operator.TandemOperator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -78,9 +80,27 @@ final class KubernetesCommand {
         @Nullable
         String namespace;
 
+        @Option(
+                names = "--instance-types",
+                paramLabel = "FILE",
+                description = "What an instance's pod requests by SageMaker instance type, added to or in place"
+                        + " of Tandem's sizes: JSON such as {\"ml.m5.large\": {\"cpu\": \"1500m\","
+                        + " \"memory\": \"6Gi\"}} (\"gpus\": N for GPUs).")
+        @Nullable
+        Path instanceTypes;
+
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter err = spec.commandLine().getErr();
+            InstanceTypes types;
+            try {
+                types = instanceTypes == null
+                        ? InstanceTypes.defaults()
+                        : InstanceTypes.defaults().with(instanceTypes);
+            } catch (IllegalArgumentException e) {
+                err.println("error: " + e.getMessage());
+                return 2;
+            }
             KubernetesClient client = new KubernetesClientBuilder().build();
             String watched = namespace != null
                     ? namespace
@@ -90,7 +110,7 @@ final class KubernetesCommand {
                                     client.getNamespace() == null ? "default" : client.getNamespace());
             TandemOperator operator;
             try {
-                operator = TandemOperator.start(client, watched, instanceImage);
+                operator = TandemOperator.start(client, watched, instanceImage, types);
             } catch (KubernetesClientException e) {
                 err.println("error: cannot reach the Kubernetes API server at "
                         + client.getConfiguration().getMasterUrl() + ": " + e.getMessage());

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             InstanceCommand.class,
             KubernetesCommand.class,
+            ModelDataCommand.class,
             InvokeCommand.class,
             InvokeAsyncCommand.class,
             EndpointsCommand.class,

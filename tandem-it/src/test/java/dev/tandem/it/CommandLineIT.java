@@ -83,6 +83,27 @@ class CommandLineIT {
     }
 
     @Test
+    void modelDataUnpacksAnArchiveAsAnInstancePodsInitContainerDoesAndRefusesWhatItCannotFetch() {
+        Path archive = CliProcess.repositoryRoot().resolve("examples/penguins/model/xgboost.tar.gz");
+        Path target = workDir.resolve("opt-ml-model");
+
+        CliProcess fetched =
+                CliProcess.run(List.of("model-data", archive.toUri().toString(), target.toString()));
+
+        assertThat(fetched.awaitExit(Duration.ofSeconds(30)))
+                .as(fetched.stderr())
+                .isZero();
+        assertThat(target.resolve("xgboost-model.json")).isRegularFile();
+
+        CliProcess missing = CliProcess.run(List.of("model-data", "file:/nonexistent/model.tar.gz", target.toString()));
+        assertThat(missing.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(missing.stderr()).startsWith("error: ModelDataUrl").contains("/nonexistent/model.tar.gz");
+        CliProcess notS3Archive = CliProcess.run(List.of("model-data", "s3://bucket/model/", target.toString()));
+        assertThat(notS3Archive.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(notS3Archive.stderr()).contains("must be a .tar.gz archive");
+    }
+
+    @Test
     void aKilledServerIsRestartedWithItsEndpointsAndNoLeftoverProcess() throws Exception {
         List<ProcessHandle> orphans;
         try (CliProcess serve = serveIris()) {

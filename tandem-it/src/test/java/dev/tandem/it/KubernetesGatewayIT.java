@@ -3,22 +3,17 @@ package dev.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.Gateway;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
 import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.operator.TandemOperator;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
@@ -39,7 +34,6 @@ import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
 class KubernetesGatewayIT {
     private static final String IMAGE = "registry.example/tandem:it";
     private static final String NAMESPACE = "gateway-it";
-    private static final Pattern LISTENING = Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)");
 
     @TempDir
     Path workDir;
@@ -50,20 +44,14 @@ class KubernetesGatewayIT {
     void theSdkCreatesScalesAndDeletesAnEndpointThatTheClusterRuns() throws Exception {
         try (KubeApiServer apiServer = KubeApiServer.start();
                 KubernetesClient client = apiServer.client()) {
-            client.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(NAMESPACE)
-                            .endMetadata()
-                            .build())
-                    .create();
+            Kubelet.namespace(client, NAMESPACE);
             Path kubeconfig = workDir.resolve("kubeconfig");
             Files.writeString(kubeconfig, apiServer.kubeConfigYaml());
             try (TandemOperator operator = TandemOperator.start(client, NAMESPACE, IMAGE);
-                    CliProcess first = gateway(kubeconfig, "first");
-                    CliProcess second = gateway(kubeconfig, "second")) {
-                SageMakerClient sm = sdk(first);
-                SageMakerClient other = sdk(second);
+                    Gateway first = Gateway.start(kubeconfig, NAMESPACE, workDir.resolve("first"), Map.of());
+                    Gateway second = Gateway.start(kubeconfig, NAMESPACE, workDir.resolve("second"), Map.of())) {
+                SageMakerClient sm = first.sageMaker();
+                SageMakerClient other = second.sageMaker();
 
                 // The model's program lives in the instances' image: nothing to find beside the gateway.
                 sm.createModel(r -> r.modelName("scorer")
@@ -137,27 +125,6 @@ class KubernetesGatewayIT {
 
     private static DescribeEndpointRequest describe(String endpoint) {
         return DescribeEndpointRequest.builder().endpointName(endpoint).build();
-    }
-
-    private CliProcess gateway(Path kubeconfig, String name) {
-        return CliProcess.start(
-                List.of(
-                        "serve",
-                        "--kubernetes",
-                        "--namespace",
-                        NAMESPACE,
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        workDir.resolve(name).toString()),
-                Map.of("KUBECONFIG", kubeconfig.toString()));
-    }
-
-    private static SageMakerClient sdk(CliProcess gateway) {
-        Matcher listening = gateway.awaitStderr(LISTENING, Duration.ofSeconds(60));
-        return TandemFixture.pointAt(
-                        SageMakerClient.builder(), URI.create("http://127.0.0.1:" + listening.group(1)), "test", "test")
-                .build();
     }
 
     private static Deployment only(KubernetesClient client, int replicas) {

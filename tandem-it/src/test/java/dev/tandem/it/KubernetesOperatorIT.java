@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.Gateway;
 import dev.tandem.it.support.InstancePod;
-import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
 import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.Manifests;
@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,38 +162,20 @@ class KubernetesOperatorIT {
 
                 // A gateway as the gateways' service account: it reads the endpoint, routes to its
                 // instance, keeps SageMaker's resources — and may start nothing itself.
-                try (CliProcess gateway = CliProcess.start(
-                                List.of(
-                                        "serve",
-                                        "--kubernetes",
-                                        "--namespace",
-                                        NAMESPACE,
-                                        "--port",
-                                        "0",
-                                        "--data-dir",
-                                        workDir.resolve("gateway").toString()),
-                                Map.of(
-                                        "KUBECONFIG",
-                                        kubeconfig.toString(),
-                                        IMPERSONATE,
-                                        serviceAccount(Manifests.GATEWAY)));
+                try (Gateway gateway = Gateway.start(
+                                kubeconfig,
+                                NAMESPACE,
+                                workDir.resolve("gateway"),
+                                Map.of(IMPERSONATE, serviceAccount(Manifests.GATEWAY)));
                         InstancePod pod = InstancePod.start(client, deployment, "iris-pod-1", workDir)) {
-                    URI url = URI.create("http://127.0.0.1:"
-                            + gateway.awaitStderr(
-                                            Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)"),
-                                            Duration.ofSeconds(60))
-                                    .group(1));
                     Kubelet.publish(
                             client, NAMESPACE, ChildNames.service("iris", "AllTraffic"), List.of(pod.address()));
-                    SageMakerClient sm = TandemFixture.pointAt(SageMakerClient.builder(), url, "test", "test")
-                            .build();
+                    SageMakerClient sm = gateway.sageMaker();
                     assertThat(sm.describeEndpoint(r -> r.endpointName("iris")).endpointStatus())
                             .isEqualTo(EndpointStatus.IN_SERVICE);
                     sm.createModel(r ->
                             r.modelName("written-by-the-gateway").primaryContainer(c -> c.image("builtin:identity")));
-                    SageMakerRuntimeClient runtime = TandemFixture.pointAt(
-                                    SageMakerRuntimeClient.builder(), url, "test", "test")
-                            .build();
+                    SageMakerRuntimeClient runtime = gateway.runtime();
                     String answer = Kubelet.await(
                             () -> {
                                 try {

@@ -3,14 +3,13 @@ package dev.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.it.support.CliProcess;
+import dev.tandem.it.support.Gateway;
 import dev.tandem.it.support.InstancePod;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.kubernetes.KubeApiServer;
 import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.operator.TandemOperator;
 import dev.tandem.server.endpoint.InstanceAddress;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,8 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,14 +56,13 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorExc
 class KubernetesRoutingIT {
     private static final String IMAGE = "registry.example/tandem:it";
     private static final String NAMESPACE = "routing-it";
-    private static final Pattern GATEWAY_LISTENING = Pattern.compile("Tandem listening on http://127.0.0.1:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path workDir;
 
     /** Every process the test started, stopped after it whatever happens. */
-    private final List<CliProcess> processes = new CopyOnWriteArrayList<>();
+    private final List<Gateway> gateways = new CopyOnWriteArrayList<>();
 
     private final List<InstancePod> pods = new CopyOnWriteArrayList<>();
 
@@ -75,7 +71,7 @@ class KubernetesRoutingIT {
     @AfterEach
     void stopProcesses() {
         pods.forEach(InstancePod::close);
-        processes.forEach(CliProcess::close);
+        gateways.forEach(Gateway::close);
     }
 
     // The operator runs for the try block's length; the test talks to it through the API server.
@@ -85,21 +81,15 @@ class KubernetesRoutingIT {
         TandemFixture.writeContainerScript(workDir.resolve("container"));
         try (KubeApiServer apiServer = KubeApiServer.start();
                 KubernetesClient client = apiServer.client()) {
-            client.namespaces()
-                    .resource(new NamespaceBuilder()
-                            .withNewMetadata()
-                            .withName(NAMESPACE)
-                            .endMetadata()
-                            .build())
-                    .create();
+            Kubelet.namespace(client, NAMESPACE);
             Path kubeconfig = workDir.resolve("kubeconfig");
             Files.writeString(kubeconfig, apiServer.kubeConfigYaml());
             try (TandemOperator operator = TandemOperator.start(client, NAMESPACE, IMAGE)) {
-                URI first = gateway(kubeconfig, "first");
-                URI second = gateway(kubeconfig, "second");
-                SageMakerClient sm = TandemFixture.pointAt(SageMakerClient.builder(), first, "test", "test")
-                        .build();
-                List<SageMakerRuntimeClient> runtimes = List.of(runtime(first), runtime(second));
+                Gateway firstGateway = gateway(kubeconfig, "first");
+                Gateway secondGateway = gateway(kubeconfig, "second");
+                URI first = firstGateway.url();
+                SageMakerClient sm = firstGateway.sageMaker();
+                List<SageMakerRuntimeClient> runtimes = List.of(firstGateway.runtime(), secondGateway.runtime());
 
                 // v1: a direct-mode pipeline of an echoing container and a failing one.
                 createModel(sm, "scorer-v1", "v1");
@@ -215,8 +205,7 @@ class KubernetesRoutingIT {
                                 .get());
                 Kubelet.publish(client, NAMESPACE, service, addresses(allGreen));
                 sm.waiter().waitUntilEndpointInService(describe(), TandemFixture.FAST_WAITER);
-                SageMakerClient other = TandemFixture.pointAt(SageMakerClient.builder(), second, "test", "test")
-                        .build();
+                SageMakerClient other = secondGateway.sageMaker();
                 Kubelet.await(
                         () -> other.describeEndpoint(r -> r.endpointName("scorer"))
                                                 .productionVariants()
@@ -390,26 +379,10 @@ class KubernetesRoutingIT {
         return DescribeEndpointRequest.builder().endpointName("scorer").build();
     }
 
-    private URI gateway(Path kubeconfig, String name) {
-        CliProcess gateway = CliProcess.start(
-                List.of(
-                        "serve",
-                        "--kubernetes",
-                        "--namespace",
-                        NAMESPACE,
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        workDir.resolve(name).toString()),
-                Map.of("KUBECONFIG", kubeconfig.toString()));
-        processes.add(gateway);
-        Matcher listening = gateway.awaitStderr(GATEWAY_LISTENING, Duration.ofSeconds(60));
-        return URI.create("http://127.0.0.1:" + listening.group(1));
-    }
-
-    private static SageMakerRuntimeClient runtime(URI gateway) {
-        return TandemFixture.pointAt(SageMakerRuntimeClient.builder(), gateway, "test", "test")
-                .build();
+    private Gateway gateway(Path kubeconfig, String name) {
+        Gateway gateway = Gateway.start(kubeconfig, NAMESPACE, workDir.resolve(name), Map.of());
+        gateways.add(gateway);
+        return gateway;
     }
 
     private static Service service(KubernetesClient client) {

@@ -1,6 +1,7 @@
 package dev.tandem.kubernetes;
 
 import dev.tandem.server.endpoint.InstanceAddress;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSlice;
@@ -17,6 +18,17 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Kubelet {
     private Kubelet() {}
+
+    /** Creates namespace {@code name}, as a cluster's administrator would before installing Tandem. */
+    public static void namespace(KubernetesClient client, String name) {
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
+                .create();
+    }
 
     /** Reports every instance of {@code deployment} ready, as its controller would once each answers /ping. */
     public static void ready(KubernetesClient client, Deployment deployment) {

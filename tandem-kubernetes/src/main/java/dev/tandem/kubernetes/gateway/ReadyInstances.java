@@ -114,42 +114,53 @@ public final class ReadyInstances implements AutoCloseable {
         return service == null ? "" : service;
     }
 
+    /** What the two versions of an EndpointSlice say alike: their ports and their endpoints. */
+    private record Slice(List<NamedPort> ports, List<SliceEndpoint> endpoints) {}
+
+    private record NamedPort(@Nullable String name, @Nullable Integer port) {}
+
+    private record SliceEndpoint(
+            @Nullable Boolean ready, @Nullable List<String> addresses, @Nullable ObjectReference target) {}
+
     private static List<InstanceAddress> addresses(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
-        Integer port = port(slice.getPorts().stream()
-                .map(p -> new NamedPort(p.getName(), p.getPort()))
-                .toList());
-        List<InstanceAddress> ready = new ArrayList<>();
-        if (port == null) {
-            return ready;
-        }
-        for (var endpoint : slice.getEndpoints()) {
-            Boolean isReady = endpoint.getConditions() == null
-                    ? null
-                    : endpoint.getConditions().getReady();
-            add(ready, isReady, endpoint.getAddresses(), endpoint.getTargetRef(), port);
-        }
-        return ready;
+        return addresses(new Slice(
+                slice.getPorts().stream()
+                        .map(p -> new NamedPort(p.getName(), p.getPort()))
+                        .toList(),
+                slice.getEndpoints().stream()
+                        .map(e -> new SliceEndpoint(
+                                e.getConditions() == null
+                                        ? null
+                                        : e.getConditions().getReady(),
+                                e.getAddresses(),
+                                e.getTargetRef()))
+                        .toList()));
     }
 
     private static List<InstanceAddress> addresses(
             io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSlice slice) {
-        Integer port = port(slice.getPorts().stream()
-                .map(p -> new NamedPort(p.getName(), p.getPort()))
-                .toList());
+        return addresses(new Slice(
+                slice.getPorts().stream()
+                        .map(p -> new NamedPort(p.getName(), p.getPort()))
+                        .toList(),
+                slice.getEndpoints().stream()
+                        .map(e -> new SliceEndpoint(
+                                e.getConditions() == null
+                                        ? null
+                                        : e.getConditions().getReady(),
+                                e.getAddresses(),
+                                e.getTargetRef()))
+                        .toList()));
+    }
+
+    private static List<InstanceAddress> addresses(Slice slice) {
+        Integer port = port(slice.ports());
         List<InstanceAddress> ready = new ArrayList<>();
-        if (port == null) {
-            return ready;
-        }
-        for (var endpoint : slice.getEndpoints()) {
-            Boolean isReady = endpoint.getConditions() == null
-                    ? null
-                    : endpoint.getConditions().getReady();
-            add(ready, isReady, endpoint.getAddresses(), endpoint.getTargetRef(), port);
+        if (port != null) {
+            slice.endpoints().forEach(endpoint -> add(ready, endpoint, port));
         }
         return ready;
     }
-
-    private record NamedPort(@Nullable String name, @Nullable Integer port) {}
 
     /** The instances' port: the one named as the operator names it, else the only one. */
     private static @Nullable Integer port(List<NamedPort> ports) {
@@ -165,16 +176,13 @@ public final class ReadyInstances implements AutoCloseable {
      * Adds an endpoint of a slice when it is ready: Kubernetes says an unknown readiness is to be
      * read as ready. Its name is its pod's, or its address where it names none.
      */
-    private static void add(
-            List<InstanceAddress> ready,
-            @Nullable Boolean isReady,
-            @Nullable List<String> addresses,
-            @Nullable ObjectReference target,
-            int port) {
-        if (Boolean.FALSE.equals(isReady) || addresses == null || addresses.isEmpty()) {
+    private static void add(List<InstanceAddress> ready, SliceEndpoint endpoint, int port) {
+        List<String> addresses = endpoint.addresses();
+        if (Boolean.FALSE.equals(endpoint.ready()) || addresses == null || addresses.isEmpty()) {
             return;
         }
         String host = addresses.get(0);
+        ObjectReference target = endpoint.target();
         String id = target != null && target.getName() != null ? target.getName() : host + ":" + port;
         ready.add(new InstanceAddress(id, host, port));
     }

@@ -60,9 +60,10 @@ public final class EndpointReconciler implements Reconciler<EndpointResource>, C
     /**
      * @param image Tandem's image, run as each instance
      * @param port where instances listen
+     * @param types what an instance's pod requests, by instance type
      */
-    public EndpointReconciler(String image, int port, Clock clock) {
-        this.template = new InstanceTemplate(image, port);
+    public EndpointReconciler(String image, int port, InstanceTypes types, Clock clock) {
+        this.template = new InstanceTemplate(image, port, types);
         this.clock = clock;
     }
 

@@ -22,12 +22,14 @@ import java.util.Map;
  * by the endpoint's resource, so deleting the endpoint deletes them too.
  *
  * <p>A pod is exactly SageMaker's instance: all the pipeline's containers on one machine — its
- * builtin stages inside the Tandem process, its exec programs beside it.
+ * builtin stages inside the Tandem process, its exec programs beside it, its container images as
+ * sidecars on the pod's localhost ({@link ImageSidecars}).
  *
  * @param image Tandem's image, whose entry point is the {@code tandem} command
  * @param port where an instance listens
+ * @param types what a pod requests, by instance type
  */
-record InstanceTemplate(String image, int port) {
+record InstanceTemplate(String image, int port, InstanceTypes types) {
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     static final String ENDPOINT = "sagemaker.tandem.dev/endpoint";
     static final String VARIANT = "sagemaker.tandem.dev/variant";
@@ -39,12 +41,15 @@ record InstanceTemplate(String image, int port) {
     ConfigMap configMap(VariantPlan plan, EndpointResource owner) {
         return new ConfigMapBuilder()
                 .withMetadata(metadata(plan.deployment(), revisionLabels(plan), plan, owner))
-                .withData(Map.of(PIPELINE_FILE, plan.model().toString()))
+                .withData(Map.of(
+                        PIPELINE_FILE,
+                        ImageSidecars.of(plan.model(), image).pipeline().toString()))
                 .build();
     }
 
     Deployment deployment(VariantPlan plan, EndpointResource owner) {
         Map<String, String> labels = revisionLabels(plan);
+        ImageSidecars images = ImageSidecars.of(plan.model(), image);
         return new DeploymentBuilder()
                 .withMetadata(metadata(plan.deployment(), labels, plan, owner))
                 .withNewSpec()
@@ -60,6 +65,7 @@ record InstanceTemplate(String image, int port) {
                 .addNewContainer()
                 .withName("instance")
                 .withImage(image)
+                .withResources(types.resources(plan.instanceType()))
                 .withArgs(List.of(
                         "instance",
                         PIPELINE_FOLDER + "/" + PIPELINE_FILE,
@@ -93,6 +99,10 @@ record InstanceTemplate(String image, int port) {
                 .withName(plan.deployment())
                 .endConfigMap()
                 .endVolume()
+                // The pipeline's container images, beside the instance: SageMaker's one instance.
+                .addAllToContainers(images.sidecars())
+                .addAllToInitContainers(images.initContainers())
+                .addAllToVolumes(images.volumes())
                 .endSpec()
                 .endTemplate()
                 .endSpec()

@@ -38,6 +38,11 @@ public final class TandemOperator implements AutoCloseable {
      * stopping the operator does not close it.
      */
     public static TandemOperator start(KubernetesClient client, String namespace, String image) {
+        return start(client, namespace, image, InstanceTypes.defaults());
+    }
+
+    /** As {@link #start(KubernetesClient, String, String)}, sizing instances' pods by {@code types}. */
+    public static TandemOperator start(KubernetesClient client, String namespace, String image, InstanceTypes types) {
         String identity = System.getenv().getOrDefault("HOSTNAME", "tandem") + "-" + UUID.randomUUID();
         Operator operator = new Operator(overrider -> overrider
                 .withKubernetesClient(client)
@@ -57,7 +62,7 @@ public final class TandemOperator implements AutoCloseable {
                         // stops the operator keeps its process.
                         false)));
         operator.register(
-                new EndpointReconciler(image, INSTANCE_PORT, Clock.systemUTC()),
+                new EndpointReconciler(image, INSTANCE_PORT, types, Clock.systemUTC()),
                 configuration -> configuration.settingNamespaces(namespace));
         operator.start();
         return new TandemOperator(operator);

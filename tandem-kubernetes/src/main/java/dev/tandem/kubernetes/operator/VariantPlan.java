@@ -5,6 +5,7 @@ import dev.tandem.kubernetes.resources.EndpointResource;
 import dev.tandem.kubernetes.resources.ResourceNames;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One production variant of an endpoint as the operator runs it: its model (a CreateModel body),
@@ -14,7 +15,8 @@ import java.util.List;
  *
  * @param variantName SageMaker's name for it
  * @param service the Service that routes to its ready instances: {@code endpoint-variant}
- * @param revision the model's hash
+ * @param revision the model's hash, and its instance type's when it names one
+ * @param instanceType the SageMaker instance type its pods are sized by, or null
  */
 record VariantPlan(
         String endpointLabel,
@@ -24,7 +26,8 @@ record VariantPlan(
         int instances,
         double weight,
         String service,
-        String revision) {
+        String revision,
+        @Nullable String instanceType) {
 
     /** The Deployment (and ConfigMap) of this variant's revision. */
     String deployment() {
@@ -39,6 +42,9 @@ record VariantPlan(
             String name = variant.path("VariantName").asText();
             String variantLabel = ChildNames.of(ChildNames.LABEL, ResourceNames.objectName(name));
             JsonNode model = variant.path("Model");
+            String instanceType = variant.hasNonNull("InstanceType")
+                    ? variant.get("InstanceType").asText()
+                    : null;
             plans.add(new VariantPlan(
                     endpointLabel,
                     name,
@@ -47,7 +53,9 @@ record VariantPlan(
                     variant.path("InstanceCount").asInt(1),
                     variant.path("Weight").asDouble(1.0),
                     ChildNames.of(ChildNames.LABEL, endpointLabel, variantLabel),
-                    ChildNames.hash(model.toString(), 10)));
+                    // A new size is a new revision too, rolled out as a new model is.
+                    ChildNames.hash(model + (instanceType == null ? "" : "@" + instanceType), 10),
+                    instanceType));
         }
         return plans;
     }

@@ -11,6 +11,7 @@ import dev.tandem.kubernetes.store.KubernetesStateStore;
 import dev.tandem.server.store.StoredEndpoint;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
@@ -98,6 +99,19 @@ class EndpointOperatorTest {
                             .getHttpGet()
                             .getPath())
                     .isEqualTo("/ping");
+            // Sized as the instance type: its CPUs and memory requested, its memory the limit.
+            assertThat(first.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getResources())
+                    .satisfies(resources -> {
+                        assertThat(resources.getRequests())
+                                .containsEntry("cpu", new Quantity("2"))
+                                .containsEntry("memory", new Quantity("8Gi"));
+                        assertThat(resources.getLimits()).containsEntry("memory", new Quantity("8Gi"));
+                    });
             assertThat(first.getMetadata().getOwnerReferences().get(0).getKind())
                     .isEqualTo("SageMakerEndpoint");
             ConfigMap pipeline = Kubelet.await(() -> only(configMaps(namespace)), "a ConfigMap");
@@ -186,7 +200,8 @@ class EndpointOperatorTest {
     private static StoredEndpoint endpoint(String model, int instances, String status) {
         String deployment =
                 """
-                {"Variants": [{"VariantName": "AllTraffic", "Model": %s, "InstanceCount": %d, "Weight": 1.0}]}
+                {"Variants": [{"VariantName": "AllTraffic", "Model": %s, "InstanceCount": %d, "Weight": 1.0,
+                  "InstanceType": "ml.m5.large"}]}
                 """
                         .formatted(model, instances);
         return new StoredEndpoint(

@@ -559,7 +559,10 @@ public final class ControlPlane implements AutoCloseable {
                     count,
                     variant.path("InitialVariantWeight").asDouble(1.0),
                     startup,
-                    serverless));
+                    serverless,
+                    variant.hasNonNull("InstanceType")
+                            ? variant.get("InstanceType").asText()
+                            : null));
         }
         return new Deployment(variants, request.get("DataCaptureConfig"), request.get("AsyncInferenceConfig"));
     }

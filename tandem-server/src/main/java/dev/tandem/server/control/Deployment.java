@@ -29,6 +29,8 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
      * @param minInstanceCount the count its user last asked for; an asynchronous variant scaled
      *     out from it by Tandem goes back to it when idle
      * @param serverless its serverless settings; null for a variant with a fixed instance count
+     * @param instanceType the ML instance type its configuration names (what a cluster sizes its
+     *     instances by); null when it names none
      */
     record VariantDeployment(
             String variantName,
@@ -37,7 +39,8 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             int minInstanceCount,
             double weight,
             Duration startupTimeout,
-            @Nullable ServerlessConfig serverless) {
+            @Nullable ServerlessConfig serverless,
+            @Nullable String instanceType) {
 
         VariantSpec toSpec(PipelineParser parser, Path baseDir) {
             return new VariantSpec(
@@ -51,23 +54,31 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
 
         VariantDeployment withWeight(double value) {
             return new VariantDeployment(
-                    variantName, model, instanceCount, minInstanceCount, value, startupTimeout, serverless);
+                    variantName,
+                    model,
+                    instanceCount,
+                    minInstanceCount,
+                    value,
+                    startupTimeout,
+                    serverless,
+                    instanceType);
         }
 
         /** The count its user asked for: the new minimum too. */
         VariantDeployment withInstanceCount(int value) {
-            return new VariantDeployment(variantName, model, value, value, weight, startupTimeout, serverless);
+            return new VariantDeployment(
+                    variantName, model, value, value, weight, startupTimeout, serverless, instanceType);
         }
 
         /** The count Tandem's autoscaling asked for: the minimum stays. */
         VariantDeployment withScaledCount(int value) {
             return new VariantDeployment(
-                    variantName, model, value, minInstanceCount, weight, startupTimeout, serverless);
+                    variantName, model, value, minInstanceCount, weight, startupTimeout, serverless, instanceType);
         }
 
         VariantDeployment withServerless(ServerlessConfig value) {
             return new VariantDeployment(
-                    variantName, model, instanceCount, minInstanceCount, weight, startupTimeout, value);
+                    variantName, model, instanceCount, minInstanceCount, weight, startupTimeout, value, instanceType);
         }
     }
 
@@ -98,6 +109,9 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
             node.put("MinInstanceCount", variant.minInstanceCount());
             node.put("Weight", variant.weight());
             node.put("StartupTimeoutSeconds", variant.startupTimeout().toSeconds());
+            if (variant.instanceType() != null) {
+                node.put("InstanceType", variant.instanceType());
+            }
             ServerlessConfig serverless = variant.serverless();
             if (serverless != null) {
                 node.set("ServerlessConfig", serverlessJson(serverless));
@@ -149,7 +163,10 @@ record Deployment(List<VariantDeployment> variants, @Nullable JsonNode dataCaptu
                         node.path("MinInstanceCount").asInt(count),
                         node.path("Weight").asDouble(),
                         Duration.ofSeconds(node.path("StartupTimeoutSeconds").asLong()),
-                        node.has("ServerlessConfig") ? serverless(node.get("ServerlessConfig")) : null));
+                        node.has("ServerlessConfig") ? serverless(node.get("ServerlessConfig")) : null,
+                        node.hasNonNull("InstanceType")
+                                ? node.get("InstanceType").asText()
+                                : null));
             }
             return new Deployment(variants, root.get("DataCaptureConfig"), root.get("AsyncInferenceConfig"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
