@@ -1,6 +1,8 @@
 package dev.tandem.kubernetes.operator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.kubernetes.resources.EndpointResource;
+import dev.tandem.kubernetes.resources.EndpointSpec;
 import dev.tandem.kubernetes.resources.Lifecycle;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -42,9 +44,11 @@ import org.slf4j.LoggerFactory;
  *       serving; the variant's Service switches to it once all its instances are ready, and the old
  *       one is removed. Until then the old revision serves every request.
  *   <li>Status: {@code InService} once every variant serves its current revision with all its
- *       instances ready; {@code Failed}, with the Deployment's own message, when a rollout cannot
- *       progress (its deadline passed, or pods cannot be created); {@code Creating} or {@code
- *       Updating} in between.
+ *       instances ready; {@code Creating} or {@code Updating} in between. A rollout that cannot
+ *       progress (its deadline passed, or pods cannot be created) fails a new endpoint — {@code
+ *       Failed}, with the Deployment's own message — and rolls an update back, as SageMaker does:
+ *       the configuration that served comes back, {@code InService}, with {@code Update failed:}
+ *       and the message as its FailureReason.
  *   <li>Deleting the endpoint deletes what it owns (owner references, and explicitly, so that a
  *       cluster without a garbage collector is left clean too).
  * </ul>
@@ -107,8 +111,74 @@ public final class EndpointReconciler implements Reconciler<EndpointResource>, C
             }
         }
         removeDroppedVariants(client, namespace, endpoint, plans);
+        Lifecycle previous = endpoint.getStatus();
+        if (!failures.isEmpty() && canRollBack(endpoint, previous)) {
+            return rollBack(client, endpoint, Objects.requireNonNull(previous), String.join("; ", failures));
+        }
+        String status = status(endpoint, failures, allServing);
         String reason = failures.isEmpty() ? null : String.join("; ", failures);
-        return withStatus(endpoint, status(endpoint, failures, allServing), reason);
+        if (reason == null
+                && status.equals("InService")
+                && previous != null
+                && previous.status().equals("InService")
+                && previous.failureReason() != null
+                && previous.failureReason().startsWith(UPDATE_FAILED)) {
+            // An update that was rolled back says so until the next change, as SageMaker's does.
+            reason = previous.failureReason();
+        }
+        return withStatus(endpoint, status, reason);
+    }
+
+    private static final String UPDATE_FAILED = "Update failed: ";
+
+    /** Whether an update is failing while the deployment before it served in full: it can go back. */
+    private static boolean canRollBack(EndpointResource endpoint, @Nullable Lifecycle previous) {
+        return previous != null
+                && previous.servedDeployment() != null
+                && previous.servedConfigName() != null
+                && !previous.servedDeployment().equals(endpoint.getSpec().deployment());
+    }
+
+    /**
+     * SageMaker's rollback of an update that fails: the endpoint goes back to the configuration
+     * that served — its spec too, so that every gateway routes to it again and DescribeEndpoint names
+     * it — stays InService, and says why in FailureReason. The next reconciliation finds the old
+     * revision serving and removes the one that failed.
+     */
+    private UpdateControl<EndpointResource> rollBack(
+            KubernetesClient client, EndpointResource endpoint, Lifecycle previous, String failure) {
+        EndpointSpec spec = endpoint.getSpec();
+        String configName = Objects.requireNonNull(previous.servedConfigName());
+        JsonNode deployment = Objects.requireNonNull(previous.servedDeployment());
+        LOG.warn(
+                "Endpoint {}: update to {} failed, rolling back to {}: {}",
+                spec.name(),
+                spec.configName(),
+                configName,
+                failure);
+        EndpointSpec served = new EndpointSpec(spec.name(), spec.arn(), configName, deployment, spec.createdAt());
+        Lifecycle rolledBack = new Lifecycle(
+                "InService",
+                UPDATE_FAILED + failure,
+                null,
+                null,
+                clock.instant().toString(),
+                configName,
+                deployment);
+        // The status first: the change of spec that follows starts the next reconciliation, which
+        // must find the update's failure already written.
+        var resource = client.resources(EndpointResource.class)
+                .inNamespace(endpoint.getMetadata().getNamespace())
+                .withName(endpoint.getMetadata().getName());
+        resource.editStatus(current -> {
+            current.setStatus(rolledBack);
+            return current;
+        });
+        resource.edit(current -> {
+            current.setSpec(served);
+            return current;
+        });
+        return UpdateControl.noUpdate();
     }
 
     private static String status(EndpointResource endpoint, List<String> failures, boolean allServing) {
@@ -128,7 +198,17 @@ public final class EndpointReconciler implements Reconciler<EndpointResource>, C
     private UpdateControl<EndpointResource> withStatus(
             EndpointResource endpoint, String status, @Nullable String reason) {
         Lifecycle previous = endpoint.getStatus();
-        if (previous != null && previous.status().equals(status) && Objects.equals(previous.failureReason(), reason)) {
+        // In service in full: what it runs is what an update that fails comes back to.
+        EndpointSpec spec = endpoint.getSpec();
+        Lifecycle next = status.equals("InService")
+                ? new Lifecycle(
+                        status, reason, null, null, clock.instant().toString(), spec.configName(), spec.deployment())
+                : new Lifecycle(status, reason, null, null, clock.instant().toString()).keepingServed(previous);
+        if (previous != null
+                && previous.status().equals(status)
+                && Objects.equals(previous.failureReason(), reason)
+                && Objects.equals(previous.servedDeployment(), next.servedDeployment())
+                && Objects.equals(previous.servedConfigName(), next.servedConfigName())) {
             return UpdateControl.noUpdate();
         }
         LOG.info(
@@ -137,8 +217,7 @@ public final class EndpointReconciler implements Reconciler<EndpointResource>, C
                 previous == null ? "(none)" : previous.status(),
                 status,
                 reason == null ? "" : " (" + reason + ")");
-        endpoint.setStatus(
-                new Lifecycle(status, reason, null, null, clock.instant().toString()));
+        endpoint.setStatus(next);
         return UpdateControl.patchStatus(endpoint);
     }
 

@@ -245,7 +245,8 @@ public final class KubernetesStateStore implements StateStore {
                 endpoint.lastModifiedAt().toString());
         requireExisting(
                 endpoints.editStatus(ResourceNames.objectName(endpoint.name()), resource -> {
-                    resource.setStatus(status);
+                    // What last served is the operator's to record; a gateway's write keeps it.
+                    resource.setStatus(status.keepingServed(resource.getStatus()));
                     return resource;
                 }),
                 "endpoint",

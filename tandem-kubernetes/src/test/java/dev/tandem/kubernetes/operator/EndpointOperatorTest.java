@@ -152,7 +152,7 @@ class EndpointOperatorTest {
             assertThat(only(services(namespace)).getSpec().getSelector())
                     .containsEntry(InstanceTemplate.REVISION, revision(green));
 
-            // A rollout that cannot progress fails the endpoint with Kubernetes' own reason.
+            // An update whose rollout cannot progress is rolled back, with Kubernetes' own reason.
             store.updateEndpoint(endpoint(model("v3"), 3, "Updating"));
             Deployment broken = Kubelet.await(
                     () -> deployments(namespace).stream()
@@ -160,28 +160,54 @@ class EndpointOperatorTest {
                             .findFirst()
                             .orElse(null),
                     "a third revision");
-            client.apps()
-                    .deployments()
-                    .inNamespace(namespace)
-                    .withName(broken.getMetadata().getName())
-                    .editStatus(d -> {
-                        d.setStatus(new DeploymentStatusBuilder()
-                                .withObservedGeneration(d.getMetadata().getGeneration())
-                                .withConditions(new DeploymentConditionBuilder()
-                                        .withType("Progressing")
-                                        .withStatus("False")
-                                        .withReason("ProgressDeadlineExceeded")
-                                        .withMessage("ReplicaSet has timed out progressing.")
-                                        .build())
-                                .build());
-                        return d;
-                    });
-            awaitStatus(store, "Failed");
-            assertThat(store.endpoint("penguins").orElseThrow().failureReason())
-                    .isEqualTo("Variant AllTraffic: ProgressDeadlineExceeded: ReplicaSet has timed out progressing.");
+            stuck(namespace, broken);
+            Kubelet.await(
+                    () -> {
+                        StoredEndpoint seen = store.endpoint("penguins").orElseThrow();
+                        return seen.failureReason() != null
+                                        && json(seen.deployment())
+                                                .at("/Variants/0/Model")
+                                                .equals(json(model("v2")))
+                                ? true
+                                : null;
+                    },
+                    "the update failed and rolled back");
+            StoredEndpoint rolledBack = store.endpoint("penguins").orElseThrow();
+            assertThat(rolledBack.status()).isEqualTo("InService");
+            assertThat(rolledBack.failureReason())
+                    .isEqualTo("Update failed: Variant AllTraffic: ProgressDeadlineExceeded: ReplicaSet has timed out"
+                            + " progressing.");
+            assertThat(json(rolledBack.deployment()).at("/Variants/0/Model"))
+                    .as("the configuration that served is the endpoint's again")
+                    .isEqualTo(json(model("v2")));
             assertThat(only(services(namespace)).getSpec().getSelector())
                     .as("the revision that worked still serves")
                     .containsEntry(InstanceTemplate.REVISION, revision(green));
+            Kubelet.await(
+                    () -> deployments(namespace).size() == 1
+                                    && revision(only(deployments(namespace))).equals(revision(green))
+                            ? true
+                            : null,
+                    "the revision that failed removed");
+            assertThat(store.endpoint("penguins").orElseThrow().failureReason())
+                    .as("the reason stays until the next change")
+                    .startsWith("Update failed: ");
+
+            // A new endpoint whose rollout cannot progress fails, with the same reason.
+            store.insertEndpoint(endpoint("broken", model("v1"), 1, "Creating"));
+            Deployment never = Kubelet.await(
+                    () -> deployments(namespace).stream()
+                            .filter(d -> d.getMetadata().getName().startsWith("broken-"))
+                            .findFirst()
+                            .orElse(null),
+                    "the new endpoint's Deployment");
+            stuck(namespace, never);
+            Kubelet.await(
+                    () -> store.endpoint("broken").orElseThrow().status().equals("Failed") ? true : null,
+                    "the new endpoint Failed");
+            assertThat(store.endpoint("broken").orElseThrow().failureReason())
+                    .isEqualTo("Variant AllTraffic: ProgressDeadlineExceeded: ReplicaSet has timed out progressing.");
+            assertThat(store.deleteEndpoint("broken")).isTrue();
 
             // DeleteEndpoint: everything it owned goes with it.
             assertThat(store.deleteEndpoint("penguins")).isTrue();
@@ -196,8 +222,32 @@ class EndpointOperatorTest {
         }
     }
 
+    /** What the Deployment controller reports of a rollout whose pods never become ready. */
+    private static void stuck(String namespace, Deployment deployment) {
+        client.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName(deployment.getMetadata().getName())
+                .editStatus(d -> {
+                    d.setStatus(new DeploymentStatusBuilder()
+                            .withObservedGeneration(d.getMetadata().getGeneration())
+                            .withConditions(new DeploymentConditionBuilder()
+                                    .withType("Progressing")
+                                    .withStatus("False")
+                                    .withReason("ProgressDeadlineExceeded")
+                                    .withMessage("ReplicaSet has timed out progressing.")
+                                    .build())
+                            .build());
+                    return d;
+                });
+    }
+
     /** The endpoint as the control plane writes it: Creating on CreateEndpoint, Updating on an update. */
     private static StoredEndpoint endpoint(String model, int instances, String status) {
+        return endpoint("penguins", model, instances, status);
+    }
+
+    private static StoredEndpoint endpoint(String name, String model, int instances, String status) {
         String deployment =
                 """
                 {"Variants": [{"VariantName": "AllTraffic", "Model": %s, "InstanceCount": %d, "Weight": 1.0,
@@ -205,8 +255,8 @@ class EndpointOperatorTest {
                 """
                         .formatted(model, instances);
         return new StoredEndpoint(
-                "penguins",
-                "arn:aws:sagemaker:us-east-1:000000000000:endpoint/penguins",
+                name,
+                "arn:aws:sagemaker:us-east-1:000000000000:endpoint/" + name,
                 "config",
                 deployment,
                 status,
