@@ -199,7 +199,7 @@ public final class InvocationsApi {
         StageRequest stageRequest = invocation.input();
         if (trace != null) {
             stages = tracing.traced(
-                    stages, endpointName, variantName, lease.instance().id());
+                    stages, trace, endpointName, variantName, lease.instance().id());
             stageRequest = stageRequest.withTraceparent(trace.traceparent());
         } else {
             // W3C Trace Context: propagate the client's context even when not recording.

@@ -7,13 +7,13 @@ import dev.tandem.core.error.TandemException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +39,6 @@ public final class Tracing {
     static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
 
     private static final W3CTraceContextPropagator PROPAGATOR = W3CTraceContextPropagator.getInstance();
-    private static final TextMapSetter<Map<String, String>> INTO_MAP = (carrier, key, value) -> {
-        if (carrier != null) {
-            carrier.put(key, value);
-        }
-    };
 
     private final @Nullable Tracer tracer;
 
@@ -111,35 +106,39 @@ public final class Tracing {
         if (tracer == null) {
             return null;
         }
-        Context parent = PROPAGATOR.extract(Context.root(), headers, getter());
+        // Most requests carry no trace of their own: nothing to parse then.
+        Context parent = headers.apply("traceparent") == null
+                ? Context.root()
+                : PROPAGATOR.extract(Context.root(), headers, GETTER);
         Span span = tracer.spanBuilder("InvokeEndpoint " + endpoint)
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(ENDPOINT, endpoint)
                 .startSpan();
-        return new Invocation(span, traceparent(Context.root().with(span)));
+        return new Invocation(span, traceparent(span.getSpanContext()));
     }
 
-    /** The instance's stages, each wrapped in a span that is a child of the request's. */
-    public List<PipelineStage> traced(List<PipelineStage> stages, String endpoint, String variant, String instance) {
+    /**
+     * The instance's stages, each wrapped in a span that is a child of the invocation's server span;
+     * as they are when tracing is off.
+     */
+    public List<PipelineStage> traced(
+            List<PipelineStage> stages, Invocation invocation, String endpoint, String variant, String instance) {
         Tracer active = tracer;
         if (active == null) {
             return stages;
         }
+        Context parent = Context.root().with(invocation.span());
         List<PipelineStage> traced = new ArrayList<>(stages.size());
         for (PipelineStage stage : stages) {
-            traced.add(new PipelineStage(stage.hostname(), span(active, stage, endpoint, variant, instance)));
+            traced.add(new PipelineStage(stage.hostname(), span(active, parent, stage, endpoint, variant, instance)));
         }
         return traced;
     }
 
     private static AsyncStage span(
-            Tracer active, PipelineStage stage, String endpoint, String variant, String instance) {
+            Tracer active, Context parent, PipelineStage stage, String endpoint, String variant, String instance) {
         return request -> {
-            String parentTraceparent = request.traceparent();
-            Function<String, @Nullable String> carrier = key -> "traceparent".equals(key) ? parentTraceparent : null;
-            Context parent =
-                    parentTraceparent == null ? Context.root() : PROPAGATOR.extract(Context.root(), carrier, getter());
             Span span = active.spanBuilder("container " + stage.hostname())
                     .setParent(parent)
                     .setSpanKind(SpanKind.CLIENT)
@@ -151,8 +150,7 @@ public final class Tracing {
             CompletableFuture<dev.tandem.core.stage.StageResponse> call;
             try {
                 call = stage.stage()
-                        .invoke(request.withTraceparent(
-                                traceparent(Context.root().with(span))))
+                        .invoke(request.withTraceparent(traceparent(span.getSpanContext())))
                         .toCompletableFuture();
             } catch (RuntimeException e) {
                 call = CompletableFuture.failedFuture(e);
@@ -179,23 +177,25 @@ public final class Tracing {
                 : 500;
     }
 
-    private static String traceparent(Context context) {
-        Map<String, String> carrier = new java.util.HashMap<>();
-        PROPAGATOR.inject(context, carrier, INTO_MAP);
-        return carrier.getOrDefault("traceparent", "");
+    /**
+     * W3C's {@code traceparent} of a span: version 00, trace id, span id, flags — written directly
+     * from the span's ids (which it holds as hex already) rather than through the propagator's map.
+     */
+    private static String traceparent(SpanContext context) {
+        return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-"
+                + context.getTraceFlags().asHex();
     }
 
-    private static TextMapGetter<Function<String, @Nullable String>> getter() {
-        return new TextMapGetter<>() {
-            @Override
-            public Iterable<String> keys(Function<String, @Nullable String> carrier) {
-                return List.of("traceparent", "tracestate");
-            }
+    /** Reads trace headers from a request's header lookup. */
+    private static final TextMapGetter<Function<String, @Nullable String>> GETTER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Function<String, @Nullable String> carrier) {
+            return List.of("traceparent", "tracestate");
+        }
 
-            @Override
-            public @Nullable String get(@Nullable Function<String, @Nullable String> carrier, String key) {
-                return carrier == null ? null : carrier.apply(key);
-            }
-        };
-    }
+        @Override
+        public @Nullable String get(@Nullable Function<String, @Nullable String> carrier, String key) {
+            return carrier == null ? null : carrier.apply(key);
+        }
+    };
 }
