@@ -10,7 +10,6 @@ import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.store.KubernetesStateStore;
 import dev.tandem.server.store.StoredEndpoint;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -62,13 +61,7 @@ class EndpointOperatorTest {
                 .getName()
                 .toLowerCase(Locale.ROOT)
                 .substring(0, 40);
-        client.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(namespace)
-                        .endMetadata()
-                        .build())
-                .create();
+        Kubelet.namespace(client, namespace);
         try (TandemOperator operator = TandemOperator.start(client, namespace, IMAGE);
                 KubernetesStateStore store = KubernetesStateStore.open(client, namespace)) {
             store.insertEndpoint(endpoint(model("v1"), 2, "Creating"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.resources.EndpointResource;
 import dev.tandem.kubernetes.resources.ModelResource;
 import dev.tandem.server.store.StoredEndpoint;
@@ -11,7 +12,6 @@ import dev.tandem.server.store.StoredEndpointConfig;
 import dev.tandem.server.store.StoredFeatureGroup;
 import dev.tandem.server.store.StoredModel;
 import dev.tandem.server.store.StoredTransformJob;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,13 +48,7 @@ class KubernetesStateStoreTest {
     /** A namespace of its own for each test, so that tests do not see each other's objects. */
     private static String createNamespace(TestInfo test) {
         String name = namespaceOf(test);
-        client.namespaces()
-                .resource(new NamespaceBuilder()
-                        .withNewMetadata()
-                        .withName(name)
-                        .endMetadata()
-                        .build())
-                .create();
+        Kubelet.namespace(client, name);
         return name;
     }
 

@@ -37,7 +37,7 @@ class ClusterRoutesTest {
     private void route(RoutedVariant... variants) {
         registry.route("e", List.of(variants), (address, model) -> {
             connected.add(address);
-            return new Reachable();
+            return new Fixed(true);
         });
     }
 
@@ -93,7 +93,7 @@ class ClusterRoutesTest {
                 .isInstanceOf(ModelNotReadyException.class)
                 .hasMessage("Endpoint e is starting: variant AllTraffic has no instance ready. Try again shortly.");
 
-        Unreachable down = new Unreachable();
+        Fixed down = new Fixed(false);
         registry.route("e", List.of(new RoutedVariant("AllTraffic", V1, 1.0, List.of(A))), (address, model) -> down);
         assertThatThrownBy(() -> endpoint.acquire(null))
                 .isInstanceOf(ServiceUnavailableException.class)
@@ -110,31 +110,12 @@ class ClusterRoutesTest {
         assertThat(registry.find("e")).isEmpty();
     }
 
-    /** An instance that would answer; these tests only route. */
-    private static final class Reachable implements RemoteInstance {
+    /** An instance that is reachable or not; these tests only route, they never invoke it. */
+    private record Fixed(boolean isAvailable) implements RemoteInstance {
         @Override
         public CompletableFuture<InvocationResult> invoke(
                 StageRequest request, @Nullable String targetContainer, @Nullable String inferenceId) {
             throw new UnsupportedOperationException("not invoked here");
-        }
-
-        @Override
-        public boolean isAvailable() {
-            return true;
-        }
-    }
-
-    /** An instance found unreachable: passed over. */
-    private static final class Unreachable implements RemoteInstance {
-        @Override
-        public CompletableFuture<InvocationResult> invoke(
-                StageRequest request, @Nullable String targetContainer, @Nullable String inferenceId) {
-            throw new UnsupportedOperationException("not invoked here");
-        }
-
-        @Override
-        public boolean isAvailable() {
-            return false;
         }
     }
 }
