@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.ApiServerExtension;
 import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.store.KubernetesStateStore;
 import dev.tandem.server.store.StoredEndpoint;
@@ -19,10 +19,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator against a real API server. No kubelet runs here, so no pod ever starts: the test
@@ -33,23 +32,11 @@ class EndpointOperatorTest {
     private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
     private static final String IMAGE = "registry.example/tandem:test";
 
-    static KubeApiServer apiServer;
-    static KubernetesClient client;
+    @RegisterExtension
+    static final ApiServerExtension API_SERVER = new ApiServerExtension();
 
-    @BeforeAll
-    static void startApiServer() {
-        apiServer = KubeApiServer.start();
-        client = apiServer.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (apiServer != null) {
-            apiServer.close();
-        }
+    private static KubernetesClient client() {
+        return API_SERVER.client();
     }
 
     // The operator runs for the try block's length; the test talks to the API server, not to it.
@@ -61,9 +48,9 @@ class EndpointOperatorTest {
                 .getName()
                 .toLowerCase(Locale.ROOT)
                 .substring(0, 40);
-        Kubelet.namespace(client, namespace);
-        try (TandemOperator operator = TandemOperator.start(client, namespace, IMAGE);
-                KubernetesStateStore store = KubernetesStateStore.open(client, namespace)) {
+        Kubelet.namespace(client(), namespace);
+        try (TandemOperator operator = TandemOperator.start(client(), namespace, IMAGE);
+                KubernetesStateStore store = KubernetesStateStore.open(client(), namespace)) {
             store.insertEndpoint(endpoint(model("v1"), 2, "Creating"));
 
             // Created: a ConfigMap with the pipeline, a Deployment of two instances, a Service.
@@ -114,14 +101,14 @@ class EndpointOperatorTest {
             assertThat(store.endpoint("penguins").orElseThrow().status()).isEqualTo("Creating");
 
             // The instances become ready: in service.
-            Kubelet.ready(client, first);
+            Kubelet.ready(client(), first);
             awaitStatus(store, "InService");
 
             // UpdateEndpointWeightsAndCapacities: the same revision, scaled.
             store.updateEndpoint(endpoint(model("v1"), 3, "Updating"));
             Kubelet.await(() -> only(deployments(namespace)).getSpec().getReplicas() == 3 ? true : null, "3 replicas");
             awaitStatus(store, "Updating");
-            Kubelet.ready(client, only(deployments(namespace)));
+            Kubelet.ready(client(), only(deployments(namespace)));
             awaitStatus(store, "InService");
 
             // UpdateEndpoint with another model: blue/green.
@@ -136,7 +123,7 @@ class EndpointOperatorTest {
             assertThat(services(namespace).get(0).getSpec().getSelector())
                     .as("the old revision serves until the new one is ready")
                     .containsEntry(InstanceTemplate.REVISION, revision(first));
-            Kubelet.ready(client, green);
+            Kubelet.ready(client(), green);
             awaitStatus(store, "InService");
             assertThat(only(deployments(namespace)).getMetadata().getName())
                     .isEqualTo(green.getMetadata().getName());
@@ -217,7 +204,7 @@ class EndpointOperatorTest {
 
     /** What the Deployment controller reports of a rollout whose pods never become ready. */
     private static void stuck(String namespace, Deployment deployment) {
-        client.apps()
+        client().apps()
                 .deployments()
                 .inNamespace(namespace)
                 .withName(deployment.getMetadata().getName())
@@ -276,15 +263,15 @@ class EndpointOperatorTest {
     }
 
     private static List<Deployment> deployments(String namespace) {
-        return client.apps().deployments().inNamespace(namespace).list().getItems();
+        return client().apps().deployments().inNamespace(namespace).list().getItems();
     }
 
     private static List<Service> services(String namespace) {
-        return client.services().inNamespace(namespace).list().getItems();
+        return client().services().inNamespace(namespace).list().getItems();
     }
 
     private static List<ConfigMap> configMaps(String namespace) {
-        return client.configMaps()
+        return client().configMaps()
                 .inNamespace(namespace)
                 .withLabel(InstanceTemplate.MANAGED_BY, "tandem")
                 .list()

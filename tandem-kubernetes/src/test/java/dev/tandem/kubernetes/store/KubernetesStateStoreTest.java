@@ -3,7 +3,7 @@ package dev.tandem.kubernetes.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.kubernetes.KubeApiServer;
+import dev.tandem.kubernetes.ApiServerExtension;
 import dev.tandem.kubernetes.Kubelet;
 import dev.tandem.kubernetes.resources.EndpointResource;
 import dev.tandem.kubernetes.resources.ModelResource;
@@ -17,44 +17,31 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The control plane's state kept as custom resources by a real API server. */
 class KubernetesStateStoreTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:15:30.123Z");
 
-    static KubeApiServer apiServer;
-    static KubernetesClient client;
+    @RegisterExtension
+    static final ApiServerExtension API_SERVER = new ApiServerExtension();
 
-    @BeforeAll
-    static void startApiServer() {
-        apiServer = KubeApiServer.start();
-        client = apiServer.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (apiServer != null) {
-            apiServer.close();
-        }
+    private static KubernetesClient client() {
+        return API_SERVER.client();
     }
 
     /** A namespace of its own for each test, so that tests do not see each other's objects. */
     private static String createNamespace(TestInfo test) {
         String name = namespaceOf(test);
-        Kubelet.namespace(client, name);
+        Kubelet.namespace(client(), name);
         return name;
     }
 
     @Test
     void keepsEveryKindAndAnswersWhatItWroteAtOnce(TestInfo test) {
-        try (KubernetesStateStore store = KubernetesStateStore.open(client, createNamespace(test))) {
+        try (KubernetesStateStore store = KubernetesStateStore.open(client(), createNamespace(test))) {
             assertThat(store.insertModel(new StoredModel("penguins", "arn:m", "{\"ModelName\":\"penguins\"}", T0)))
                     .isTrue();
             assertThat(store.insertEndpointConfig(new StoredEndpointConfig("c", "arn:c", "{\"a\":[1,2.5]}", T0)))
@@ -95,7 +82,7 @@ class KubernetesStateStoreTest {
             assertThat(done.endedAt()).isEqualTo(T0.plusSeconds(9));
 
             // kubectl shows the resources under their SageMaker names, statuses as status.
-            EndpointResource resource = client.resources(EndpointResource.class)
+            EndpointResource resource = client().resources(EndpointResource.class)
                     .inNamespace(namespaceOf(test))
                     .withName("e")
                     .get();
@@ -110,7 +97,7 @@ class KubernetesStateStoreTest {
 
     @Test
     void refusesDuplicatesDeletesOnceAndKeepsNamesThatDifferOnlyInCase(TestInfo test) {
-        try (KubernetesStateStore store = KubernetesStateStore.open(client, createNamespace(test))) {
+        try (KubernetesStateStore store = KubernetesStateStore.open(client(), createNamespace(test))) {
             assertThat(store.insertModel(new StoredModel("MyModel", "arn:1", "{}", T0)))
                     .isTrue();
             assertThat(store.insertModel(new StoredModel("mymodel", "arn:2", "{}", T0)))
@@ -136,8 +123,8 @@ class KubernetesStateStoreTest {
     @Test
     void aSecondGatewaySeesTheFirstsWritesThroughTheWatch(TestInfo test) {
         String namespace = createNamespace(test);
-        try (KubernetesStateStore first = KubernetesStateStore.open(client, namespace);
-                KubernetesClient otherClient = apiServer.client();
+        try (KubernetesStateStore first = KubernetesStateStore.open(client(), namespace);
+                KubernetesClient otherClient = API_SERVER.newClient();
                 KubernetesStateStore second = KubernetesStateStore.open(otherClient, namespace)) {
             first.insertEndpoint(new StoredEndpoint("shared", "arn:e", "c", "{}", "Creating", null, T0, T0));
             await(() -> second.endpoint("shared").isPresent());
@@ -145,7 +132,7 @@ class KubernetesStateStoreTest {
             await(() -> second.endpoint("shared").orElseThrow().status().equals("InService"));
 
             // Written behind the store's back (kubectl, another tool): seen all the same.
-            client.resources(ModelResource.class)
+            client().resources(ModelResource.class)
                     .inNamespace(namespace)
                     .resource(modelFromKubectl())
                     .create();
@@ -158,7 +145,7 @@ class KubernetesStateStoreTest {
     }
 
     private static ModelResource modelFromKubectl() {
-        ModelResource model = client.getKubernetesSerialization()
+        ModelResource model = client().getKubernetesSerialization()
                 .unmarshal(
                         """
                         apiVersion: sagemaker.tandem.dev/v1
