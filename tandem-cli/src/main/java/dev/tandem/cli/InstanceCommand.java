@@ -4,15 +4,11 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import dev.tandem.server.endpoint.InFlightLimit;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,51 +43,8 @@ final class InstanceCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}, as a SageMaker container does).")
     String host;
 
-    @Option(
-            names = "--port",
-            defaultValue = "8080",
-            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(
-            names = "--data-dir",
-            defaultValue = ".tandem",
-            description = "Where the instance keeps extracted models and logs (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Option(
-            names = "--max-payload",
-            defaultValue = "6MB",
-            converter = ServeCommand.SizeConverter.class,
-            description =
-                    "Largest request body, and largest payload between two containers (default: ${DEFAULT-VALUE}).")
-    long maxPayload;
-
-    @Option(
-            names = "--invocation-timeout",
-            defaultValue = "60s",
-            description = "How long each container has to answer /invocations (default: ${DEFAULT-VALUE}).")
-    Duration invocationTimeout;
-
-    @Option(
-            names = "--startup-timeout",
-            defaultValue = "600s",
-            description = "How long the containers have to become healthy (default: ${DEFAULT-VALUE}).")
-    Duration startupTimeout;
-
-    @Option(
-            names = "--max-in-flight",
-            paramLabel = "N",
-            description = "How many requests the instance takes at a time; past it a request is refused with"
-                    + " ThrottlingException (HTTP 429). Default: sized to its containers.")
-    @Nullable
-    Integer maxInFlight;
-
-    @Option(
-            names = "--stage-path",
-            paramLabel = "JAR|DIR",
-            description = "Jars (or folders of jars) holding in-process stages of your own. Repeatable.")
-    List<Path> stagePath = new ArrayList<>();
+    @Mixin
+    InstanceOptions options = new InstanceOptions();
 
     @Override
     public Integer call() throws InterruptedException {
@@ -105,16 +58,9 @@ final class InstanceCommand implements Callable<Integer> {
         }
         TandemServer server;
         try {
-            ServerConfig config = ServerConfig.defaults()
-                    .withHost(host)
-                    .withPort(port)
-                    .withDataDir(dataDir)
-                    .withMaxPayloadBytes(maxPayload)
-                    .withStartupTimeout(startupTimeout)
-                    .withRuntime(ServerConfig.defaults().runtime().withInvocationTimeout(invocationTimeout))
-                    .withInFlight(maxInFlight == null ? InFlightLimit.sized() : InFlightLimit.fixed(maxInFlight))
-                    .withInstanceOf(endpoint);
-            server = TandemServer.start(config, StagePath.classLoader(stagePath, TandemCli.class.getClassLoader()));
+            ServerConfig config =
+                    options.applyTo(ServerConfig.defaults().withHost(host)).withInstanceOf(endpoint);
+            server = TandemServer.start(config, options.stageLoader());
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 2;

@@ -4,7 +4,6 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.endpoint.ServerlessConfig;
 import dev.tandem.server.http.ConnectionLimits;
 import java.io.PrintWriter;
@@ -17,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,45 +47,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(
-            names = "--port",
-            defaultValue = "8080",
-            description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(
-            names = "--data-dir",
-            defaultValue = ".tandem",
-            description = "Where Tandem keeps state and extracted models (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Option(
-            names = "--max-payload",
-            defaultValue = "6MB",
-            converter = SizeConverter.class,
-            description =
-                    "Largest request body, and largest payload between two containers (default: ${DEFAULT-VALUE} = 6,291,456 bytes).")
-    long maxPayload;
-
-    @Option(
-            names = "--invocation-timeout",
-            defaultValue = "60s",
-            description = "How long each container has to answer /invocations (default: ${DEFAULT-VALUE}).")
-    Duration invocationTimeout;
-
-    @Option(
-            names = "--startup-timeout",
-            defaultValue = "600s",
-            description =
-                    "How long a container has to answer /ping with 200 after it starts (default: ${DEFAULT-VALUE}).")
-    Duration startupTimeout;
-
-    @Option(
-            names = "--stage-path",
-            paramLabel = "JAR|DIR",
-            description =
-                    "Jars (or folders of jars) holding in-process stages of your own, found as builtin:NAME through META-INF/services/dev.tandem.core.stage.StageProvider. Repeatable.")
-    List<Path> stagePath = new ArrayList<>();
+    @Mixin
+    InstanceOptions options = new InstanceOptions();
 
     @Option(
             names = "--region",
@@ -105,16 +68,6 @@ final class ServeCommand implements Callable<Integer> {
             description = "How many instances all endpoints together may run; past it CreateEndpoint answers"
                     + " ResourceLimitExceeded (default: ${DEFAULT-VALUE}).")
     int maxInstances;
-
-    @Option(
-            names = "--max-in-flight",
-            paramLabel = "N",
-            description = "How many requests one instance takes at a time; past it a request is refused at once"
-                    + " with ThrottlingException (HTTP 429), which the AWS SDKs retry with backoff. Default: sized"
-                    + " to each container (its workers and a quarter more; TANDEM_MAX_IN_FLIGHT in a container's"
-                    + " Environment overrides both).")
-    @Nullable
-    Integer maxInFlight;
 
     @Option(
             names = "--access-keys",
@@ -292,7 +245,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ClassLoader stages;
         try {
-            stages = StagePath.classLoader(stagePath, TandemCli.class.getClassLoader());
+            stages = options.stageLoader();
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 2;
@@ -346,11 +299,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The server's settings from the options; IllegalArgumentException names a bad value. */
     private ServerConfig configure(
             ServerConfig defaults, Map<String, String> keys, Map<String, List<URI>> subscribers) {
-        return defaults.withHost(host)
-                .withPort(port)
-                .withDataDir(dataDir)
-                .withMaxPayloadBytes(maxPayload)
-                .withStartupTimeout(startupTimeout)
+        return options.applyTo(defaults.withHost(host)
                 .withAccessKeys(keys)
                 .withMaxInstances(maxInstances)
                 .withIdentity(region, accountId)
@@ -363,11 +312,9 @@ final class ServeCommand implements Callable<Integer> {
                 .withConnections(connectionLimits(defaults.connections()))
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
-                        .withInvocationTimeout(invocationTimeout)
                         .withStopGracePeriod(stopGrace)
                         .withSandbox(sandbox)
-                        .withExecFolders(execFolders))
-                .withInFlight(maxInFlight == null ? InFlightLimit.sized() : InFlightLimit.fixed(maxInFlight));
+                        .withExecFolders(execFolders)));
     }
 
     private ConnectionLimits connectionLimits(ConnectionLimits defaults) {
