@@ -134,15 +134,12 @@ public final class InvocationsApi {
         String requestId = RequestIds.next();
         Invocation invocation;
         try {
+            // In this order: a request's own faults are named before whether its endpoint exists.
+            StageRequest input = readRequest(request, bytes);
+            String target = header(request, TARGET_CONTAINER, 63);
+            Endpoint endpoint = findEndpoint(endpointName);
             invocation = new Invocation(
-                    request,
-                    findEndpoint(endpointName),
-                    readRequest(request, bytes),
-                    header(request, TARGET_CONTAINER, 63),
-                    header(request, TARGET_VARIANT, 63),
-                    requestId,
-                    start,
-                    1);
+                    request, endpoint, input, target, header(request, TARGET_VARIANT, 63), requestId, start, 1);
         } catch (RuntimeException e) {
             errors.write(request.response(), requestId, e, null);
             return;
