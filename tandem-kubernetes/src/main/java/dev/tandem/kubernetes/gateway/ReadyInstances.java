@@ -122,7 +122,8 @@ public final class ReadyInstances implements AutoCloseable {
     private record SliceEndpoint(
             @Nullable Boolean ready, @Nullable List<String> addresses, @Nullable ObjectReference target) {}
 
-    private static List<InstanceAddress> addresses(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
+    /** The ready instances a {@code v1} slice lists. */
+    static List<InstanceAddress> addresses(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
         return addresses(new Slice(
                 slice.getPorts().stream()
                         .map(p -> new NamedPort(p.getName(), p.getPort()))
@@ -137,8 +138,8 @@ public final class ReadyInstances implements AutoCloseable {
                         .toList()));
     }
 
-    private static List<InstanceAddress> addresses(
-            io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSlice slice) {
+    /** The ready instances a {@code v1beta1} slice lists. */
+    static List<InstanceAddress> addresses(io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSlice slice) {
         return addresses(new Slice(
                 slice.getPorts().stream()
                         .map(p -> new NamedPort(p.getName(), p.getPort()))
