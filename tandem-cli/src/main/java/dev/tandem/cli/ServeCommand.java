@@ -190,6 +190,9 @@ final class ServeCommand implements Callable<Integer> {
     @Nullable
     String namespace;
 
+    @Mixin
+    SparkOptions spark;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -299,7 +302,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The server's settings from the options; IllegalArgumentException names a bad value. */
     private ServerConfig configure(
             ServerConfig defaults, Map<String, String> keys, Map<String, List<URI>> subscribers) {
-        return options.applyTo(defaults.withHost(host)
+        return spark.applyTo(options.applyTo(defaults.withHost(host)
                 .withAccessKeys(keys)
                 .withMaxInstances(maxInstances)
                 .withIdentity(region, accountId)
@@ -314,7 +317,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withRuntime(defaults.runtime()
                         .withStopGracePeriod(stopGrace)
                         .withSandbox(sandbox)
-                        .withExecFolders(execFolders)));
+                        .withExecFolders(execFolders))));
     }
 
     private ConnectionLimits connectionLimits(ConnectionLimits defaults) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
+import dev.tandem.server.batch.TransformJobs;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -118,6 +119,18 @@ final class TransformCommand implements Callable<Integer> {
     boolean join;
 
     @Option(
+            names = "--engine",
+            paramLabel = "local|spark",
+            description = "Where the job runs: on the server's machine, or on the Spark cluster it was started with"
+                    + " (--spark-master); sets the job's Environment TANDEM_BATCH_ENGINE (default: the server's"
+                    + " choice).")
+    @Nullable
+    String engine;
+
+    @Mixin
+    SparkOptions spark;
+
+    @Option(
             names = "--data-dir",
             description = "With --pipeline: the embedded server's data folder (default: a temporary one).")
     @Nullable
@@ -138,8 +151,15 @@ final class TransformCommand implements Callable<Integer> {
 
     private int embedded(Path file, PrintWriter err) throws Exception {
         Path data = dataDir != null ? dataDir : Files.createTempDirectory("tandem-transform");
-        try (TandemServer tandem = TandemServer.start(
-                ServerConfig.defaults().withPort(0).withHost("127.0.0.1").withDataDir(data))) {
+        ServerConfig config;
+        try {
+            config = spark.applyTo(
+                    ServerConfig.defaults().withPort(0).withHost("127.0.0.1").withDataDir(data));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        try (TandemServer tandem = TandemServer.start(config)) {
             JsonNode definition = JSON.readTree(file.toFile());
             String modelName =
                     model != null ? model : definition.path("ModelName").asText();
@@ -208,6 +228,9 @@ final class TransformCommand implements Callable<Integer> {
         resources.put("InstanceCount", instances);
         if (strategy != null) {
             request.put("BatchStrategy", strategy);
+        }
+        if (engine != null) {
+            request.putObject("Environment").put(TransformJobs.ENGINE_VARIABLE, engine);
         }
         if (maxPayloadMb != null) {
             request.put("MaxPayloadInMB", maxPayloadMb);

@@ -3,6 +3,7 @@ package dev.tandem.server;
 import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
+import dev.tandem.server.batch.SparkSettings;
 import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
@@ -50,6 +51,8 @@ import org.jspecify.annotations.Nullable;
  *     container contract, as a model container does: {@code POST /invocations} invokes the
  *     endpoint, {@code GET /ping} answers 200 once it is in service, and there is no control plane
  *     (how Tandem runs in a Kubernetes pod, behind a gateway). Null (the default): a whole server
+ * @param spark the Spark cluster that batch transform jobs run on; null (the default): they run on
+ *     this machine
  */
 public record ServerConfig(
         String host,
@@ -71,7 +74,8 @@ public record ServerConfig(
         boolean openMetrics,
         ConnectionLimits connections,
         FeatureStoreSettings features,
-        @Nullable String instanceOf) {
+        @Nullable String instanceOf,
+        @Nullable SparkSettings spark) {
 
     public static final long SAGEMAKER_MAX_PAYLOAD = 6_291_456L;
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -130,6 +134,7 @@ public record ServerConfig(
                 false,
                 ConnectionLimits.defaults(),
                 FeatureStoreSettings.defaults(),
+                null,
                 null);
     }
 
@@ -213,6 +218,11 @@ public record ServerConfig(
         return edit(b -> b.instanceOf = endpoint);
     }
 
+    /** Batch transform jobs run on this Spark cluster (see {@link #spark()}). */
+    public ServerConfig withSpark(SparkSettings value) {
+        return edit(b -> b.spark = value);
+    }
+
     /** Whether {@link #host()} is reachable only from this machine. */
     public boolean loopbackOnly() {
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
@@ -250,6 +260,9 @@ public record ServerConfig(
         @Nullable
         String instanceOf;
 
+        @Nullable
+        SparkSettings spark;
+
         Draft(ServerConfig from) {
             host = from.host;
             port = from.port;
@@ -271,6 +284,7 @@ public record ServerConfig(
             connections = from.connections;
             features = from.features;
             instanceOf = from.instanceOf;
+            spark = from.spark;
         }
 
         ServerConfig build() {
@@ -294,7 +308,8 @@ public record ServerConfig(
                     openMetrics,
                     connections,
                     features,
-                    instanceOf);
+                    instanceOf,
+                    spark);
         }
     }
 }

@@ -302,7 +302,9 @@ public final class TandemServer implements AutoCloseable {
                 config.dataDir().resolve("batch"),
                 clock,
                 config.startupTimeout(),
-                config.maxInstances());
+                config.maxInstances(),
+                config.spark(),
+                config.s3());
         scheduleExpiredRecordRemoval();
         scheduleOfflineFlush(config.features().offlineFlushInterval());
         ControlPlaneApi controlPlaneApi =

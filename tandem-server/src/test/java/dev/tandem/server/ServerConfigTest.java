@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.async.AsyncOptions;
+import dev.tandem.server.batch.SparkSettings;
 import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
@@ -52,7 +53,9 @@ class ServerConfigTest {
                 .withFeatures(FeatureStoreSettings.defaults()
                         .withOfflineFlushInterval(Duration.ofSeconds(2))
                         .withRedis(URI.create("redis://127.0.0.1:6379")))
-                .withInstanceOf("penguins");
+                .withInstanceOf("penguins")
+                .withSpark(new SparkSettings(
+                        "spark://127.0.0.1:7077", Path.of("/opt/spark"), Map.of("spark.cores.max", "4")));
 
         assertThat(changed)
                 .isEqualTo(new ServerConfig(
@@ -75,7 +78,9 @@ class ServerConfigTest {
                         true,
                         new ConnectionLimits(Duration.ofSeconds(3), 99),
                         new FeatureStoreSettings(Duration.ofSeconds(2), URI.create("redis://127.0.0.1:6379")),
-                        "penguins"));
+                        "penguins",
+                        new SparkSettings(
+                                "spark://127.0.0.1:7077", Path.of("/opt/spark"), Map.of("spark.cores.max", "4"))));
         assertThat(changed.loopbackOnly()).isFalse();
         assertThat(defaults.loopbackOnly()).isTrue();
         assertThat(defaults.withPort(1).withPort(8080)).isEqualTo(defaults);

@@ -1,5 +1,6 @@
 package dev.tandem.runtime.storage;
 
+import java.io.Serializable;
 import java.net.URI;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +16,9 @@ public record S3Settings(
         String region,
         boolean pathStyle,
         @Nullable String accessKeyId,
-        @Nullable String secretAccessKey) {
+        @Nullable String secretAccessKey)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
 
     /**
      * From the standard variables: {@code AWS_ENDPOINT_URL_S3} (else {@code AWS_ENDPOINT_URL}),
@@ -29,6 +32,13 @@ public record S3Settings(
         boolean pathStyle = Boolean.parseBoolean(
                 environment.getOrDefault("TANDEM_S3_PATH_STYLE", Boolean.toString(endpoint != null)));
         return new S3Settings(endpoint == null ? null : URI.create(endpoint), region, pathStyle, null, null);
+    }
+
+    /** Without the secret key, which would otherwise end up in logs and error messages. */
+    @Override
+    public String toString() {
+        return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", pathStyle=" + pathStyle + ", accessKeyId="
+                + accessKeyId + "]";
     }
 
     public static S3Settings defaults() {

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The batch settings a job runs with, by SageMaker's precedence: the request, then what the
  * container answers on {@code GET /execution-parameters}, then the defaults.
  */
-record ExecutionParameters(int maxPayloadMb, int maxConcurrent, Strategy strategy) {
+public record ExecutionParameters(int maxPayloadMb, int maxConcurrent, Strategy strategy) {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionParameters.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -19,12 +19,12 @@ import java.util.stream.Stream;
  * The input objects of a transform job: every object under a prefix, or those a manifest lists, in
  * a local folder tree or an S3-compatible store.
  */
-final class InputFiles {
+public final class InputFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore objects;
 
-    InputFiles(ObjectStore objects) {
+    public InputFiles(ObjectStore objects) {
         this.objects = objects;
     }
 
@@ -34,9 +34,9 @@ final class InputFiles {
      * @param name its key relative to the prefix's folder (or as the manifest lists it): the output
      *     is {@code S3OutputPath/name.out}
      */
-    record InputFile(Location location, String name, long size) {}
+    public record InputFile(Location location, String name, long size) {}
 
-    List<InputFile> list(TransformJobSpec.InputSpec input) {
+    public List<InputFile> list(TransformJobSpec.InputSpec input) {
         List<InputFile> files = input.manifest() ? manifest(input.location()) : prefix(input.location());
         if (files.isEmpty()) {
             throw new ValidationException("No input files match " + (input.manifest() ? "the manifest " : "the prefix ")

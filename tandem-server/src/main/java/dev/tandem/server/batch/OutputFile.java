@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.UUID;
 
 /**
  * One input's output, {@code NAME.out}: written to a hidden partial file and published only when
@@ -52,7 +53,8 @@ final class OutputFile implements AutoCloseable {
                     case Location.Local local -> {
                         Path file = local.asPath();
                         Files.createDirectories(file.getParent());
-                        yield file.resolveSibling("." + file.getFileName() + ".partial");
+                        // Named per writer: a retried Spark task may overlap the attempt it replaces.
+                        yield file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".partial");
                     }
                     case Location.Remote remote ->
                         Files.createTempFile(Files.createDirectories(scratch), "output-", ".partial");

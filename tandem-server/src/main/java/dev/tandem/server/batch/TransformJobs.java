@@ -9,6 +9,7 @@ import dev.tandem.core.model.ExecutionMode;
 import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.runtime.storage.ObjectStore;
+import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.control.ControlPlane;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.store.StateStore;
@@ -49,7 +50,13 @@ public final class TransformJobs implements AutoCloseable {
     private final PipelineParser parser = new PipelineParser();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
 
-    private record Running(TransformJobRun run, Thread thread) {}
+    private final @Nullable SparkSettings spark;
+    private final S3Settings s3;
+
+    private record Running(TransformExecution run, Thread thread) {}
+
+    /** The Environment entry that picks where one job runs: {@code local} or {@code spark}. */
+    public static final String ENGINE_VARIABLE = "TANDEM_BATCH_ENGINE";
 
     public TransformJobs(
             StateStore store,
@@ -59,7 +66,9 @@ public final class TransformJobs implements AutoCloseable {
             Path scratch,
             Clock clock,
             Duration startupTimeout,
-            int maxInstances) {
+            int maxInstances,
+            @Nullable SparkSettings spark,
+            S3Settings s3) {
         this.store = store;
         this.control = control;
         this.registry = registry;
@@ -68,6 +77,8 @@ public final class TransformJobs implements AutoCloseable {
         this.clock = clock;
         this.startupTimeout = startupTimeout;
         this.maxInstances = maxInstances;
+        this.spark = spark;
+        this.s3 = s3;
     }
 
     /** CreateTransformJob: checks the request, stores the job InProgress and starts it. */
@@ -85,6 +96,7 @@ public final class TransformJobs implements AutoCloseable {
                     "TransformResources.InstanceCount " + spec.instanceCount() + " exceeds this server's limit of "
                             + maxInstances + " instances.");
         }
+        onSpark(spec); // an engine this server does not have: refused now
         List<InputFiles.InputFile> inputs = new InputFiles(objects).list(spec.input()); // none: refused now
         String arn = control.arns().transformJob(spec.name());
         StoredTransformJob job = new StoredTransformJob(
@@ -124,8 +136,7 @@ public final class TransformJobs implements AutoCloseable {
     /** The progress of a running job; empty once it has ended (or before a restart resumed it). */
     public Optional<TransformProgress.Snapshot> progress(String name) {
         job(name);
-        return Optional.ofNullable(running.get(name))
-                .map(r -> r.run().progress().snapshot());
+        return Optional.ofNullable(running.get(name)).map(r -> r.run().progress());
     }
 
     /** StopTransformJob: Stopping now, Stopped once the requests in flight are done. */
@@ -175,8 +186,23 @@ public final class TransformJobs implements AutoCloseable {
             List<InputFiles.InputFile> inputs,
             PipelineDefinition model,
             boolean resume) {
-        TransformJobRun run = new TransformJobRun(
-                spec, inputs, model, registry, objects, scratch.resolve(spec.name()), startupTimeout, resume);
+        SparkSettings cluster = onSpark(spec);
+        TransformExecution run = cluster == null
+                ? new TransformJobRun(
+                        spec, inputs, model, registry, objects, scratch.resolve(spec.name()), startupTimeout, resume)
+                : new SparkTransformRun(
+                        new SparkJob(
+                                spec.name(),
+                                cluster.master(),
+                                cluster.conf(),
+                                job.definition(),
+                                control.model(spec.modelName()).definition(),
+                                SparkJob.inputs(inputs),
+                                resume,
+                                s3,
+                                startupTimeout.toSeconds()),
+                        cluster,
+                        new SparkJobFolder(scratch.resolve(spec.name()).resolve("spark")));
         StoredTransformJob started = job.startedAt() == null ? job.started(clock.instant()) : job;
         store.updateTransformJob(started);
         Thread thread = Thread.ofVirtual().name("transform-" + spec.name()).unstarted(() -> execute(spec.name(), run));
@@ -184,22 +210,47 @@ public final class TransformJobs implements AutoCloseable {
         thread.start();
     }
 
-    private void execute(String name, TransformJobRun run) {
-        TransformJobRun.Outcome outcome;
+    /**
+     * The Spark cluster a job runs on, or null when it runs on this machine: by its Environment's
+     * {@value #ENGINE_VARIABLE} ({@code local} or {@code spark}), else on Spark whenever this server
+     * has a cluster.
+     */
+    private @Nullable SparkSettings onSpark(TransformJobSpec spec) {
+        String engine = spec.environment().get(ENGINE_VARIABLE);
+        if (engine == null) {
+            return spark;
+        }
+        return switch (engine) {
+            case "local" -> null;
+            case "spark" -> {
+                if (spark == null) {
+                    throw new ValidationException("Environment " + ENGINE_VARIABLE + " is spark, but this server has"
+                            + " no Spark cluster: start it with --spark-master.");
+                }
+                yield spark;
+            }
+            default ->
+                throw new ValidationException(
+                        "Environment " + ENGINE_VARIABLE + " must be local or spark, was '" + engine + "'.");
+        };
+    }
+
+    private void execute(String name, TransformExecution run) {
+        TransformExecution.Outcome outcome;
         try {
             outcome = run.run();
         } catch (RuntimeException e) {
             LOG.error("Transform job {} failed unexpectedly", name, e);
-            outcome = new TransformJobRun.Outcome.Failed("Tandem failed while running the job: " + e.getMessage());
+            outcome = new TransformExecution.Outcome.Failed("Tandem failed while running the job: " + e.getMessage());
         }
         synchronized (this) {
             running.remove(name);
             StoredTransformJob job = job(name);
             switch (outcome) {
-                case TransformJobRun.Outcome.Completed c -> finish(job, "Completed", null);
-                case TransformJobRun.Outcome.Failed failed -> finish(job, "Failed", failed.reason());
-                case TransformJobRun.Outcome.Stopped s -> finish(job, "Stopped", null);
-                case TransformJobRun.Outcome.Interrupted i ->
+                case TransformExecution.Outcome.Completed c -> finish(job, "Completed", null);
+                case TransformExecution.Outcome.Failed failed -> finish(job, "Failed", failed.reason());
+                case TransformExecution.Outcome.Stopped s -> finish(job, "Stopped", null);
+                case TransformExecution.Outcome.Interrupted i ->
                     LOG.info("Transform job {} paused by shutdown; it resumes on the next start", name);
             }
         }

@@ -1,0 +1,200 @@
+package dev.tandem.server.batch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A transform job run on a Spark cluster: the server starts the job's driver as a process of its
+ * own ({@code dev.tandem.spark.TransformDriver}, as {@code spark-submit --deploy-mode client}
+ * would), hands it the job through a {@link SparkJobFolder} and follows its status there. The
+ * driver outlives the server: a server that restarts finds it still running and follows it again,
+ * or, when it died with the job unfinished, starts a new one that skips the inputs already done.
+ */
+final class SparkTransformRun implements TransformExecution {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkTransformRun.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** How long a driver asked to stop has before it is killed. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+    private final SparkJob job;
+    private final SparkSettings spark;
+    private final SparkJobFolder folder;
+    private volatile TransformProgress.Snapshot progress;
+    private volatile boolean stopRequested;
+    private volatile boolean shuttingDown;
+
+    SparkTransformRun(SparkJob job, SparkSettings spark, SparkJobFolder folder) {
+        this.job = job;
+        this.spark = spark;
+        this.folder = folder;
+        long bytes = job.inputs().stream().mapToLong(SparkJob.Input::size).sum();
+        this.progress = new TransformProgress.Snapshot(job.inputs().size(), 0, 0, bytes, 0, 0, 0);
+    }
+
+    @Override
+    public TransformProgress.Snapshot progress() {
+        return progress;
+    }
+
+    @Override
+    public void stop() {
+        stopRequested = true;
+        folder.requestStop();
+    }
+
+    @Override
+    public void interrupt() {
+        shuttingDown = true;
+    }
+
+    @Override
+    public Outcome run() {
+        ProcessHandle driver;
+        try {
+            driver = attachOrLaunch();
+        } catch (IOException | UncheckedIOException e) {
+            return new Outcome.Failed("The Spark driver could not start: " + e.getMessage());
+        }
+        if (driver == null) {
+            // The driver had already ended while no server watched it.
+            return outcome(folder.status().orElseThrow());
+        }
+        Instant stopDeadline = null;
+        while (true) {
+            Optional<SparkJobStatus> status = folder.status();
+            status.ifPresent(s -> progress = s.progress());
+            if (status.isPresent() && status.get().ended()) {
+                awaitExit(driver);
+                return outcome(status.get());
+            }
+            if (shuttingDown) {
+                LOG.info(
+                        "Transform job {}: the server stops; its Spark driver (pid {}) goes on",
+                        job.name(),
+                        driver.pid());
+                return new Outcome.Interrupted();
+            }
+            if (!driver.isAlive()) {
+                // It may have written its last status just before ending.
+                Optional<SparkJobStatus> last = folder.status();
+                if (last.isPresent() && last.get().ended()) {
+                    return outcome(last.get());
+                }
+                String log = SparkJobFolder.lastLines(folder.log(), 5);
+                return new Outcome.Failed("The Spark driver ended without finishing the job"
+                        + (log == null ? "." : "; its log ends:\n" + log));
+            }
+            if (stopRequested && stopDeadline == null) {
+                stopDeadline = Instant.now().plus(STOP_GRACE);
+            }
+            if (stopDeadline != null && Instant.now().isAfter(stopDeadline)) {
+                LOG.warn(
+                        "Transform job {}: the Spark driver did not stop within {}; killing it",
+                        job.name(),
+                        STOP_GRACE);
+                driver.destroyForcibly();
+                awaitExit(driver);
+                return new Outcome.Stopped();
+            }
+            try {
+                Thread.sleep(POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Outcome.Interrupted();
+            }
+        }
+    }
+
+    /**
+     * The job's running driver, started now or found from an earlier server's run; null when that
+     * driver has already ended with the job.
+     */
+    private @Nullable ProcessHandle attachOrLaunch() throws IOException {
+        if (job.resume()) {
+            Optional<SparkJobStatus> status = folder.status();
+            Optional<ProcessHandle> running = folder.driver().flatMap(SparkTransformRun::alive);
+            if (running.isPresent()) {
+                LOG.info(
+                        "Transform job {}: following its Spark driver again (pid {})",
+                        job.name(),
+                        running.get().pid());
+                return running.get();
+            }
+            if (status.isPresent() && status.get().ended()) {
+                return null;
+            }
+        }
+        folder.reset();
+        folder.writeJob(job);
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(SparkSettings.JVM_FLAGS);
+        command.add("-cp");
+        command.add(spark.home().toAbsolutePath().resolve("jars") + "/*");
+        command.add("dev.tandem.spark.TransformDriver");
+        command.add(folder.dir().toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.log().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Map<String, String> environment = builder.environment();
+        environment.put("SPARK_HOME", spark.home().toAbsolutePath().toString());
+        environment.put("SPARK_SCALA_VERSION", "2.13");
+        Process process = builder.start();
+        folder.writeDriver(new SparkJobFolder.Driver(
+                process.pid(),
+                process.info().startInstant().map(Instant::toEpochMilli).orElse(0L)));
+        LOG.info(
+                "Transform job {}: Spark driver started (pid {}, master {}, log {})",
+                job.name(),
+                process.pid(),
+                job.master(),
+                folder.log());
+        return process.toHandle();
+    }
+
+    /** The process, when it is alive and the same one that was recorded (not a reused pid). */
+    private static Optional<ProcessHandle> alive(SparkJobFolder.Driver driver) {
+        return ProcessHandle.of(driver.pid()).filter(ProcessHandle::isAlive).filter(p -> p.info()
+                .startInstant()
+                .map(Instant::toEpochMilli)
+                .map(started -> driver.startedEpochMillis() == 0 || started == driver.startedEpochMillis())
+                .orElse(true));
+    }
+
+    private static void awaitExit(ProcessHandle driver) {
+        try {
+            driver.onExit().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            driver.destroyForcibly();
+        }
+    }
+
+    private Outcome outcome(SparkJobStatus status) {
+        progress = status.progress();
+        return switch (status.state()) {
+            case SparkJobStatus.COMPLETED -> new Outcome.Completed();
+            case SparkJobStatus.STOPPED -> new Outcome.Stopped();
+            default -> new Outcome.Failed(status.reason() == null ? "The Spark job failed." : status.reason());
+        };
+    }
+
+    static boolean usable(SparkSettings spark) {
+        return Files.isDirectory(spark.home().resolve("jars"));
+    }
+}
