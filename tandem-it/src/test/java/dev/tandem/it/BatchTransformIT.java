@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.it.support.CliProcess;
 import dev.tandem.it.support.TandemFixture;
+import dev.tandem.server.ServerConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
@@ -23,6 +24,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
@@ -38,6 +40,7 @@ import software.amazon.awssdk.services.sagemaker.model.TransformJobStatus;
  * example's model: every split type and strategy, filters and join, gzip, a failing record, and
  * the SDK's own waiter. Outputs are checked against what the real-time endpoint answers.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BatchTransformIT {
     private static final Path PENGUINS = CliProcess.repositoryRoot().resolve("examples/penguins");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,9 +52,14 @@ class BatchTransformIT {
     static List<String> rows;
     static List<String> expected;
 
+    /** Where the server runs its jobs: on this machine (a subclass runs the same cases on Spark). */
+    ServerConfig engine(ServerConfig config) {
+        return config;
+    }
+
     @BeforeAll
-    static void start() throws IOException {
-        tandem = TandemFixture.start(workDir);
+    void start() throws IOException {
+        tandem = TandemFixture.start(workDir, this::engine);
         tandem.deployFileAndAwait(PENGUINS.resolve("pipeline.json"));
         createModel("penguins-model", PENGUINS.resolve("model/transform.tar.gz"));
         rows = new ArrayList<>();
@@ -68,7 +76,7 @@ class BatchTransformIT {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         tandem.close();
     }
 
@@ -303,6 +311,7 @@ class BatchTransformIT {
         return client.waiter()
                 .waitUntilTransformJobCompletedOrStopped(
                         r -> r.transformJobName(name), o -> o.waitTimeout(Duration.ofSeconds(120))
+                                .maxAttempts(1200)
                                 .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(100))))
                 .matched()
                 .response()

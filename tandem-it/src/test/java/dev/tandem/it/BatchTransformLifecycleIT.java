@@ -3,6 +3,7 @@ package dev.tandem.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tandem.it.support.TandemFixture;
+import dev.tandem.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,9 +31,18 @@ class BatchTransformLifecycleIT {
     @TempDir
     Path workDir;
 
+    /** Where the server runs its jobs: on this machine (a subclass runs the same cases on Spark). */
+    ServerConfig engine(ServerConfig config) {
+        return config;
+    }
+
+    TandemFixture start() {
+        return TandemFixture.start(workDir, this::engine);
+    }
+
     @Test
     void containersGetTheBatchEnvironmentAndTheirExecutionParametersFillWhatTheRequestLeftOut() throws IOException {
-        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+        try (TandemFixture tandem = start()) {
             createModel(
                     tandem,
                     "env-model",
@@ -61,7 +71,7 @@ class BatchTransformLifecycleIT {
 
     @Test
     void recordIoInputIsSplitIntoFramedRecords() throws IOException {
-        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+        try (TandemFixture tandem = start()) {
             createModel(tandem, "echo-model", Map.of("TAG", "m"));
             Path input = Files.createDirectories(workDir.resolve("in"));
             ByteArrayOutputStream records = new ByteArrayOutputStream();
@@ -90,7 +100,7 @@ class BatchTransformLifecycleIT {
 
     @Test
     void aManifestListsTheInputsAndAFailedRequestIsRetriedAsModelClientConfigAllows() throws IOException {
-        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+        try (TandemFixture tandem = start()) {
             // The container exits on its first invocation; the retry reaches it restarted.
             createModel(
                     tandem,
@@ -135,7 +145,7 @@ class BatchTransformLifecycleIT {
 
     @Test
     void stoppingAJobEndsItStoppedWithoutALeftoverOutput() throws IOException {
-        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+        try (TandemFixture tandem = start()) {
             createModel(tandem, "slow-model", Map.of("SLEEP_MS", "100"));
             Path input = Files.createDirectories(workDir.resolve("in"));
             Files.writeString(input.resolve("many.csv"), lines(300));
@@ -169,7 +179,7 @@ class BatchTransformLifecycleIT {
         Files.writeString(input.resolve("b.csv"), lines(60));
         Path output = workDir.resolve("out");
         FileTime firstWritten;
-        try (TandemFixture tandem = TandemFixture.start(workDir)) {
+        try (TandemFixture tandem = start()) {
             createModel(tandem, "slow-model", Map.of("SLEEP_MS", "50", "TAG", "m"));
             tandem.sageMaker()
                     .createTransformJob(
@@ -187,7 +197,7 @@ class BatchTransformLifecycleIT {
         } // the server stops mid-job: b.csv is half done
 
         assertThat(output.resolve("b.csv.out")).doesNotExist();
-        try (TandemFixture restarted = TandemFixture.start(workDir)) {
+        try (TandemFixture restarted = start()) {
             DescribeTransformJobResponse job = BatchTransformIT.awaitEnd(restarted.sageMaker(), "resumable");
 
             assertThat(job.transformJobStatus()).as(job.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
@@ -197,18 +207,18 @@ class BatchTransformLifecycleIT {
         }
     }
 
-    private static DescribeTransformJobResponse run(SageMakerClient client, CreateTransformJobRequest request) {
+    static DescribeTransformJobResponse run(SageMakerClient client, CreateTransformJobRequest request) {
         client.createTransformJob(request);
         return BatchTransformIT.awaitEnd(client, request.transformJobName());
     }
 
-    private static void createModel(TandemFixture tandem, String name, Map<String, String> environment) {
+    static void createModel(TandemFixture tandem, String name, Map<String, String> environment) {
         tandem.sageMaker().createModel(r -> r.modelName(name)
                 .primaryContainer(c -> c.image("exec:" + tandem.workDir().resolve("test-container"))
                         .environment(environment)));
     }
 
-    private static CreateTransformJobRequest.Builder request(String name, String model, Path input, Path output) {
+    static CreateTransformJobRequest.Builder request(String name, String model, Path input, Path output) {
         return CreateTransformJobRequest.builder()
                 .transformJobName(name)
                 .modelName(model)
@@ -220,7 +230,7 @@ class BatchTransformLifecycleIT {
                 .transformResources(r -> r.instanceType("ml.m5.large").instanceCount(1));
     }
 
-    private static String lines(int count) {
+    static String lines(int count) {
         StringBuilder out = new StringBuilder();
         IntStream.range(0, count).forEach(i -> out.append("row-").append(i).append('\n'));
         return out.toString();

@@ -304,7 +304,8 @@ public final class TandemServer implements AutoCloseable {
                 config.startupTimeout(),
                 config.maxInstances(),
                 config.spark(),
-                config.s3());
+                config.s3(),
+                config.runtime());
         scheduleExpiredRecordRemoval();
         scheduleOfflineFlush(config.features().offlineFlushInterval());
         ControlPlaneApi controlPlaneApi =

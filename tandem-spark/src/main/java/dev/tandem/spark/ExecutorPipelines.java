@@ -75,6 +75,47 @@ final class ExecutorPipelines {
         HOSTS.clear();
     }
 
+    /**
+     * This JVM's folder under {@code $TMPDIR/tandem-executors}, named by its pid. An executor that
+     * was killed could not stop its containers: whichever executor starts next on the machine
+     * stops them, as its {@code run/} records name them, and removes the folder.
+     */
+    private static Path ownFolder() {
+        Path all = Path.of(System.getProperty("java.io.tmpdir"), "tandem-executors");
+        try {
+            Files.createDirectories(all);
+            try (Stream<Path> folders = Files.list(all)) {
+                for (Path folder : folders.toList()) {
+                    String name = folder.getFileName().toString();
+                    boolean alive = name.matches("\\d+")
+                            && ProcessHandle.of(Long.parseLong(name))
+                                    .map(ProcessHandle::isAlive)
+                                    .orElse(false);
+                    if (!alive) {
+                        int stopped = new ProcessRecords(folder.resolve("run")).stopLeftovers(Duration.ofSeconds(5));
+                        if (stopped > 0) {
+                            LOG.warn("Stopped {} container process(es) a killed executor left running", stopped);
+                        }
+                        delete(folder);
+                    }
+                }
+            }
+            return Files.createDirectories(
+                    all.resolve(Long.toString(ProcessHandle.current().pid())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path folder) {
+        try (Stream<Path> files = Files.walk(folder)) {
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // gone already, or not ours to remove; nothing depends on it
+        }
+    }
+
     /** What runs the containers of one model in this JVM, as a server's runtimes would. */
     static final class Host implements AutoCloseable {
         private final Path work;
@@ -103,7 +144,7 @@ final class ExecutorPipelines {
         static Host start(SparkJob job) throws TransformFleet.StartFailure {
             Path work;
             try {
-                work = Files.createTempDirectory("tandem-executor-");
+                work = Files.createDirectories(ownFolder().resolve(job.name()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -118,7 +159,7 @@ final class ExecutorPipelines {
         }
 
         private TransformFleet launch(SparkJob job) throws TransformFleet.StartFailure {
-            RuntimeSettings settings = RuntimeSettings.defaults();
+            RuntimeSettings settings = job.runtime().settings();
             ContractClient client = new ContractClient(vertx, settings.maxConnectionsPerContainer());
             ContainerLogs logs = ContainerLogs.inFolder(work.resolve("logs"), 10L << 20, 1);
             Supervisor supervisor = new Supervisor(client, settings, new ProcessRecords(work.resolve("run")), logs);

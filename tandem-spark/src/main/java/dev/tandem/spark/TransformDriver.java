@@ -98,6 +98,11 @@ public final class TransformDriver {
                     () -> follow(spark, done, counters, live), 0, 250, TimeUnit.MILLISECONDS);
             spark.setJobGroup(JOB_GROUP, "Tandem transform job " + job.name(), true);
             LOG.info("Transform job {}: {} input(s) on {} as {}", job.name(), todo.size(), job.master(), applicationId);
+            if (folder.stopRequested()) {
+                stopping = true;
+                reporter.shutdownNow();
+                return report(SparkJobStatus.STOPPED, null, done.last());
+            }
             List<InputOutcome> outcomes = spark.parallelize(todo, todo.size())
                     .map(new TransformTask(job, counters))
                     .collect();
@@ -122,6 +127,9 @@ public final class TransformDriver {
             if (!stopping && folder.stopRequested()) {
                 stopping = true;
                 LOG.info("Transform job {}: stopping", job.name());
+            }
+            if (stopping) {
+                // Again at each turn: a stop that came before the job was submitted cancels it then.
                 spark.cancelJobGroup(JOB_GROUP);
             }
             if (!stopping) {

@@ -23,6 +23,7 @@ import java.util.Map;
  * @param inputs the job's inputs, listed when it was created
  * @param resume whether an earlier run was cut off: inputs whose output is in place are skipped
  * @param s3 how the executors reach the S3-compatible store
+ * @param runtime how the executors run the model's containers: as the server does
  */
 public record SparkJob(
         String name,
@@ -33,6 +34,7 @@ public record SparkJob(
         List<Input> inputs,
         boolean resume,
         S3Settings s3,
+        SparkRuntime runtime,
         long startupTimeoutSeconds)
         implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -8,6 +8,7 @@ import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
 import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
+import dev.tandem.runtime.RuntimeSettings;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Settings;
 import dev.tandem.server.control.ControlPlane;
@@ -52,6 +53,7 @@ public final class TransformJobs implements AutoCloseable {
 
     private final @Nullable SparkSettings spark;
     private final S3Settings s3;
+    private final SparkRuntime runtime;
 
     private record Running(TransformExecution run, Thread thread) {}
 
@@ -68,7 +70,8 @@ public final class TransformJobs implements AutoCloseable {
             Duration startupTimeout,
             int maxInstances,
             @Nullable SparkSettings spark,
-            S3Settings s3) {
+            S3Settings s3,
+            RuntimeSettings runtime) {
         this.store = store;
         this.control = control;
         this.registry = registry;
@@ -79,6 +82,7 @@ public final class TransformJobs implements AutoCloseable {
         this.maxInstances = maxInstances;
         this.spark = spark;
         this.s3 = s3;
+        this.runtime = SparkRuntime.of(runtime);
     }
 
     /** CreateTransformJob: checks the request, stores the job InProgress and starts it. */
@@ -200,6 +204,7 @@ public final class TransformJobs implements AutoCloseable {
                                 SparkJob.inputs(inputs),
                                 resume,
                                 s3,
+                                runtime,
                                 startupTimeout.toSeconds()),
                         cluster,
                         new SparkJobFolder(scratch.resolve(spec.name()).resolve("spark")));
