@@ -92,10 +92,7 @@ final class ExecutorPipelines {
                                     .map(ProcessHandle::isAlive)
                                     .orElse(false);
                     if (!alive) {
-                        int stopped = new ProcessRecords(folder.resolve("run")).stopLeftovers(Duration.ofSeconds(5));
-                        if (stopped > 0) {
-                            LOG.warn("Stopped {} container process(es) a killed executor left running", stopped);
-                        }
+                        stopLeftovers(folder);
                         delete(folder);
                     }
                 }
@@ -104,6 +101,18 @@ final class ExecutorPipelines {
                     all.resolve(Long.toString(ProcessHandle.current().pid())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the containers that the jobs' {@code run/} records under {@code folder} name. */
+    private static void stopLeftovers(Path folder) throws IOException {
+        try (Stream<Path> jobs = Files.list(folder)) {
+            for (Path job : jobs.toList()) {
+                int stopped = new ProcessRecords(job.resolve("run")).stopLeftovers(Duration.ofSeconds(5));
+                if (stopped > 0) {
+                    LOG.warn("Stopped {} container process(es) a killed executor left running", stopped);
+                }
+            }
         }
     }
 

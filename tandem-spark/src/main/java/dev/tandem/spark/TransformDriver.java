@@ -36,6 +36,10 @@ public final class TransformDriver {
     private final SparkJobFolder folder;
     private final SparkJob job;
     private volatile boolean stopping;
+    /** Set when no executor came up in time: the job fails instead of waiting on the cluster forever. */
+    private volatile boolean noExecutors;
+
+    private volatile long withoutExecutorsSince = System.nanoTime();
     private volatile @Nullable String applicationId;
 
     TransformDriver(SparkJobFolder folder, SparkJob job) {
@@ -54,7 +58,7 @@ public final class TransformDriver {
         SparkJobStatus end;
         try {
             end = driver.run();
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) {
             LOG.error("Transform job {}: the driver failed", job.name(), e);
             end = driver.report(
                     SparkJobStatus.FAILED,
@@ -109,9 +113,18 @@ public final class TransformDriver {
             following.cancel(false);
             reporter.shutdownNow();
             end = ending(outcomes, done.snapshot(counters, null));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's failures are checked exceptions thrown undeclared
             reporter.shutdownNow();
-            if (stopping) {
+            if (noExecutors) {
+                end = report(
+                        SparkJobStatus.FAILED,
+                        "No Spark executor started within "
+                                + job.startupTimeout().toSeconds() + " s on "
+                                + job.master() + ": check that its workers are up and have the cores and memory"
+                                + " the job asks (spark.executor.cores, spark.executor.memory); the driver's log"
+                                + " is " + folder.log() + ".",
+                        done.last());
+            } else if (stopping) {
                 end = report(SparkJobStatus.STOPPED, null, done.last());
             } else {
                 LOG.error("Transform job {} failed on Spark", job.name(), e);
@@ -128,6 +141,10 @@ public final class TransformDriver {
                 stopping = true;
                 LOG.info("Transform job {}: stopping", job.name());
             }
+            if (!stopping && !job.master().startsWith("local") && lacksExecutors(spark)) {
+                noExecutors = true;
+                stopping = true;
+            }
             if (stopping) {
                 // Again at each turn: a stop that came before the job was submitted cancels it then.
                 spark.cancelJobGroup(JOB_GROUP);
@@ -140,7 +157,20 @@ public final class TransformDriver {
         }
     }
 
+    /** Whether the application has had no executor for longer than the model may take to start. */
+    private boolean lacksExecutors(JavaSparkContext spark) {
+        // The driver is among the executors Spark lists.
+        if (spark.sc().statusTracker().getExecutorInfos().length > 1) {
+            withoutExecutorsSince = System.nanoTime();
+            return false;
+        }
+        return System.nanoTime() - withoutExecutorsSince > job.startupTimeout().toNanos();
+    }
+
     private SparkJobStatus ending(List<InputOutcome> outcomes, TransformProgress.Snapshot progress) {
+        if (stopping) { // the inputs cut off by the stop answered "stopped", not failed
+            return report(SparkJobStatus.STOPPED, null, progress);
+        }
         for (InputOutcome outcome : outcomes) { // in input order: the first failure is named
             if (outcome.modelDidNotStart()) {
                 return report(SparkJobStatus.FAILED, outcome.failure(), progress);
@@ -151,7 +181,7 @@ public final class TransformDriver {
                 return report(SparkJobStatus.FAILED, outcome.failure(), progress);
             }
         }
-        return report(stopping ? SparkJobStatus.STOPPED : SparkJobStatus.COMPLETED, null, progress);
+        return report(SparkJobStatus.COMPLETED, null, progress);
     }
 
     private SparkJobStatus report(String state, @Nullable String reason, TransformProgress.Snapshot progress) {

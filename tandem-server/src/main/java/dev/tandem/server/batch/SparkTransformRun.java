@@ -101,10 +101,11 @@ final class SparkTransformRun implements TransformExecution {
             }
             if (stopDeadline != null && Instant.now().isAfter(stopDeadline)) {
                 LOG.warn(
-                        "Transform job {}: the Spark driver did not stop within {}; killing it",
+                        "Transform job {}: the Spark driver did not stop within {}; ending it. Its log ends:\n{}",
                         job.name(),
-                        STOP_GRACE);
-                driver.destroyForcibly();
+                        STOP_GRACE,
+                        SparkJobFolder.lastLines(folder.log(), 30));
+                driver.destroy(); // SIGTERM: its executors' containers are stopped on the way out
                 awaitExit(driver);
                 return new Outcome.Stopped();
             }
