@@ -71,7 +71,7 @@ public final class TransformDriver {
     SparkJobStatus run() {
         TransformJobSpec spec = job.spec();
         long bytesTotal = job.inputs().stream().mapToLong(SparkJob.Input::size).sum();
-        List<SparkJob.Input> todo = new ArrayList<>();
+        List<SparkJob.Input> remaining = new ArrayList<>();
         long skippedFiles = 0;
         long skippedBytes = 0;
         try (ObjectStore objects = new ObjectStore(job.s3())) {
@@ -80,13 +80,13 @@ public final class TransformDriver {
                     skippedFiles++;
                     skippedBytes += input.size();
                 } else {
-                    todo.add(input);
+                    remaining.add(input);
                 }
             }
         }
         Counts done = new Counts(job.inputs().size(), bytesTotal, skippedFiles, skippedBytes);
         report(SparkJobStatus.STARTING, null, done.snapshot(null, null));
-        if (todo.isEmpty()) {
+        if (remaining.isEmpty()) {
             return report(SparkJobStatus.COMPLETED, null, done.snapshot(null, null));
         }
         SparkJobStatus end;
@@ -101,13 +101,18 @@ public final class TransformDriver {
             var following = reporter.scheduleWithFixedDelay(
                     () -> follow(spark, done, counters, live), 0, 250, TimeUnit.MILLISECONDS);
             spark.setJobGroup(JOB_GROUP, "Tandem transform job " + job.name(), true);
-            LOG.info("Transform job {}: {} input(s) on {} as {}", job.name(), todo.size(), job.master(), applicationId);
+            LOG.info(
+                    "Transform job {}: {} input(s) on {} as {}",
+                    job.name(),
+                    remaining.size(),
+                    job.master(),
+                    applicationId);
             if (folder.stopRequested()) {
                 stopping = true;
                 reporter.shutdownNow();
                 return report(SparkJobStatus.STOPPED, null, done.last());
             }
-            List<InputOutcome> outcomes = spark.parallelize(todo, todo.size())
+            List<InputOutcome> outcomes = spark.parallelize(remaining, remaining.size())
                     .map(new TransformTask(job, counters))
                     .collect();
             following.cancel(false);

@@ -2,7 +2,6 @@ package dev.tandem.server.batch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -193,9 +192,5 @@ final class SparkTransformRun implements TransformExecution {
             case SparkJobStatus.STOPPED -> new Outcome.Stopped();
             default -> new Outcome.Failed(status.reason() == null ? "The Spark job failed." : status.reason());
         };
-    }
-
-    static boolean usable(SparkSettings spark) {
-        return Files.isDirectory(spark.home().resolve("jars"));
     }
 }
