@@ -320,7 +320,8 @@ public final class TandemServer implements AutoCloseable {
                 metrics,
                 tracing,
                 capture,
-                async::isAsync);
+                async::isAsync,
+                config.runtime().invocationTimeout());
         this.httpServer = new Listeners(
                 vertx,
                 HttpTransport.serverOptions(config.host(), config.port()),

@@ -1,13 +1,11 @@
 package dev.tandem.core.engine;
 
-import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.stage.Stage;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * How the engine calls one stage: asynchronously, so that a request waiting on containers holds
@@ -33,27 +31,33 @@ public interface AsyncStage {
     }
 
     /**
+     * Starts the stage on {@code request} for a streamed invocation: completes with the answer's
+     * head once the stage has started answering, its parts to follow. By default the whole answer,
+     * as one part.
+     */
+    default CompletionStage<StreamedResponse> invokeStreaming(StageRequest request) {
+        return invoke(request).thenApply(StreamedResponse::whole);
+    }
+
+    /** Whether this stage takes the previous stage's answer as a stream ({@link #consume}). */
+    default boolean consumesStream() {
+        return false;
+    }
+
+    /**
+     * Starts the stage on the previous stage's streamed answer: {@code request} carries its content
+     * type and the client's headers, with an empty body; {@code upstream}'s parts follow.
+     */
+    default CompletionStage<StreamedResponse> consume(StageRequest request, StreamedResponse upstream) {
+        upstream.discard();
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("this stage does not consume streams"));
+    }
+
+    /**
      * Adapts an in-process stage: one that declares itself {@linkplain Stage#nonBlocking()
      * non-blocking} runs on the calling thread, any other on {@code blockingExecutor}.
      */
     static AsyncStage of(Stage stage, Executor blockingExecutor) {
-        if (stage.nonBlocking()) {
-            return request -> {
-                try {
-                    return CompletableFuture.completedFuture(stage.invoke(request));
-                } catch (RuntimeException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            };
-        }
-        return request -> {
-            try {
-                return CompletableFuture.supplyAsync(() -> stage.invoke(request), blockingExecutor);
-            } catch (RejectedExecutionException e) {
-                // The executor's queue is bounded: past it the request is refused at once.
-                return CompletableFuture.failedFuture(new ThrottlingException(
-                        "Too many requests are waiting for in-process inference; retry with backoff.", e));
-            }
-        };
+        return new InProcessStage(stage, blockingExecutor);
     }
 }

@@ -4,6 +4,7 @@ import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
+import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
@@ -70,6 +71,37 @@ public final class PipelineEngine {
         return invocation.result;
     }
 
+    /**
+     * Runs {@code request} through {@code stages} for a client that reads the answer as a stream:
+     * the stages before the streaming ones run as {@link #invoke} runs them; the last stage that
+     * cannot {@linkplain AsyncStage#consumesStream() consume a stream} streams its answer, and each
+     * stage after it transforms that stream as it passes (Direct mode streams the target).
+     *
+     * @return completes once the answer has started, with its stream, or exceptionally as {@link
+     *     #invoke} does when a stage fails before that
+     */
+    public CompletableFuture<StreamedInvocation> invokeStreaming(
+            ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
+        Invocation invocation;
+        try {
+            invocation = plan(mode, stages, request, targetContainer);
+        } catch (ValidationException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        invocation.streamFrom = firstStreaming(invocation.stages);
+        invocation.run(0, invocation.first);
+        return invocation.streamed;
+    }
+
+    /** Where a streamed answer starts: the last stage after which every stage consumes streams. */
+    private static int firstStreaming(List<PipelineStage> stages) {
+        int from = stages.size() - 1;
+        while (from > 0 && stages.get(from).stage().consumesStream()) {
+            from--;
+        }
+        return from;
+    }
+
     /** Runs an invocation and waits for it, for callers that may block; errors are thrown. */
     public InvocationResult invokeAndWait(
             ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
@@ -123,6 +155,10 @@ public final class PipelineEngine {
         final StageRequest first;
         final List<StageTiming> timings;
         final CompletableFuture<InvocationResult> result = new CompletableFuture<>();
+        /** The stream's start, for a streamed invocation. */
+        final CompletableFuture<StreamedInvocation> streamed = new CompletableFuture<>();
+        /** The first stage that streams; none (past the last) when the client wants the answer whole. */
+        int streamFrom = Integer.MAX_VALUE;
 
         Invocation(List<PipelineStage> stages, StageRequest client, StageRequest first) {
             this.stages = stages;
@@ -132,6 +168,10 @@ public final class PipelineEngine {
         }
 
         void run(int index, StageRequest request) {
+            if (index == streamFrom) {
+                stream(index, request);
+                return;
+            }
             PipelineStage stage = stages.get(index);
             long start = System.nanoTime();
             CompletionStage<StageResponse> call;
@@ -149,7 +189,7 @@ public final class PipelineEngine {
                                 : new StageTiming(
                                         stage.hostname(), took, response.body().size(), response.contentType()));
                 if (error != null) {
-                    result.completeExceptionally(failure(stage, Failures.unwrap(error)));
+                    fail(failure(stage, Failures.unwrap(error)));
                 } else if (index == stages.size() - 1) {
                     result.complete(new InvocationResult(response, timings));
                 } else {
@@ -161,8 +201,7 @@ public final class PipelineEngine {
         private void next(int index, PipelineStage stage, StageResponse response) {
             PipelineStage following = stages.get(index + 1);
             if (response.body().size() > maxPayloadBytes) {
-                result.completeExceptionally(
-                        payloadTooLarge(stage, following, response.body().size()));
+                fail(payloadTooLarge(stage, following, response.body().size()));
                 return;
             }
             boolean last = index + 1 == stages.size() - 1;
@@ -174,6 +213,62 @@ public final class PipelineEngine {
                             last ? client.accept() : null,
                             client.customAttributes(),
                             client.traceparent()));
+        }
+
+        /** Stage {@code index} starts the stream. */
+        private void stream(int index, StageRequest request) {
+            PipelineStage stage = stages.get(index);
+            long start = System.nanoTime();
+            CompletionStage<StreamedResponse> call;
+            try {
+                call = stage.stage().invokeStreaming(request);
+            } catch (RuntimeException e) {
+                call = CompletableFuture.failedFuture(e);
+            }
+            call.whenComplete((response, error) -> streamStarted(index, start, response, error));
+        }
+
+        /** Stage {@code index} transforms the stream of the stage before it. */
+        private void consume(int index, StreamedResponse upstream) {
+            PipelineStage stage = stages.get(index);
+            StageRequest request = new StageRequest(
+                    Payload.empty(),
+                    upstream.contentType(),
+                    index == stages.size() - 1 ? client.accept() : null,
+                    client.customAttributes(),
+                    client.traceparent());
+            long start = System.nanoTime();
+            CompletionStage<StreamedResponse> call;
+            try {
+                call = stage.stage().consume(request, upstream);
+            } catch (RuntimeException e) {
+                upstream.discard();
+                call = CompletableFuture.failedFuture(e);
+            }
+            call.whenComplete((response, error) -> streamStarted(index, start, response, error));
+        }
+
+        private void streamStarted(
+                int index, long start, @Nullable StreamedResponse response, @Nullable Throwable error) {
+            PipelineStage stage = stages.get(index);
+            long took = System.nanoTime() - start;
+            if (error != null || response == null) {
+                timings.add(new StageTiming(stage.hostname(), took));
+                fail(failure(stage, Failures.unwrap(error == null ? new IllegalStateException("no answer") : error)));
+                return;
+            }
+            timings.add(new StageTiming(stage.hostname(), took, -1, response.contentType()));
+            StreamedResponse named = response.from(stage.hostname());
+            if (index == stages.size() - 1) {
+                streamed.complete(new StreamedInvocation(named, timings, stages.size() - streamFrom));
+            } else {
+                consume(index + 1, named);
+            }
+        }
+
+        private void fail(Throwable error) {
+            result.completeExceptionally(error);
+            streamed.completeExceptionally(error);
         }
     }
 

@@ -25,6 +25,12 @@ import java.util.List;
  *       HTTP status a container would have answered (400 for bad input, 500 for a fault). Any
  *       other exception is reported as a 500 from this stage. Either way the client gets a {@code
  *       ModelError} that names the stage.
+ *   <li><b>Streaming.</b> For InvokeEndpointWithResponseStream, the pipeline's last stage answers
+ *       through {@link #stream}; by default that is {@link #invoke}'s answer as one part. A stage
+ *       that produces its answer over time (a generative model, token by token) overrides {@link
+ *       #stream} and says so with {@link #streams()}. A stage placed after a streaming one may
+ *       transform the stream as it passes ({@link #consumesStream()}, {@link #consume}) instead of
+ *       waiting for the whole of it.
  *   <li><b>Lifecycle.</b> A stage is created once per instance by its provider and closed when the
  *       instance stops.
  * </ul>
@@ -67,6 +73,45 @@ public interface Stage extends AutoCloseable {
      */
     default boolean callsNativeCode() {
         return false;
+    }
+
+    /**
+     * Whether this stage overrides {@link #stream} to send its answer in parts. Tandem then calls
+     * it for streamed invocations on a thread of its own, since writing blocks while the client is
+     * behind.
+     */
+    default boolean streams() {
+        return false;
+    }
+
+    /**
+     * Answers {@code request} in parts, as they are ready: called instead of {@link #invoke} when
+     * the client asked for a stream and this stage's answer goes to it. Errors are thrown as from
+     * {@link #invoke}: before the first part the client gets an ordinary {@code ModelError}, after
+     * it an error event in the stream.
+     */
+    default void stream(StageRequest request, ResponseStream out) {
+        StageResponse answer = invoke(request);
+        out.start(answer.contentType(), answer.customAttributes());
+        out.write(answer.body().unsafeArray());
+    }
+
+    /**
+     * Whether this stage can take the previous stage's answer as a stream ({@link #consume}). In a
+     * streamed invocation every stage after the last one that cannot is fed so, and the previous
+     * stage streams; otherwise the stage gets the whole answer through {@link #invoke}.
+     */
+    default boolean consumesStream() {
+        return false;
+    }
+
+    /**
+     * Transforms the previous stage's streamed answer as it arrives. {@code request} carries the
+     * previous stage's content type and the client's headers, and an empty body: the body is what
+     * {@code in} delivers.
+     */
+    default void consume(StageRequest request, PartSource in, ResponseStream out) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not consume streams");
     }
 
     /** Releases what the stage holds; called once, when its instance stops. */

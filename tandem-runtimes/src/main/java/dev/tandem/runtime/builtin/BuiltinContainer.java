@@ -1,6 +1,7 @@
 package dev.tandem.runtime.builtin;
 
 import dev.tandem.core.engine.AsyncStage;
+import dev.tandem.core.engine.StreamedResponse;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.ContainerStatus.Phase;
 import dev.tandem.core.runtime.LaunchRequest;
@@ -17,6 +18,7 @@ import dev.tandem.runtime.ContainerLog;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,7 +32,7 @@ final class BuiltinContainer extends ContainerBase {
     private final Executor blockingExecutor;
     private final Executor nativeExecutor;
     private final FeatureSource features;
-    private final AsyncStage facade = this::invoke;
+    private final AsyncStage facade = new Facade();
     /** SageMaker's setting for what a container answers when the request names no Accept. */
     private final @Nullable String defaultAccept;
 
@@ -77,7 +79,44 @@ final class BuiltinContainer extends ContainerBase {
         return facade;
     }
 
-    private CompletionStage<StageResponse> invoke(StageRequest stageRequest) {
+    /**
+     * The stage as the engine sees it: refused until loaded, and for what it does not take (as a
+     * container would answer), given SageMaker's default Accept when the request names none.
+     */
+    private final class Facade implements AsyncStage {
+        @Override
+        public CompletionStage<StageResponse> invoke(StageRequest request) {
+            return call(request, AsyncStage::invoke);
+        }
+
+        @Override
+        public CompletionStage<StreamedResponse> invokeStreaming(StageRequest request) {
+            return call(request, AsyncStage::invokeStreaming);
+        }
+
+        @Override
+        public boolean consumesStream() {
+            Stage built = stage;
+            return built != null && built.consumesStream();
+        }
+
+        @Override
+        public CompletionStage<StreamedResponse> consume(StageRequest request, StreamedResponse upstream) {
+            boolean[] handedOver = {false};
+            CompletionStage<StreamedResponse> started = call(request, (loaded, ready) -> {
+                handedOver[0] = true;
+                return loaded.consume(ready, upstream);
+            });
+            if (!handedOver[0]) {
+                // Refused before the stage saw it: nobody will read the stream.
+                upstream.discard();
+            }
+            return started;
+        }
+    }
+
+    private <T> CompletionStage<T> call(
+            StageRequest stageRequest, BiFunction<AsyncStage, StageRequest, CompletionStage<T>> how) {
         AsyncStage loaded = invoker;
         Stage built = stage;
         if (loaded == null || built == null) {
@@ -93,7 +132,7 @@ final class BuiltinContainer extends ContainerBase {
                         stageRequest.traceparent())
                 : stageRequest;
         StageException refused = refusal(built, withAccept);
-        return refused != null ? CompletableFuture.failedFuture(refused) : loaded.invoke(withAccept);
+        return refused != null ? CompletableFuture.failedFuture(refused) : how.apply(loaded, withAccept);
     }
 
     /** What a container would answer before reading the body: 415 or 406 when types do not fit. */

@@ -3,6 +3,7 @@ package dev.tandem.runtime.contract;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
+import dev.tandem.core.engine.StreamedResponse;
 import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
@@ -162,6 +163,58 @@ public final class ContractClient implements AutoCloseable {
     }
 
     /**
+     * Sends {@code POST /invocations} as {@link #invoke} does, for a client that reads the answer as
+     * a stream: completes as soon as the container has answered its status and headers, with its
+     * body to be read part by part (HTTP/1.1 chunks, or a body of known length, as it arrives). A
+     * status other than 2xx fails it as {@link #invoke} would, after reading that answer whole.
+     * {@code timeout} bounds the wait for the head and any silence of the container after it.
+     */
+    public CompletableFuture<StreamedResponse> stream(ContractTarget target, StageRequest request, Duration timeout) {
+        EventLoop loop = currentLoop();
+        AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
+        AtomicReference<@Nullable AsyncFile> source = new AtomicReference<>();
+        Future<StreamedResponse> future = clientFor(loop)
+                .request(invocation(target, request, timeout))
+                .compose(outgoing -> {
+                    sent.set(outgoing);
+                    return send(outgoing, request.body(), source).compose(answer -> head(answer, timeout));
+                });
+        CompletableFuture<StreamedResponse> result = new CompletableFuture<>();
+        future.onComplete(done -> {
+            AsyncFile file = source.get();
+            if (file != null) {
+                file.close();
+            }
+            if (done.succeeded()) {
+                result.complete(done.result());
+            } else {
+                result.completeExceptionally(failure(done.cause(), target.host(), target.port(), timeout, sent.get()));
+            }
+        });
+        return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
+            if (error instanceof TimeoutException) {
+                abandon(sent.get());
+                return CompletableFuture.failedFuture(new StageTimeoutException(timeout));
+            }
+            return CompletableFuture.failedFuture(error);
+        });
+    }
+
+    /** A streamed answer's head: its body paused until read, or the failure its status says. */
+    private Future<StreamedResponse> head(HttpClientResponse answer, Duration timeout) {
+        if (answer.statusCode() < 200 || answer.statusCode() > 299) {
+            return readInMemory(answer, contentLength(answer))
+                    .compose(bytes ->
+                            Future.failedFuture(refusal(answer.statusCode(), Payload.wrap(BufferBytes.of(bytes)))));
+        }
+        answer.pause();
+        return Future.succeededFuture(new StreamedResponse(
+                answer.getHeader("Content-Type"),
+                answer.getHeader(CUSTOM_ATTRIBUTES),
+                new ResponsePublisher(answer, timeout)));
+    }
+
+    /**
      * An answer as the server gave it, whatever its status, with all its headers: what a gateway
      * passes on from another Tandem server, errors included.
      */
@@ -203,11 +256,15 @@ public final class ContractClient implements AutoCloseable {
     private static StageResponse toResponse(Exchange exchange) {
         Payload body = exchange.body();
         if (exchange.status() < 200 || exchange.status() > 299) {
-            int status = exchange.status() < 400 || exchange.status() > 599 ? 502 : exchange.status();
-            throw new StageException(
-                    status, body.file().isPresent() ? body.preview(ERROR_PREVIEW_CHARS) : body.asUtf8());
+            throw refusal(exchange.status(), body);
         }
         return new StageResponse(body, exchange.contentType(), exchange.customAttributes());
+    }
+
+    /** A container's non-2xx answer as the stage's failure; a status outside 4xx and 5xx as 502. */
+    private static StageException refusal(int answered, Payload body) {
+        int status = answered < 400 || answered > 599 ? 502 : answered;
+        return new StageException(status, body.file().isPresent() ? body.preview(ERROR_PREVIEW_CHARS) : body.asUtf8());
     }
 
     private static RequestOptions request(ContractTarget target, HttpMethod method, String path, Duration timeout) {
@@ -264,18 +321,9 @@ public final class ContractClient implements AutoCloseable {
         future.onComplete(done -> {
             if (done.succeeded()) {
                 result.complete(done.result());
-            } else if (done.cause() instanceof StageException refused) {
-                result.completeExceptionally(refused);
-            } else if (done.cause() instanceof ConnectionPoolTooBusyException busy) {
-                result.completeExceptionally(new ThrottlingException(
-                        "Too many requests are waiting for a connection to container " + options.getHost() + ":"
-                                + options.getPort() + "; retry with backoff.",
-                        busy));
-            } else if (isTimeout(done.cause())) {
-                result.completeExceptionally(new StageTimeoutException(timeout));
             } else {
                 result.completeExceptionally(
-                        new StageUnreachableException(describe(done.cause()), done.cause(), sent.get() == null));
+                        failure(done.cause(), options.getHost(), options.getPort(), timeout, sent.get()));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -287,6 +335,24 @@ public final class ContractClient implements AutoCloseable {
         });
     }
 
+    /** What a failed exchange tells the engine: refused, busy, too slow or unreachable. */
+    private static Throwable failure(
+            Throwable cause, String host, int port, Duration timeout, @Nullable HttpClientRequest sent) {
+        if (cause instanceof StageException refused) {
+            return refused;
+        }
+        if (cause instanceof ConnectionPoolTooBusyException busy) {
+            return new ThrottlingException(
+                    "Too many requests are waiting for a connection to container " + host + ":" + port
+                            + "; retry with backoff.",
+                    busy);
+        }
+        if (ResponsePublisher.isTimeout(cause)) {
+            return new StageTimeoutException(timeout);
+        }
+        return new StageUnreachableException(describe(cause), cause, sent == null);
+    }
+
     /**
      * {@code result}, failed with a {@link TimeoutException} once {@code timeout} passes. On an event
      * loop the deadline is a timer of that loop, set and cancelled on its own thread; elsewhere it is
@@ -295,8 +361,8 @@ public final class ContractClient implements AutoCloseable {
      */
     // The cancelling stage is a side effect: callers see {@code result} itself, its failures unwrapped.
     @SuppressWarnings("FutureReturnValueIgnored")
-    private CompletableFuture<Exchange> withDeadline(
-            CompletableFuture<Exchange> result, @Nullable EventLoop loop, Duration timeout) {
+    private <T> CompletableFuture<T> withDeadline(
+            CompletableFuture<T> result, @Nullable EventLoop loop, Duration timeout) {
         if (loop == null) {
             return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -422,12 +488,6 @@ public final class ContractClient implements AutoCloseable {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    /** Vert.x reports an idle timeout with its own exception types; all carry "Timeout" in their name. */
-    private static boolean isTimeout(Throwable cause) {
-        return cause instanceof TimeoutException
-                || cause.getClass().getSimpleName().contains("Timeout");
     }
 
     private static void abandon(@Nullable HttpClientRequest request) {

@@ -3,6 +3,7 @@ package dev.tandem.runtime.contract;
 import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
+import dev.tandem.core.engine.StreamedResponse;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import java.time.Duration;
@@ -39,6 +40,14 @@ public final class ContractStage implements AsyncStage {
             return CompletableFuture.failedFuture(new StageTimeoutException(Duration.ZERO));
         }
         return client.invoke(target, request, left, limits);
+    }
+
+    @Override
+    public CompletionStage<StreamedResponse> invokeStreaming(StageRequest request) {
+        if (limits != null) {
+            return invoke(request).thenApply(StreamedResponse::whole);
+        }
+        return client.stream(target, request, timeout);
     }
 
     /** The same container with the invocation's deadline as its timeout and its answers spooled. */

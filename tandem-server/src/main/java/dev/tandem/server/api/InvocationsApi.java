@@ -4,6 +4,9 @@ import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
 import dev.tandem.core.engine.PipelineStage;
+import dev.tandem.core.engine.StageTiming;
+import dev.tandem.core.engine.StreamedInvocation;
+import dev.tandem.core.engine.StreamedResponse;
 import dev.tandem.core.error.ModelErrorException;
 import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
@@ -24,6 +27,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -44,6 +48,12 @@ public final class InvocationsApi {
     static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
     public static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
     static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
+    /** InvokeEndpointWithResponseStream's Accept, and its answer's content type. */
+    static final String STREAM_ACCEPT = "X-Amzn-SageMaker-Accept";
+
+    static final String STREAM_CONTENT_TYPE = "X-Amzn-SageMaker-Content-Type";
+    static final String INFERENCE_COMPONENT = "X-Amzn-SageMaker-Inference-Component";
+    static final String SESSION_ID = "X-Amzn-SageMaker-Session-Id";
     /** Opt-in: {@code X-Tandem-Debug: stages} asks for {@code X-Tandem-Stages} in the answer. */
     public static final String DEBUG = "X-Tandem-Debug";
 
@@ -66,8 +76,13 @@ public final class InvocationsApi {
     private final Tracing tracing;
     private final DataCapture capture;
     private final Predicate<String> isAsync;
+    private final Duration streamSilenceLimit;
 
-    /** @param isAsync whether an endpoint takes only asynchronous invocations */
+    /**
+     * @param isAsync whether an endpoint takes only asynchronous invocations
+     * @param streamSilenceLimit how long a streamed answer may pause before it is ended with {@code
+     *     ModelInvocationTimeExceeded} (the invocation timeout)
+     */
     public InvocationsApi(
             EndpointRegistry endpoints,
             PipelineEngine engine,
@@ -77,7 +92,9 @@ public final class InvocationsApi {
             InvocationMetrics metrics,
             Tracing tracing,
             DataCapture capture,
-            Predicate<String> isAsync) {
+            Predicate<String> isAsync,
+            Duration streamSilenceLimit) {
+        this.streamSilenceLimit = streamSilenceLimit;
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
@@ -112,10 +129,12 @@ public final class InvocationsApi {
             @Nullable String targetVariant,
             String requestId,
             long start,
-            int attempt) {
+            int attempt,
+            boolean streamed) {
 
         Invocation nextAttempt() {
-            return new Invocation(request, endpoint, input, target, targetVariant, requestId, start, attempt + 1);
+            return new Invocation(
+                    request, endpoint, input, target, targetVariant, requestId, start, attempt + 1, streamed);
         }
     }
 
@@ -130,16 +149,37 @@ public final class InvocationsApi {
      * dev.tandem.server.http.RequestRouter}).
      */
     public void invoke(HttpServerRequest request, String endpointName, byte[] bytes) {
+        accept(request, endpointName, bytes, false);
+    }
+
+    /**
+     * InvokeEndpointWithResponseStream ({@code POST /endpoints/{EndpointName}/invocations-response-stream}),
+     * its body read and the request authenticated: the same invocation, its answer sent as an event
+     * stream of the last container's parts as they arrive ({@link StreamedAnswer}).
+     */
+    public void invokeStreaming(HttpServerRequest request, String endpointName, byte[] bytes) {
+        accept(request, endpointName, bytes, true);
+    }
+
+    private void accept(HttpServerRequest request, String endpointName, byte[] bytes, boolean streamed) {
         long start = System.nanoTime();
         String requestId = RequestIds.next();
         Invocation invocation;
         try {
             // In this order: a request's own faults are named before whether its endpoint exists.
-            StageRequest input = readRequest(request, bytes);
+            StageRequest input = streamed ? readStreamRequest(request, bytes) : readRequest(request, bytes);
             String target = header(request, TARGET_CONTAINER, 63);
             Endpoint endpoint = findEndpoint(endpointName);
             invocation = new Invocation(
-                    request, endpoint, input, target, header(request, TARGET_VARIANT, 63), requestId, start, 1);
+                    request,
+                    endpoint,
+                    input,
+                    target,
+                    header(request, TARGET_VARIANT, 63),
+                    requestId,
+                    start,
+                    1,
+                    streamed);
         } catch (RuntimeException e) {
             errors.write(request.response(), requestId, e, null);
             return;
@@ -177,7 +217,38 @@ public final class InvocationsApi {
             lease.release();
             return;
         }
-        run(invocation, lease);
+        if (invocation.streamed()) {
+            stream(invocation, lease);
+        } else {
+            run(invocation, lease);
+        }
+    }
+
+    /** What a run needs besides its invocation: its trace, if recorded, the stages and their input. */
+    private record Prepared(Tracing.@Nullable Invocation trace, List<PipelineStage> stages, StageRequest input) {}
+
+    private Prepared prepare(Invocation invocation, Endpoint.Lease lease) {
+        HttpServerRequest request = invocation.request();
+        String endpointName = invocation.endpoint().name();
+        Tracing.Invocation trace = tracing.start(endpointName, request::getHeader);
+        List<PipelineStage> stages = lease.instance().stages();
+        StageRequest stageRequest = invocation.input();
+        if (trace != null) {
+            stages = tracing.traced(
+                    stages,
+                    trace,
+                    endpointName,
+                    lease.variant().name(),
+                    lease.instance().id());
+            stageRequest = stageRequest.withTraceparent(trace.traceparent());
+        } else {
+            // W3C Trace Context: propagate the client's context even when not recording.
+            String clientTrace = request.getHeader(TRACEPARENT);
+            if (clientTrace != null && TRACEPARENT_FORMAT.matcher(clientTrace).matches()) {
+                stageRequest = stageRequest.withTraceparent(clientTrace);
+            }
+        }
+        return new Prepared(trace, stages, stageRequest);
     }
 
     // The pipeline's future ends in the callback that answers the client; nothing else waits on it.
@@ -191,20 +262,10 @@ public final class InvocationsApi {
         String target = invocation.target();
         String requestId = invocation.requestId();
         long start = invocation.start();
-        Tracing.Invocation trace = tracing.start(endpointName, request::getHeader);
-        List<PipelineStage> stages = lease.instance().stages();
-        StageRequest stageRequest = invocation.input();
-        if (trace != null) {
-            stages = tracing.traced(
-                    stages, trace, endpointName, variantName, lease.instance().id());
-            stageRequest = stageRequest.withTraceparent(trace.traceparent());
-        } else {
-            // W3C Trace Context: propagate the client's context even when not recording.
-            String clientTrace = request.getHeader(TRACEPARENT);
-            if (clientTrace != null && TRACEPARENT_FORMAT.matcher(clientTrace).matches()) {
-                stageRequest = stageRequest.withTraceparent(clientTrace);
-            }
-        }
+        Prepared prepared = prepare(invocation, lease);
+        Tracing.Invocation trace = prepared.trace();
+        List<PipelineStage> stages = prepared.stages();
+        StageRequest stageRequest = prepared.input();
         StageRequest input = stageRequest;
         // An instance of a cluster runs the whole pipeline in its own process; this server is its gateway.
         RemoteInstance remote = lease.instance().remote();
@@ -213,39 +274,146 @@ public final class InvocationsApi {
                 : engine.invoke(lease.variant().model().mode(), stages, stageRequest, target);
         answer.thenApply(result -> checkServerlessAnswer(lease.variant(), result))
                 .whenComplete((result, error) -> {
-                    lease.release();
-                    if (trace != null) {
-                        trace.end(error == null ? 200 : Tracing.status(error), error);
+                    if (error != null) {
+                        failed(invocation, lease, trace, error);
+                        return;
                     }
-                    if (error == null) {
-                        metrics.success(endpointName, variantName, result, System.nanoTime() - start);
-                        if ("stages".equalsIgnoreCase(request.getHeader(DEBUG))) {
-                            response.putHeader(STAGES, ServerTiming.stages(result.timings()));
-                        }
-                        respond(response, lease.variant(), result, requestId, start);
-                        capture.offer(
+                    lease.release();
+                    endTrace(trace, null);
+                    metrics.success(endpointName, variantName, result, System.nanoTime() - start);
+                    if ("stages".equalsIgnoreCase(request.getHeader(DEBUG))) {
+                        response.putHeader(STAGES, ServerTiming.stages(result.timings()));
+                    }
+                    respond(response, lease.variant(), result, requestId, start);
+                    capture.offer(
+                            endpointName,
+                            variantName,
+                            requestId,
+                            request.getHeader(INFERENCE_ID),
+                            input.contentType(),
+                            input.body(),
+                            result.response().contentType(),
+                            result.response().body());
+                });
+    }
+
+    /**
+     * Runs a streamed invocation: as {@link #run} up to the answer's head — a failure before it is
+     * an ordinary error — then its parts are written as they arrive by a {@link StreamedAnswer},
+     * which holds the instance's place until the stream is over.
+     */
+    // The start's future ends in the callback that starts the stream; nothing waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private void stream(Invocation invocation, Endpoint.Lease lease) {
+        HttpServerRequest request = invocation.request();
+        Context context = Vertx.currentContext();
+        Prepared prepared = prepare(invocation, lease);
+        RemoteInstance remote = lease.instance().remote();
+        // An instance of a cluster answers whole: its answer is streamed as one part.
+        CompletableFuture<StreamedInvocation> started = remote != null
+                ? remote.invoke(prepared.input(), invocation.target(), request.getHeader(INFERENCE_ID))
+                        .thenApply(result ->
+                                new StreamedInvocation(StreamedResponse.whole(result.response()), result.timings(), 0))
+                : engine.invokeStreaming(
+                        lease.variant().model().mode(), prepared.stages(), prepared.input(), invocation.target());
+        started.whenComplete((streaming, error) -> context.runOnContext(go -> {
+            if (error == null) {
+                startStream(invocation, lease, prepared, streaming, context);
+            } else {
+                failed(invocation, lease, prepared.trace(), error);
+            }
+        }));
+    }
+
+    private void startStream(
+            Invocation invocation,
+            Endpoint.Lease lease,
+            Prepared prepared,
+            StreamedInvocation streaming,
+            Context context) {
+        HttpServerRequest request = invocation.request();
+        HttpServerResponse response = request.response();
+        StreamedResponse answer = streaming.response();
+        String endpointName = invocation.endpoint().name();
+        String variantName = lease.variant().name();
+        if (response.closed()) {
+            answer.discard();
+            lease.release();
+            endTrace(prepared.trace(), null);
+            return;
+        }
+        response.setChunked(true).setStatusCode(200).putHeader("Content-Type", EventStream.CONTENT_TYPE);
+        if (answer.contentType() != null) {
+            response.putHeader(STREAM_CONTENT_TYPE, answer.contentType());
+        }
+        if (answer.customAttributes() != null) {
+            response.putHeader(CUSTOM_ATTRIBUTES, answer.customAttributes());
+        }
+        response.putHeader(INVOKED_VARIANT, variantName)
+                .putHeader("x-amzn-RequestId", invocation.requestId())
+                .putHeader("Trailer", "Server-Timing")
+                .writeHead();
+        boolean captured = capture.sampled(endpointName);
+        StreamedAnswer writer = new StreamedAnswer(
+                context.owner(),
+                context,
+                response,
+                streamSilenceLimit,
+                invocation.start(),
+                captured ? maxPayloadBytes : 0,
+                outcome -> {
+                    lease.release();
+                    endTrace(prepared.trace(), outcome.error());
+                    List<StageTiming> timings = streaming.timings();
+                    if (outcome.error() == null) {
+                        metrics.streamed(
+                                endpointName, variantName, timings, outcome.firstPartNanos(), outcome.endNanos());
+                    } else {
+                        metrics.failure(
+                                endpointName, variantName, ranInOrder(lease, invocation.target()), outcome.error());
+                    }
+                    Payload output = outcome.captured();
+                    if (output != null && outcome.error() == null && !outcome.clientGone()) {
+                        capture.record(
                                 endpointName,
                                 variantName,
-                                requestId,
+                                invocation.requestId(),
                                 request.getHeader(INFERENCE_ID),
-                                input.contentType(),
-                                input.body(),
-                                result.response().contentType(),
-                                result.response().body());
-                        return;
+                                prepared.input().contentType(),
+                                prepared.input().body(),
+                                answer.contentType(),
+                                output);
                     }
-                    Throwable cause = Failures.unwrap(error);
-                    if (cause instanceof InstanceUnreachableException unreachable
-                            && unreachable.beforeSending()
-                            && invocation.attempt() < MAX_INSTANCE_ATTEMPTS
-                            && !response.closed()) {
-                        // Nothing reached that instance: another one serves the request instead.
-                        admit(invocation.nextAttempt());
-                        return;
-                    }
-                    metrics.failure(endpointName, variantName, ranInOrder(lease, target), cause);
-                    errors.write(response, requestId, cause, logStream(endpoint, lease, cause));
+                    return ServerTiming.streamed(
+                            timings, streaming.streamingStages(), outcome.firstPartNanos(), outcome.endNanos());
                 });
+        answer.parts().subscribe(writer);
+    }
+
+    /** An invocation that failed before its answer began: retried elsewhere, or answered with its error. */
+    private void failed(
+            Invocation invocation, Endpoint.Lease lease, Tracing.@Nullable Invocation trace, Throwable error) {
+        lease.release();
+        endTrace(trace, error);
+        Throwable cause = Failures.unwrap(error);
+        HttpServerResponse response = invocation.request().response();
+        if (cause instanceof InstanceUnreachableException unreachable
+                && unreachable.beforeSending()
+                && invocation.attempt() < MAX_INSTANCE_ATTEMPTS
+                && !response.closed()) {
+            // Nothing reached that instance: another one serves the request instead.
+            admit(invocation.nextAttempt());
+            return;
+        }
+        Endpoint endpoint = invocation.endpoint();
+        metrics.failure(endpoint.name(), lease.variant().name(), ranInOrder(lease, invocation.target()), cause);
+        errors.write(response, invocation.requestId(), cause, logStream(endpoint, lease, cause));
+    }
+
+    private static void endTrace(Tracing.@Nullable Invocation trace, @Nullable Throwable error) {
+        if (trace != null) {
+            trace.end(error == null ? 200 : Tracing.status(error), error);
+        }
     }
 
     /** A serverless variant answers at most 4 MB, as SageMaker's do. */
@@ -291,6 +459,28 @@ public final class InvocationsApi {
                 Payload.wrap(body),
                 header(request, "Content-Type", MAX_HEADER),
                 header(request, "Accept", MAX_HEADER),
+                header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
+    }
+
+    /**
+     * InvokeEndpointWithResponseStream's request: its Accept comes as {@code X-Amzn-SageMaker-Accept};
+     * it may not name an inference component (Tandem's endpoints have none) or a session (there are
+     * no stateful sessions to continue).
+     */
+    private StageRequest readStreamRequest(HttpServerRequest request, byte[] body) {
+        header(request, INFERENCE_ID, 64);
+        if (request.getHeader(INFERENCE_COMPONENT) != null) {
+            throw new ValidationException(INFERENCE_COMPONENT
+                    + " names an inference component; this endpoint's variants run their models directly.");
+        }
+        if (request.getHeader(SESSION_ID) != null) {
+            throw new ValidationException("Session " + request.getHeader(SESSION_ID)
+                    + " does not exist: this endpoint has no stateful sessions.");
+        }
+        return new StageRequest(
+                Payload.wrap(body),
+                header(request, "Content-Type", MAX_HEADER),
+                header(request, STREAM_ACCEPT, MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
     }
 

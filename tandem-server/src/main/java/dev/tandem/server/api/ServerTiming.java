@@ -102,6 +102,31 @@ public final class ServerTiming {
     }
 
     /**
+     * The {@code Server-Timing} trailer of a streamed invocation: each stage before the streaming
+     * ones with its whole time; each streaming stage with the time until its answer began ({@code
+     * desc="first part"}); {@code first-part}, from the request's arrival to its first part sent;
+     * {@code total}, to its end.
+     *
+     * @param firstPartNanos -1 when no part was sent
+     */
+    static String streamed(List<StageTiming> timings, int streamingStages, long firstPartNanos, long totalNanos) {
+        StringBuilder header = new StringBuilder(32 * (timings.size() + 2));
+        int buffered = timings.size() - streamingStages;
+        for (int i = 0; i < timings.size(); i++) {
+            StageTiming timing = timings.get(i);
+            entry(header, timing.hostname(), timing.nanos());
+            if (i >= buffered) {
+                header.append(";desc=\"first part\"");
+            }
+        }
+        if (firstPartNanos >= 0) {
+            entry(header, "first-part", firstPartNanos);
+        }
+        entry(header, "total", totalNanos);
+        return header.toString();
+    }
+
+    /**
      * The {@code X-Tandem-Stages} debugging header: what each stage answered — size and content
      * type — to find serialization problems between stages.
      */

@@ -125,8 +125,32 @@ public final class DataCapture implements AutoCloseable {
             Payload input,
             @Nullable String outputType,
             Payload output) {
+        if (sampled(endpoint)) {
+            record(endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
+        }
+    }
+
+    /**
+     * Whether an invocation of {@code endpoint} is to be captured, drawn by its sampling percentage:
+     * for a streamed answer, which is kept as it passes only when it will be recorded.
+     */
+    public boolean sampled(String endpoint) {
         CaptureSettings settings = endpoints.get(endpoint);
-        if (settings == null || ThreadLocalRandom.current().nextInt(100) >= settings.samplingPercentage()) {
+        return settings != null && ThreadLocalRandom.current().nextInt(100) < settings.samplingPercentage();
+    }
+
+    /** Records an invocation already {@linkplain #sampled sampled}; returns at once whatever happens. */
+    public void record(
+            String endpoint,
+            String variant,
+            String eventId,
+            @Nullable String inferenceId,
+            @Nullable String inputType,
+            Payload input,
+            @Nullable String outputType,
+            Payload output) {
+        CaptureSettings settings = endpoints.get(endpoint);
+        if (settings == null) {
             return;
         }
         Captured record = new Captured(

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 public record Call(Kind kind, String name, String id) {
     private static final String ENDPOINTS = "/endpoints/";
     private static final String INVOCATIONS = "/invocations";
+    private static final String RESPONSE_STREAM = "/invocations-response-stream";
     private static final String ASYNC_INVOCATIONS = "async-invocations";
     private static final String LOGS = "/logs";
     private static final String TRANSFORM_JOBS = "/transform-jobs/";
@@ -26,6 +27,8 @@ public record Call(Kind kind, String name, String id) {
     public enum Kind {
         /** {@code POST /endpoints/{name}/invocations}: SageMaker's InvokeEndpoint. */
         INVOKE,
+        /** {@code POST /endpoints/{name}/invocations-response-stream}: InvokeEndpointWithResponseStream. */
+        INVOKE_STREAM,
         /** {@code POST /endpoints/{name}/async-invocations}: InvokeEndpointAsync. */
         INVOKE_ASYNC,
         /** {@code GET /endpoints/{name}/async-invocations/{id}}: an asynchronous request's status. */
@@ -92,6 +95,10 @@ public record Call(Kind kind, String name, String id) {
         if (path.endsWith(INVOCATIONS) && post) {
             String name = segment(path, ENDPOINTS.length(), path.length() - INVOCATIONS.length());
             return name == null ? null : new Call(Kind.INVOKE, name, "");
+        }
+        if (path.endsWith(RESPONSE_STREAM) && post) {
+            String name = segment(path, ENDPOINTS.length(), path.length() - RESPONSE_STREAM.length());
+            return name == null ? null : new Call(Kind.INVOKE_STREAM, name, "");
         }
         if (path.endsWith(LOGS) && get) {
             String name = segment(path, ENDPOINTS.length(), path.length() - LOGS.length());

@@ -152,6 +152,12 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                         false,
                         restJson,
                         (req, body) -> invocations.invoke(req, name, body));
+            case INVOKE_STREAM ->
+                new Route(
+                        invocations.payloadLimit(name),
+                        false,
+                        restJson,
+                        (req, body) -> invocations.invokeStreaming(req, name, body));
             case INVOKE_ASYNC ->
                 new Route(
                         AsyncInvocationsApi.MAX_BODY,

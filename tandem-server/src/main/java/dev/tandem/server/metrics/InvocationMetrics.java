@@ -49,6 +49,7 @@ public final class InvocationMetrics {
     private final ConcurrentMap<List<String>, VariantMeters> variants = new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, ContainerMeters> containers = new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, Counter> containerErrors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<List<String>, StreamMeters> streams = new ConcurrentHashMap<>();
     private final MultiGauge instances = MultiGauge.builder("tandem.variant.instances")
             .description("Instances of a variant")
             .register(registry);
@@ -157,6 +158,41 @@ public final class InvocationMetrics {
         meters.modelLatency().record(model, TimeUnit.NANOSECONDS);
         meters.overhead().record(Math.max(0, totalNanos - model), TimeUnit.NANOSECONDS);
     }
+
+    /**
+     * Records a streamed invocation that ended well: each stage's time (to its answer's head, for a
+     * streaming stage), the time to the first part sent, and the whole stream's time. Its model and
+     * overhead latencies are not recorded: a stream's time is the model's pace, not Tandem's.
+     *
+     * @param firstPartNanos -1 when the answer was empty
+     */
+    public void streamed(
+            String endpoint, String variant, List<StageTiming> timings, long firstPartNanos, long totalNanos) {
+        if (!recording) {
+            return;
+        }
+        variant(endpoint, variant).invocations().increment();
+        for (StageTiming timing : timings) {
+            ContainerMeters container = container(endpoint, variant, timing.hostname());
+            container.invocations().increment();
+            container.latency().record(timing.nanos(), TimeUnit.NANOSECONDS);
+        }
+        StreamMeters meters = streams.computeIfAbsent(List.of(endpoint, variant), key -> {
+            Tags tags = Tags.of("endpoint", endpoint, "variant", variant);
+            return new StreamMeters(
+                    latency(
+                            "tandem.stream.first.part",
+                            "Time from a streamed request's arrival to its first part sent (time to first byte)",
+                            tags),
+                    latency("tandem.stream.duration", "Time from a streamed request's arrival to its last part", tags));
+        });
+        if (firstPartNanos >= 0) {
+            meters.firstPart().record(firstPartNanos, TimeUnit.NANOSECONDS);
+        }
+        meters.duration().record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private record StreamMeters(Timer firstPart, Timer duration) {}
 
     /**
      * An instance a serverless variant started on demand: a cold start, with the time from its

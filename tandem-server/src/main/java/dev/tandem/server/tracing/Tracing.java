@@ -2,8 +2,13 @@ package dev.tandem.server.tracing;
 
 import dev.tandem.core.engine.AsyncStage;
 import dev.tandem.core.engine.Failures;
+import dev.tandem.core.engine.Parts;
 import dev.tandem.core.engine.PipelineStage;
+import dev.tandem.core.engine.StreamedResponse;
 import dev.tandem.core.error.TandemException;
+import dev.tandem.core.stage.StageException;
+import dev.tandem.core.stage.StageRequest;
+import dev.tandem.core.stage.StageResponse;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -19,7 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -138,36 +145,83 @@ public final class Tracing {
 
     private static AsyncStage span(
             Tracer active, Context parent, PipelineStage stage, String endpoint, String variant, String instance) {
-        return request -> {
-            Span span = active.spanBuilder("container " + stage.hostname())
-                    .setParent(parent)
-                    .setSpanKind(SpanKind.CLIENT)
-                    .setAttribute(ENDPOINT, endpoint)
-                    .setAttribute(VARIANT, variant)
-                    .setAttribute(INSTANCE, instance)
-                    .setAttribute(CONTAINER, stage.hostname())
-                    .startSpan();
-            CompletableFuture<dev.tandem.core.stage.StageResponse> call;
-            try {
-                call = stage.stage()
-                        .invoke(request.withTraceparent(traceparent(span.getSpanContext())))
-                        .toCompletableFuture();
-            } catch (RuntimeException e) {
-                call = CompletableFuture.failedFuture(e);
+        return new AsyncStage() {
+            @Override
+            public CompletionStage<StageResponse> invoke(StageRequest request) {
+                Span span = start();
+                return call(() -> stage.stage().invoke(request.withTraceparent(traceparent(span.getSpanContext()))))
+                        .whenComplete((response, error) -> end(span, error));
             }
-            return call.whenComplete((response, error) -> {
-                if (error == null) {
-                    span.setAttribute(STATUS, 200L);
-                } else {
-                    Throwable cause = Failures.unwrap(error);
-                    if (cause instanceof dev.tandem.core.stage.StageException failed) {
-                        span.setAttribute(STATUS, (long) failed.status());
-                    }
-                    span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
-                }
-                span.end();
-            });
+
+            /** A streaming stage's span lasts until its stream ends. */
+            @Override
+            public CompletionStage<StreamedResponse> invokeStreaming(StageRequest request) {
+                Span span = start();
+                return call(() -> stage.stage()
+                                .invokeStreaming(request.withTraceparent(traceparent(span.getSpanContext()))))
+                        .whenComplete((head, error) -> {
+                            if (error != null) {
+                                end(span, error);
+                            }
+                        })
+                        .thenApply(head -> lastingUntilEnd(head, span));
+            }
+
+            @Override
+            public boolean consumesStream() {
+                return stage.stage().consumesStream();
+            }
+
+            @Override
+            public CompletionStage<StreamedResponse> consume(StageRequest request, StreamedResponse upstream) {
+                Span span = start();
+                return call(() -> stage.stage()
+                                .consume(request.withTraceparent(traceparent(span.getSpanContext())), upstream))
+                        .whenComplete((head, error) -> {
+                            if (error != null) {
+                                end(span, error);
+                            }
+                        })
+                        .thenApply(head -> lastingUntilEnd(head, span));
+            }
+
+            private Span start() {
+                return active.spanBuilder("container " + stage.hostname())
+                        .setParent(parent)
+                        .setSpanKind(SpanKind.CLIENT)
+                        .setAttribute(ENDPOINT, endpoint)
+                        .setAttribute(VARIANT, variant)
+                        .setAttribute(INSTANCE, instance)
+                        .setAttribute(CONTAINER, stage.hostname())
+                        .startSpan();
+            }
         };
+    }
+
+    private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> stage) {
+        try {
+            return stage.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static StreamedResponse lastingUntilEnd(StreamedResponse head, Span span) {
+        return new StreamedResponse(
+                head.contentType(), head.customAttributes(), Parts.onEnd(head.parts(), error -> end(span, error)));
+    }
+
+    private static void end(Span span, @Nullable Throwable error) {
+        if (error == null) {
+            span.setAttribute(STATUS, 200L);
+        } else {
+            Throwable cause = Failures.unwrap(error);
+            if (cause instanceof StageException failed) {
+                span.setAttribute(STATUS, (long) failed.status());
+            }
+            span.setStatus(StatusCode.ERROR, String.valueOf(cause.getMessage()));
+        }
+        span.end();
     }
 
     /** The HTTP status an error is answered with, for the server span. */
