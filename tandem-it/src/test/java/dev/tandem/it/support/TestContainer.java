@@ -39,6 +39,13 @@ import java.util.concurrent.Executors;
  *       many lines the request held.
  *   <li>{@code stream-echo}: answers its input unchanged, streamed through a small buffer with
  *       the request's length as its own, so that bodies far larger than its heap pass through.
+ *   <li>{@code stream}: answers chunked, as a streaming model does: first its input and a newline,
+ *       then {@code STREAM_PARTS} (5) lines {@code part-N}, each {@code STREAM_INTERVAL_MS} (200)
+ *       after the one before and flushed at once; with {@code STREAM_BYTES} set, that many bytes
+ *       in 64 KiB chunks as fast as they are taken instead, printing {@code streamed N bytes}
+ *       every MiB. It prints {@code client gone after N parts} when a write fails.
+ *   <li>{@code stream-die}: streams its parts, then dies mid-answer (the process halts).
+ *   <li>{@code stream-stall}: streams its parts, then sends nothing more.
  *   <li>with {@code STARTUP_SLEEP_MS} set, it waits that long before it listens (a slow start).
  *   <li>with {@code EXECUTION_PARAMETERS} set, answers it (JSON) on {@code GET
  *       /execution-parameters}.
@@ -91,6 +98,10 @@ public final class TestContainer {
                     OutputStream out = exchange.getResponseBody()) {
                 in.transferTo(out);
             }
+            return;
+        }
+        if (behaviour.startsWith("stream")) {
+            stream(exchange, behaviour, env);
             return;
         }
         byte[] input = exchange.getRequestBody().readAllBytes();
@@ -219,6 +230,55 @@ public final class TestContainer {
                 env.getOrDefault("RESPONSE_CONTENT_TYPE", contentType),
                 env.get("RESPONSE_CUSTOM_ATTRIBUTES"),
                 body);
+    }
+
+    /** A chunked answer written over time (see the class comment for the behaviours). */
+    private static void stream(HttpExchange exchange, String behaviour, Map<String, String> env) throws IOException {
+        byte[] input = exchange.getRequestBody().readAllBytes();
+        int parts = Integer.parseInt(env.getOrDefault("STREAM_PARTS", "5"));
+        long interval = Long.parseLong(env.getOrDefault("STREAM_INTERVAL_MS", "200"));
+        exchange.getResponseHeaders()
+                .set("Content-Type", env.getOrDefault("RESPONSE_CONTENT_TYPE", "text/plain; charset=utf-8"));
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        int sent = 0;
+        try {
+            if (env.containsKey("STREAM_BYTES")) {
+                long total = Long.parseLong(env.get("STREAM_BYTES"));
+                byte[] chunk = new byte[64 * 1024];
+                for (long written = 0; written < total; ) {
+                    int length = (int) Math.min(chunk.length, total - written);
+                    out.write(chunk, 0, length);
+                    written += length;
+                    sent++;
+                    if (written % (1024 * 1024) == 0) {
+                        System.out.println("streamed " + written + " bytes");
+                    }
+                }
+            } else {
+                out.write(input);
+                out.write('\n');
+                out.flush();
+                for (int i = 1; i <= parts; i++) {
+                    Thread.sleep(interval);
+                    out.write(("part-" + i + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    sent++;
+                }
+            }
+            switch (behaviour) {
+                case "stream-die" -> {
+                    System.out.println("dying mid-stream");
+                    Runtime.getRuntime().halt(7);
+                }
+                case "stream-stall" -> Thread.sleep(Long.MAX_VALUE);
+                default -> out.close();
+            }
+        } catch (IOException e) {
+            System.out.println("client gone after " + sent + " parts");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void reply(
