@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
+import dev.tandem.it.support.CliProcess;
 import dev.tandem.it.support.EventStreamReader;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.server.endpoint.Endpoint;
@@ -30,8 +31,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -263,6 +266,7 @@ class ResponseStreamIT {
 
     @Test
     void aContainerThatDiesMidStreamEndsItWithStreamBroken() throws Exception {
+        int restarts = dying().status().restarts();
         Throwable thrown = catchThrowable(() -> stream(InvokeEndpointWithResponseStreamRequest.builder()
                         .endpointName("dies")
                         .body(SdkBytes.fromUtf8String("going"))
@@ -278,18 +282,10 @@ class ResponseStreamIT {
         assertThat(error.getMessage()).contains("primary");
         // Its parts before the break were delivered: read them raw, with their checksums, once the
         // container is back.
-        RunningContainer container = tandem.server()
-                .endpoints()
-                .find("dies")
-                .orElseThrow()
-                .variants()
-                .get(0)
-                .instances()
-                .get(0)
-                .containers()
-                .get(0);
-        awaitTrue(() -> container.status().phase() == ContainerStatus.Phase.HEALTHY);
+        awaitRestarted(restarts);
+        restarts = dying().status().restarts();
         List<EventStreamReader.Message> messages = rawMessages("dies", "again");
+        awaitRestarted(restarts);
         assertThat(messages.get(0).header(":event-type")).isEqualTo("PayloadPart");
         EventStreamReader.Message last = messages.getLast();
         assertThat(last.header(":message-type")).isEqualTo("exception");
@@ -450,6 +446,91 @@ class ResponseStreamIT {
         assertThat(record.path("eventMetadata").path("inferenceId").asText()).isEqualTo("chat-42");
     }
 
+    @Test
+    void theCommandLinePrintsEachPartAsItArrivesAndAnErrorEventAsAnError() {
+        long start = System.nanoTime();
+        try (CliProcess cli = CliProcess.start(List.of(
+                "invoke", "streamer", "--stream", "--url", tandem.baseUrl().toString(), "--body", "hello"))) {
+            cli.awaitStdout("part-1", 1, Duration.ofSeconds(30));
+            long firstPart = System.nanoTime() - start;
+            assertThat(cli.awaitExit(Duration.ofSeconds(30))).isZero();
+            // part-1 is printed while the container still writes parts 2 to 5 (200 ms apart).
+            assertThat(Duration.ofNanos(System.nanoTime() - start - firstPart)).isGreaterThan(Duration.ofMillis(500));
+            assertThat(cli.stdout()).isEqualTo(PARTS.strip());
+        }
+        int restarts = dying().status().restarts();
+        try (CliProcess cli = CliProcess.start(
+                List.of("invoke", "dies", "--stream", "--url", tandem.baseUrl().toString(), "--body", "hello"))) {
+            assertThat(cli.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(cli.stdout()).startsWith("hello\npart-1\npart-2");
+            cli.awaitStderr(Pattern.compile("ModelStreamError \\(StreamBroken\\): .*primary"), Duration.ofSeconds(5));
+        }
+        awaitRestarted(restarts);
+    }
+
+    /** A boto3 client of this server, reading a stream and printing what it got as JSON. */
+    private static final String BOTO3_READER =
+            """
+            import boto3, json, sys, time
+            from botocore.config import Config
+            client = boto3.client("sagemaker-runtime", endpoint_url=sys.argv[1], region_name="us-east-1",
+                aws_access_key_id="test", aws_secret_access_key="test",
+                config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+            start = time.monotonic()
+            answer = client.invoke_endpoint_with_response_stream(
+                EndpointName=sys.argv[2], Body=b"hello", ContentType="text/plain")
+            parts, error = [], None
+            try:
+                for event in answer["Body"]:
+                    parts.append({"at": time.monotonic() - start, "text": event["PayloadPart"]["Bytes"].decode()})
+            except Exception as e:
+                error = type(e).__name__ + ": " + str(e)
+            print(json.dumps({"contentType": answer["ContentType"], "parts": parts, "error": error,
+                              "total": time.monotonic() - start}))
+            """;
+
+    /** boto3's view of a stream, or a skipped test where no boto3 that knows the operation is installed. */
+    private static JsonNode boto3(String endpoint) throws Exception {
+        Process check = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import boto3; boto3.client('sagemaker-runtime', region_name='us-east-1')"
+                                + ".invoke_endpoint_with_response_stream")
+                .redirectErrorStream(true)
+                .start();
+        boolean usable = check.waitFor(60, TimeUnit.SECONDS) && check.exitValue() == 0;
+        Assumptions.assumeTrue(usable, "boto3 with InvokeEndpointWithResponseStream is not installed");
+        Process reader = new ProcessBuilder(
+                        "python3", "-c", BOTO3_READER, tandem.baseUrl().toString(), endpoint)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        String printed = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(reader.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new ObjectMapper().readTree(printed);
+    }
+
+    @Test
+    void boto3ReadsThePartsAsTheyComeAndRaisesTheErrorEvent() throws Exception {
+        JsonNode streamed = boto3("streamer");
+        StringBuilder text = new StringBuilder();
+        streamed.path("parts").forEach(part -> text.append(part.path("text").asText()));
+        assertThat(text.toString()).isEqualTo(PARTS);
+        assertThat(streamed.path("parts").size()).isGreaterThanOrEqualTo(2);
+        assertThat(streamed.path("parts").get(0).path("at").asDouble()).isLessThan(0.6);
+        assertThat(streamed.path("total").asDouble()).isGreaterThan(0.9);
+        assertThat(streamed.path("contentType").asText()).isEqualTo("text/plain; charset=utf-8");
+        assertThat(streamed.path("error").isNull()).isTrue();
+
+        int restarts = dying().status().restarts();
+        JsonNode broken = boto3("dies");
+        awaitRestarted(restarts);
+        assertThat(broken.path("parts").get(0).path("text").asText()).isEqualTo("hello\n");
+        assertThat(broken.path("error").asText())
+                .startsWith("EventStreamError")
+                .contains("ModelStreamError")
+                .contains("primary");
+    }
+
     private static JsonNode awaitRecord(Path folder) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -512,6 +593,26 @@ class ResponseStreamIT {
                 .mapToLong(line -> Long.parseLong(line.replaceAll(".*streamed (\\d+) bytes.*", "$1")))
                 .max()
                 .orElse(0);
+    }
+
+    /** The container of {@code dies}, which dies with every invocation. */
+    private static RunningContainer dying() {
+        return tandem.server()
+                .endpoints()
+                .find("dies")
+                .orElseThrow()
+                .variants()
+                .get(0)
+                .instances()
+                .get(0)
+                .containers()
+                .get(0);
+    }
+
+    /** Waits until the dying container has been restarted after {@code restartsBefore} and answers again. */
+    private static void awaitRestarted(int restartsBefore) {
+        awaitTrue(() -> dying().status().restarts() > restartsBefore
+                && dying().status().phase() == ContainerStatus.Phase.HEALTHY);
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {

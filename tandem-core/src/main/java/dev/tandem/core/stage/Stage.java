@@ -87,8 +87,9 @@ public interface Stage extends AutoCloseable {
     /**
      * Answers {@code request} in parts, as they are ready: called instead of {@link #invoke} when
      * the client asked for a stream and this stage's answer goes to it. Errors are thrown as from
-     * {@link #invoke}: before the first part the client gets an ordinary {@code ModelError}, after
-     * it an error event in the stream.
+     * {@link #invoke}: before the answer {@linkplain ResponseStream#start starts} the client gets an
+     * ordinary {@code ModelError}, after it an error event in the stream — so read and check the
+     * request before starting.
      */
     default void stream(StageRequest request, ResponseStream out) {
         StageResponse answer = invoke(request);

@@ -2,15 +2,21 @@ package dev.tandem.server.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.core.stage.Payload;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
+import org.jspecify.annotations.Nullable;
 
 /**
  * AWS's event-stream framing ({@code application/vnd.amazon.eventstream}), as
@@ -57,6 +63,57 @@ public final class EventStream {
     /** An {@code InternalStreamFailure}: Tandem itself failed mid-stream. */
     public static Buffer internalStreamFailure(String message) {
         return exception("InternalStreamFailure", Map.of("Message", message));
+    }
+
+    /** One message read back: its headers (strings) and payload. */
+    public record Message(Map<String, String> headers, Payload payload) {
+        public @Nullable String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    /**
+     * The next message of {@code in}, both checksums checked; null at the end of the stream.
+     *
+     * @throws IOException when the stream ends inside a message or a checksum is wrong
+     */
+    public static @Nullable Message read(DataInputStream in) throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            return null;
+        }
+        byte[] prelude = new byte[12];
+        prelude[0] = (byte) first;
+        in.readFully(prelude, 1, 11);
+        ByteBuffer head = ByteBuffer.wrap(prelude);
+        int total = head.getInt();
+        int headersLength = head.getInt();
+        CRC32 crc = new CRC32();
+        crc.update(prelude, 0, 8);
+        if (head.getInt() != (int) crc.getValue() || total < 16 || headersLength < 0 || headersLength > total - 16) {
+            throw new IOException("not an event-stream message: its prelude's checksum or lengths are wrong");
+        }
+        byte[] rest = new byte[total - 12];
+        in.readFully(rest);
+        crc.reset();
+        crc.update(prelude);
+        crc.update(rest, 0, rest.length - 4);
+        if (ByteBuffer.wrap(rest, rest.length - 4, 4).getInt() != (int) crc.getValue()) {
+            throw new IOException("an event-stream message's checksum is wrong");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        ByteBuffer fields = ByteBuffer.wrap(rest, 0, headersLength);
+        while (fields.hasRemaining()) {
+            byte[] name = new byte[fields.get() & 0xff];
+            fields.get(name);
+            if (fields.get() != STRING) {
+                throw new IOException("an event-stream header that is not a string");
+            }
+            byte[] value = new byte[fields.getShort() & 0xffff];
+            fields.get(value);
+            headers.put(new String(name, StandardCharsets.UTF_8), new String(value, StandardCharsets.UTF_8));
+        }
+        return new Message(headers, Payload.wrap(Arrays.copyOfRange(rest, headersLength, rest.length - 4)));
     }
 
     private static Buffer exception(String type, Map<String, String> body) {
