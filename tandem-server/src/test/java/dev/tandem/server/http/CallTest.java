@@ -13,6 +13,10 @@ class CallTest {
     void sageMakersPathsNameTheirOperationsAndTheNamesInThem() {
         assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/invocations", false))
                 .isEqualTo(new Call(Kind.INVOKE, "iris", ""));
+        assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/invocations-response-stream", false))
+                .isEqualTo(new Call(Kind.INVOKE_STREAM, "iris", ""));
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/invocations-response-stream", false))
+                .isNull();
         assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/async-invocations", false))
                 .isEqualTo(new Call(Kind.INVOKE_ASYNC, "iris", ""));
         assertThat(Call.of(HttpMethod.POST, "/", true)).isEqualTo(new Call(Kind.CONTROL_PLANE, "", ""));
