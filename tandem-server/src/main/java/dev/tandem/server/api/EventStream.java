@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
@@ -47,6 +48,15 @@ public final class EventStream {
     public static Buffer payloadPart(byte[] bytes, int offset, int length) {
         ByteBuf payload = Unpooled.wrappedBuffer(bytes, offset, length);
         return message(PAYLOAD_PART_HEADERS, payload);
+    }
+
+    /** Messages as one buffer, for one write: their bytes are not copied. */
+    static Buffer concat(List<Buffer> messages) {
+        ByteBuf[] parts = new ByteBuf[messages.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = ((BufferInternal) messages.get(i)).getByteBuf();
+        }
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(parts));
     }
 
     /**

@@ -351,8 +351,7 @@ public final class InvocationsApi {
         }
         response.putHeader(INVOKED_VARIANT, variantName)
                 .putHeader("x-amzn-RequestId", invocation.requestId())
-                .putHeader("Trailer", "Server-Timing")
-                .writeHead();
+                .putHeader("Trailer", "Server-Timing");
         boolean captured = capture.sampled(endpointName);
         StreamedAnswer writer = new StreamedAnswer(
                 context.owner(),

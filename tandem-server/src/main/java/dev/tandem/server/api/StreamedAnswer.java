@@ -6,9 +6,12 @@ import dev.tandem.core.engine.StreamInterruptedException;
 import dev.tandem.core.stage.Payload;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Flow;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -53,13 +56,22 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
     private final @Nullable ByteArrayOutputStream capture;
     private final long captureLimit;
 
+    /** How many parts are asked for ahead of the client. */
+    static final int WINDOW = 16;
+
     private Flow.@Nullable Subscription subscription;
+    private final List<Buffer> pending = new ArrayList<>();
+    private boolean flushScheduled;
+    private long outstanding;
+    /** When the stream last moved: a part arrived, or the client took what it was given. */
+    private long lastProgress;
+
     private long timer = -1;
     private long firstPart = -1;
     private long bytes;
     private boolean over;
     private boolean captureOverflowed;
-    /** Whether the wait that the timer bounds is for the client rather than for the stages. */
+    /** Whether the stream waits for the client rather than for the stages. */
     private boolean waitingForClient;
 
     /**
@@ -95,7 +107,9 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
                 clientGone();
                 return;
             }
-            askForPart();
+            lastProgress = System.nanoTime();
+            timer = vertx.setTimer(silenceMillis, fired -> checkSilence());
+            askForParts();
         });
     }
 
@@ -105,28 +119,29 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
             if (over) {
                 return;
             }
-            cancelTimer();
+            outstanding--;
+            lastProgress = System.nanoTime();
             byte[] bytesOfPart = part.unsafeArray();
             for (int offset = 0; offset < bytesOfPart.length; offset += EventStream.MAX_PART_BYTES) {
                 int length = Math.min(EventStream.MAX_PART_BYTES, bytesOfPart.length - offset);
-                response.write(EventStream.payloadPart(bytesOfPart, offset, length));
+                pending.add(EventStream.payloadPart(bytesOfPart, offset, length));
             }
             if (firstPart < 0) {
                 firstPart = System.nanoTime() - start;
             }
             bytes += bytesOfPart.length;
             keep(bytesOfPart);
-            if (response.writeQueueFull()) {
-                waitingForClient = true;
-                armTimer();
-                response.drainHandler(drained -> {
+            if (!flushScheduled) {
+                // The parts of one read from the container arrive one after another on this loop; they
+                // leave together, in one write, once it has handed them all over.
+                flushScheduled = true;
+                context.runOnContext(go -> {
+                    flushScheduled = false;
                     if (!over) {
-                        cancelTimer();
-                        askForPart();
+                        flush();
+                        afterFlush();
                     }
                 });
-            } else {
-                askForPart();
             }
         });
     }
@@ -138,6 +153,7 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
                 return;
             }
             Throwable cause = Failures.unwrap(error);
+            flush();
             response.write(errorEvent(cause));
             finish(cause, false);
         });
@@ -147,13 +163,41 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
     public void onComplete() {
         onLoop(() -> {
             if (!over) {
+                flush();
                 finish(null, false);
             }
         });
     }
 
+    /** Writes the parts that arrived since the last write, as one write. */
+    private void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Buffer out = pending.size() == 1 ? pending.getFirst() : EventStream.concat(pending);
+        pending.clear();
+        response.write(out);
+    }
+
+    /** More parts once the client has taken these: at once, or when its socket drains. */
+    private void afterFlush() {
+        if (response.writeQueueFull()) {
+            waitingForClient = true;
+            lastProgress = System.nanoTime();
+            response.drainHandler(drained -> {
+                if (!over) {
+                    waitingForClient = false;
+                    lastProgress = System.nanoTime();
+                    askForParts();
+                }
+            });
+        } else {
+            askForParts();
+        }
+    }
+
     /** The event telling the client how the stream broke. */
-    private io.vertx.core.buffer.Buffer errorEvent(Throwable cause) {
+    private Buffer errorEvent(Throwable cause) {
         if (cause instanceof StreamInterruptedException broken) {
             if (broken.timedOut()) {
                 return EventStream.modelStreamError("ModelInvocationTimeExceeded", silentFor(broken.hostname()));
@@ -176,33 +220,30 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
                 + " sent nothing for " + silenceLimit.toMillis() + " ms.";
     }
 
-    private void askForPart() {
-        waitingForClient = false;
-        armTimer();
+    /** Keeps {@link #WINDOW} parts asked for ahead: enough for a read's worth, never more. */
+    private void askForParts() {
         Flow.Subscription given = subscription;
-        if (given != null) {
-            given.request(1);
+        if (given != null && outstanding < WINDOW) {
+            long more = WINDOW - outstanding;
+            outstanding = WINDOW;
+            given.request(more);
         }
     }
 
-    private void armTimer() {
-        cancelTimer();
-        timer = vertx.setTimer(silenceMillis, fired -> {
-            timer = -1;
-            silent();
-        });
-    }
-
-    private void cancelTimer() {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-            timer = -1;
-        }
-    }
-
-    /** The timer fired: the stages, or the client, have been silent past the limit. */
-    private void silent() {
+    /**
+     * The silence timer fired: if nothing moved for the whole limit — no part from the stages, or
+     * no room at the client — the stream ends; else it looks again when the limit would be reached.
+     * (One timer a stream, not one a part: each part only notes the time.)
+     */
+    private void checkSilence() {
+        timer = -1;
         if (over) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastProgress;
+        long limit = silenceMillis * 1_000_000L;
+        if (quiet < limit) {
+            timer = vertx.setTimer(Math.max(1, (limit - quiet) / 1_000_000L), fired -> checkSilence());
             return;
         }
         cancelUpstream();
@@ -212,8 +253,16 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
             response.reset();
             return;
         }
+        flush();
         response.write(EventStream.modelStreamError("ModelInvocationTimeExceeded", silentFor("the model")));
         finish(new StageTimeoutException(silenceLimit), false);
+    }
+
+    private void cancelTimer() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
     }
 
     private void clientGone() {
