@@ -206,6 +206,21 @@ class ResponseStreamIT {
         assertThat(Duration.ofNanos(total)).isGreaterThan(Duration.ofMillis(900));
         assertThat(received.response().contentType()).isEqualTo("text/plain; charset=utf-8");
         assertThat(received.response().invokedProductionVariant()).isEqualTo("AllTraffic");
+
+        // Its time to first part and its whole time are metrics of the variant.
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(tandem.baseUrl().resolve("/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .containsPattern(
+                        "tandem_stream_first_part_seconds_count\\{endpoint=\"streamer\",variant=\"AllTraffic\"} [1-9]")
+                .containsPattern(
+                        "tandem_stream_duration_seconds_count\\{endpoint=\"streamer\",variant=\"AllTraffic\"} [1-9]")
+                .containsPattern(
+                        "tandem_container_invocations_total\\{container=\"primary\",endpoint=\"streamer\",variant=\"AllTraffic\"} [1-9]");
     }
 
     @Test

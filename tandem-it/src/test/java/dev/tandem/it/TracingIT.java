@@ -12,6 +12,9 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +53,13 @@ class TracingIT {
                 """);
         tandem.deployAndAwait(
                 """
+                {"ModelName": "streaming", "Containers": [
+                  {"ContainerHostname": "pre", "Image": "builtin:identity"},
+                  {"ContainerHostname": "talker", "Image": "exec:test-container",
+                   "Environment": {"BEHAVIOUR": "stream", "STREAM_PARTS": "3", "STREAM_INTERVAL_MS": "150"}}]}
+                """);
+        tandem.deployAndAwait(
+                """
                 {"ModelName": "failing", "Containers": [
                   {"ContainerHostname": "ok", "Image": "builtin:identity"},
                   {"ContainerHostname": "broken", "Image": "exec:test-container",
@@ -73,6 +83,44 @@ class TracingIT {
             }
             TandemFixture.sleep(Duration.ofMillis(10));
         }
+    }
+
+    @Test
+    void aStreamingStagesSpanLastsUntilItsStreamEndsAndHoldsNothingBack() throws Exception {
+        String trace = "1af7651916cd43dd8448eb211c80319c";
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(
+                                        tandem.baseUrl().resolve("/endpoints/streaming/invocations-response-stream"))
+                                .header("traceparent", "00-" + trace + "-b7ad6b7169203331-01")
+                                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        long firstPart;
+        try (InputStream in = response.body()) {
+            assertThat(in.read()).isNotNegative();
+            firstPart = System.nanoTime() - start;
+            in.readAllBytes();
+        }
+        long total = System.nanoTime() - start;
+        // Tracing does not hold the stream back: its first part comes well before its last.
+        assertThat(total - firstPart).isGreaterThan(Duration.ofMillis(300).toNanos());
+
+        List<SpanData> found = awaitSpans(trace, 3);
+        SpanData talker = found.stream()
+                .filter(s -> s.getName().equals("container talker"))
+                .findFirst()
+                .orElseThrow();
+        SpanData server = found.stream()
+                .filter(s -> s.getKind() == SpanKind.SERVER)
+                .findFirst()
+                .orElseThrow();
+        // The streaming container's span covers its three parts, 150 ms apart, not just its first.
+        assertThat(talker.getEndEpochNanos() - talker.getStartEpochNanos())
+                .isGreaterThan(Duration.ofMillis(400).toNanos());
+        assertThat(server.getEndEpochNanos()).isGreaterThanOrEqualTo(talker.getEndEpochNanos());
+        assertThat(found).extracting(SpanData::getName).contains("container pre");
     }
 
     @Test
