@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +29,9 @@ import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
+import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeAsyncClient;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointWithResponseStreamResponseHandler;
 import software.amazon.awssdk.services.sagemakerruntime.model.SageMakerRuntimeException;
 
 /** With access keys configured, every request needs a valid AWS Signature V4 by one of them. */
@@ -149,6 +153,7 @@ class AuthenticationIT {
                 "/metrics",
                 "/endpoints/echo/logs",
                 "/endpoints/echo/async-invocations/some-id",
+                "/endpoints/echo/invocations-response-stream",
                 "/transform-jobs/some-job/progress")) {
             HttpResponse<String> response = http.send(
                     HttpRequest.newBuilder(tandem.baseUrl().resolve(path)).build(),
@@ -172,6 +177,33 @@ class AuthenticationIT {
                 HttpRequest.newBuilder(tandem.baseUrl().resolve("/ping")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ping.statusCode()).as("health checks carry no signature").isEqualTo(200);
+    }
+
+    @Test
+    void aStreamedInvocationIsSignedAsAnyOtherAndAWrongSecretRefused() throws Exception {
+        for (String secret : List.of(SECRET, "wrong")) {
+            try (SageMakerRuntimeAsyncClient client = TandemFixture.asyncClient(tandem.baseUrl(), KEY, secret)) {
+                StringBuilder parts = new StringBuilder();
+                CompletableFuture<Void> done = client.invokeEndpointWithResponseStream(
+                        r -> r.endpointName("echo").contentType("text/plain").body(SdkBytes.fromUtf8String("hi")),
+                        InvokeEndpointWithResponseStreamResponseHandler.builder()
+                                .subscriber(InvokeEndpointWithResponseStreamResponseHandler.Visitor.builder()
+                                        .onPayloadPart(part ->
+                                                parts.append(part.bytes().asUtf8String()))
+                                        .build())
+                                .build());
+                if (secret.equals(SECRET)) {
+                    done.get(30, TimeUnit.SECONDS);
+                    assertThat(parts.toString()).startsWith("hi");
+                } else {
+                    assertThatThrownBy(() -> done.get(30, TimeUnit.SECONDS))
+                            .hasRootCauseInstanceOf(SageMakerRuntimeException.class)
+                            .rootCause()
+                            .hasMessageContaining("signature");
+                    assertThat(parts).isEmpty();
+                }
+            }
+        }
     }
 
     @Test

@@ -38,12 +38,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.CaptureMode;
 import software.amazon.awssdk.services.sagemaker.model.CaptureOption;
@@ -124,13 +119,7 @@ class ResponseStreamIT {
         {"ModelName": "refuses", "PrimaryContainer": {"Image": "exec:test-container",
           "Environment": {"BEHAVIOUR": "fail", "FAIL_STATUS": "400", "FAIL_MESSAGE": "no prompt"}}}
         """);
-        client = SageMakerRuntimeAsyncClient.builder()
-                .endpointOverride(tandem.baseUrl())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder())
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
-                .build();
+        client = TandemFixture.asyncClient(tandem.baseUrl(), "test", "test");
     }
 
     @AfterAll

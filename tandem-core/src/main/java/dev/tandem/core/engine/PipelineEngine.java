@@ -61,14 +61,11 @@ public final class PipelineEngine {
      */
     public CompletableFuture<InvocationResult> invoke(
             ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
-        Invocation invocation;
         try {
-            invocation = plan(mode, stages, request, targetContainer);
+            return start(mode, stages, request, targetContainer, false).result;
         } catch (ValidationException e) {
             return CompletableFuture.failedFuture(e);
         }
-        invocation.run(0, invocation.first);
-        return invocation.result;
     }
 
     /**
@@ -82,15 +79,30 @@ public final class PipelineEngine {
      */
     public CompletableFuture<StreamedInvocation> invokeStreaming(
             ExecutionMode mode, List<PipelineStage> stages, StageRequest request, @Nullable String targetContainer) {
-        Invocation invocation;
         try {
-            invocation = plan(mode, stages, request, targetContainer);
+            return start(mode, stages, request, targetContainer, true).streamed;
         } catch (ValidationException e) {
             return CompletableFuture.failedFuture(e);
         }
-        invocation.streamFrom = firstStreaming(invocation.stages);
+    }
+
+    /**
+     * Plans an invocation and starts its first stage.
+     *
+     * @throws ValidationException when the target container rule is broken
+     */
+    private Invocation start(
+            ExecutionMode mode,
+            List<PipelineStage> stages,
+            StageRequest request,
+            @Nullable String targetContainer,
+            boolean streamed) {
+        Invocation invocation = plan(mode, stages, request, targetContainer);
+        if (streamed) {
+            invocation.streamFrom = firstStreaming(invocation.stages);
+        }
         invocation.run(0, invocation.first);
-        return invocation.streamed;
+        return invocation;
     }
 
     /** Where a streamed answer starts: the last stage after which every stage consumes streams. */

@@ -28,12 +28,14 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.internal.waiters.ResponseOrException;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointRequest;
 import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointResponse;
+import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeAsyncClient;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
 
 /**
@@ -233,6 +235,21 @@ public final class TandemFixture implements AutoCloseable {
                         r -> r.endpointName(endpoint).contentType("text/plain").body(SdkBytes.fromUtf8String(body)))
                 .body()
                 .asUtf8String();
+    }
+
+    /**
+     * The AWS SDK for Java v2's async client — the only one with InvokeEndpointWithResponseStream —
+     * pointed at {@code url}, without retries (on an error event the SDK would send the whole
+     * request again); the caller closes it.
+     */
+    public static SageMakerRuntimeAsyncClient asyncClient(URI url, String accessKey, String secretKey) {
+        return SageMakerRuntimeAsyncClient.builder()
+                .endpointOverride(url)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder())
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
     }
 
     /** The AWS SDK for Java v2 client, pointed at this server, without retries. */
