@@ -167,7 +167,7 @@ class PipelineFeaturesIT {
                     """))
                 .isInstanceOf(ValidationException.class)
                 .hasMessage("builtin:no-such-stage is not a known stage; available: feature-lookup, identity, onnx,"
-                        + " postprocess, tokenize, transform, xgboost");
+                        + " postprocess, sse, text-generator, tokenize, transform, xgboost");
         assertThat(tandem.server().endpoints().find("nobuiltin")).isEmpty();
     }
 

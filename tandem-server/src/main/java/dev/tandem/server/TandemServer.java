@@ -39,6 +39,9 @@ import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.cluster.Cluster;
 import dev.tandem.server.cluster.InstanceClient;
+import dev.tandem.server.console.ConsoleAssets;
+import dev.tandem.server.console.ConsoleRecorder;
+import dev.tandem.server.console.EndpointOverviewApi;
 import dev.tandem.server.control.Arns;
 import dev.tandem.server.control.ClusterRouting;
 import dev.tandem.server.control.ControlPlane;
@@ -311,6 +314,7 @@ public final class TandemServer implements AutoCloseable {
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureStore, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
+        ConsoleRecorder consoleRecorder = new ConsoleRecorder();
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),
@@ -321,7 +325,8 @@ public final class TandemServer implements AutoCloseable {
                 tracing,
                 capture,
                 async::isAsync,
-                config.runtime().invocationTimeout());
+                config.runtime().invocationTimeout(),
+                consoleRecorder);
         this.httpServer = new Listeners(
                 vertx,
                 HttpTransport.serverOptions(config.host(), config.port()),
@@ -332,6 +337,8 @@ public final class TandemServer implements AutoCloseable {
                         new AsyncInvocationsApi(async, endpoints, errors, config.accountId()),
                         controlPlaneApi,
                         new LogsApi(endpoints, errors, config.accountId()),
+                        new EndpointOverviewApi(endpoints, consoleRecorder, errors, config.accountId()),
+                        new ConsoleAssets(),
                         new TransformProgressApi(transformJobs, errors),
                         new FeatureStoreApi(featureStore, errors),
                         errors,

@@ -37,7 +37,7 @@ public final class ErrorResponses {
         this.logArnPrefix = "arn:aws:logs:" + region + ":" + accountId + ":log-group:/aws/sagemaker/Endpoints/";
     }
 
-    static String runtimeCode(ErrorKind kind) {
+    public static String runtimeCode(ErrorKind kind) {
         return switch (kind) {
             case VALIDATION, PAYLOAD_TOO_LARGE, RESOURCE_IN_USE, RESOURCE_LIMIT_EXCEEDED -> "ValidationError";
             case UNKNOWN_OPERATION -> "UnknownOperationException";

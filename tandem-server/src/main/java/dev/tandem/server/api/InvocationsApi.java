@@ -15,6 +15,7 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import dev.tandem.server.capture.DataCapture;
+import dev.tandem.server.console.ConsoleRecorder;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.InstanceUnreachableException;
@@ -77,11 +78,13 @@ public final class InvocationsApi {
     private final DataCapture capture;
     private final Predicate<String> isAsync;
     private final Duration streamSilenceLimit;
+    private final ConsoleRecorder console;
 
     /**
      * @param isAsync whether an endpoint takes only asynchronous invocations
      * @param streamSilenceLimit how long a streamed answer may pause before it is ended with {@code
      *     ModelInvocationTimeExceeded} (the invocation timeout)
+     * @param console records what the web console shows of each invocation
      */
     public InvocationsApi(
             EndpointRegistry endpoints,
@@ -93,8 +96,10 @@ public final class InvocationsApi {
             Tracing tracing,
             DataCapture capture,
             Predicate<String> isAsync,
-            Duration streamSilenceLimit) {
+            Duration streamSilenceLimit,
+            ConsoleRecorder console) {
         this.streamSilenceLimit = streamSilenceLimit;
+        this.console = console;
         this.endpoints = endpoints;
         this.engine = engine;
         this.errors = errors;
@@ -209,6 +214,13 @@ public final class InvocationsApi {
             if (cause instanceof ThrottlingException) {
                 metrics.throttled(invocation.endpoint().name());
             }
+            console.failed(
+                    invocation.endpoint().name(),
+                    invocation.targetVariant(),
+                    invocation.requestId(),
+                    invocation.input(),
+                    cause,
+                    System.nanoTime() - invocation.start());
             errors.write(invocation.request().response(), invocation.requestId(), cause, null);
             return;
         }
@@ -280,8 +292,12 @@ public final class InvocationsApi {
                     }
                     lease.release();
                     endTrace(trace, null);
-                    metrics.success(endpointName, variantName, result, System.nanoTime() - start);
-                    if ("stages".equalsIgnoreCase(request.getHeader(DEBUG))) {
+                    long took = System.nanoTime() - start;
+                    metrics.success(endpointName, variantName, result, took);
+                    boolean askedForStages = "stages".equalsIgnoreCase(request.getHeader(DEBUG));
+                    console.succeeded(
+                            endpointName, variantName, requestId, input, result.timings(), took, false, askedForStages);
+                    if (askedForStages) {
                         response.putHeader(STAGES, ServerTiming.stages(result.timings()));
                     }
                     respond(response, lease.variant(), result, requestId, start);
@@ -367,9 +383,25 @@ public final class InvocationsApi {
                     if (outcome.error() == null) {
                         metrics.streamed(
                                 endpointName, variantName, timings, outcome.firstPartNanos(), outcome.endNanos());
+                        console.succeeded(
+                                endpointName,
+                                variantName,
+                                invocation.requestId(),
+                                prepared.input(),
+                                timings,
+                                outcome.endNanos(),
+                                true,
+                                "stages".equalsIgnoreCase(request.getHeader(DEBUG)));
                     } else {
                         metrics.failure(
                                 endpointName, variantName, ranInOrder(lease, invocation.target()), outcome.error());
+                        console.failed(
+                                endpointName,
+                                variantName,
+                                invocation.requestId(),
+                                prepared.input(),
+                                outcome.error(),
+                                outcome.endNanos());
                     }
                     Payload output = outcome.captured();
                     if (output != null && outcome.error() == null && !outcome.clientGone()) {
@@ -406,6 +438,13 @@ public final class InvocationsApi {
         }
         Endpoint endpoint = invocation.endpoint();
         metrics.failure(endpoint.name(), lease.variant().name(), ranInOrder(lease, invocation.target()), cause);
+        console.failed(
+                endpoint.name(),
+                lease.variant().name(),
+                invocation.requestId(),
+                invocation.input(),
+                cause,
+                System.nanoTime() - invocation.start());
         errors.write(response, invocation.requestId(), cause, logStream(endpoint, lease, cause));
     }
 

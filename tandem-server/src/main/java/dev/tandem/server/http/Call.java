@@ -18,6 +18,7 @@ public record Call(Kind kind, String name, String id) {
     private static final String RESPONSE_STREAM = "/invocations-response-stream";
     private static final String ASYNC_INVOCATIONS = "async-invocations";
     private static final String LOGS = "/logs";
+    private static final String OVERVIEW = "/overview";
     private static final String TRANSFORM_JOBS = "/transform-jobs/";
     private static final String PROGRESS = "/progress";
     private static final String FEATURE_GROUP = "/FeatureGroup/";
@@ -35,6 +36,10 @@ public record Call(Kind kind, String name, String id) {
         ASYNC_STATUS,
         /** {@code POST /} with {@code X-Amz-Target: SageMaker.*}: the control plane. */
         CONTROL_PLANE,
+        /** {@code GET /endpoints/{name}/overview}: what the console shows of an endpoint. */
+        ENDPOINT_OVERVIEW,
+        /** {@code GET /console}, {@code /console/...}: the web console's files. */
+        CONSOLE,
         /** {@code GET /endpoints/{name}/logs}: the containers' logs. */
         LOGS,
         /** {@code GET /transform-jobs/{name}/progress}: a transform job's progress. */
@@ -73,6 +78,9 @@ public record Call(Kind kind, String name, String id) {
         if (path.equals(INVOCATIONS)) {
             return post ? new Call(Kind.CONTAINER_INVOKE, "", "") : null;
         }
+        if (path.equals("/console") || path.startsWith("/console/")) {
+            return get ? new Call(Kind.CONSOLE, "", "") : null;
+        }
         if (path.equals("/ping")) {
             return get || method.equals(HttpMethod.HEAD) ? new Call(Kind.PING, "", "") : null;
         }
@@ -99,6 +107,10 @@ public record Call(Kind kind, String name, String id) {
         if (path.endsWith(RESPONSE_STREAM) && post) {
             String name = segment(path, ENDPOINTS.length(), path.length() - RESPONSE_STREAM.length());
             return name == null ? null : new Call(Kind.INVOKE_STREAM, name, "");
+        }
+        if (path.endsWith(OVERVIEW) && get) {
+            String name = segment(path, ENDPOINTS.length(), path.length() - OVERVIEW.length());
+            return name == null ? null : new Call(Kind.ENDPOINT_OVERVIEW, name, "");
         }
         if (path.endsWith(LOGS) && get) {
             String name = segment(path, ENDPOINTS.length(), path.length() - LOGS.length());

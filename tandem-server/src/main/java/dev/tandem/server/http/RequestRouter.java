@@ -12,6 +12,8 @@ import dev.tandem.server.api.RequestIds;
 import dev.tandem.server.api.TransformProgressApi;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.auth.Authenticator;
+import dev.tandem.server.console.ConsoleAssets;
+import dev.tandem.server.console.EndpointOverviewApi;
 import dev.tandem.server.control.ControlPlaneApi;
 import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
@@ -35,6 +37,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     private final ErrorResponses errors;
     private final InvocationMetrics metrics;
     private final LogsApi logs;
+    private final EndpointOverviewApi overview;
+    private final ConsoleAssets console;
     private final TransformProgressApi transformProgress;
     private final FeatureStoreApi featureStore;
     private final Authenticator authenticator;
@@ -75,6 +79,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             AsyncInvocationsApi asyncInvocations,
             ControlPlaneApi controlPlane,
             LogsApi logs,
+            EndpointOverviewApi overview,
+            ConsoleAssets console,
             TransformProgressApi transformProgress,
             FeatureStoreApi featureStore,
             ErrorResponses errors,
@@ -84,6 +90,8 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             @Nullable String instanceOf,
             BooleanSupplier instanceReady) {
         this.logs = logs;
+        this.overview = overview;
+        this.console = console;
         this.transformProgress = transformProgress;
         this.featureStore = featureStore;
         this.invocations = invocations;
@@ -174,6 +182,12 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             case LOGS ->
                 new Route(0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> logs.handle(req, name)));
             // Reads the state store: off the event loop.
+            // Reads the endpoint's instances and recent requests: off the event loop.
+            case ENDPOINT_OVERVIEW ->
+                new Route(
+                        0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> overview.handle(req, name)));
+            // The console's own files hold no data: served to anyone, as /ping is.
+            case CONSOLE -> new Route(0, true, restJson, (req, body) -> console.handle(req));
             case TRANSFORM_PROGRESS ->
                 new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
                         .start(() -> transformProgress.handle(req, name)));
