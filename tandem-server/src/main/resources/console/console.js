@@ -245,13 +245,17 @@ async function endpointsPage() {
     const last = traffic.slice(-6);
     const rate = last.reduce((sum, p) => sum + p.RequestsPerSecond, 0) / Math.max(1, last.length);
     const errors = last.reduce((sum, p) => sum + p.ErrorsPerSecond, 0) / Math.max(1, last.length);
+    const busy = last.filter(p => p.RequestsPerSecond > 0);
+    const p50 = busy.length ? Math.max(...busy.map(p => p.P50Millis)) : 0;
+    const p99 = busy.length ? Math.max(...busy.map(p => p.P99Millis)) : 0;
     rows.push(el("tr", { "data-endpoint": name },
       el("td", {}, el("a", { href: `#/endpoints/${encodeURIComponent(name)}` }, name)),
       el("td", {}, status(summary.EndpointStatus)),
       el("td", {}, variants.map(v => el("div", {},
         `${v.VariantName} (weight ${v.Weight}, ${v.Instances.filter(i => i.Healthy).length}/${v.Instances.length} healthy${v.Serverless ? ", serverless" : ""})`))),
       el("td", {}, variants.length ? stageList(variants[0].Stages) : el("span", { class: "muted" }, "—")),
-      el("td", {}, `${rate.toFixed(1)} req/s`, el("br"), el("span", { class: errors > 0 ? "error" : "muted" }, `${errors.toFixed(1)} err/s`))));
+      el("td", {}, `${rate.toFixed(1)} req/s`, el("br"), el("span", { class: errors > 0 ? "error" : "muted" }, `${errors.toFixed(1)} err/s`),
+        el("br"), el("span", { class: "muted" }, busy.length ? `p50 ≤ ${p50.toFixed(2)} ms, p99 ≤ ${p99.toFixed(2)} ms` : "idle"))));
   }
   setPage("Endpoints",
     el("section", { class: "card" },
@@ -267,6 +271,8 @@ async function endpointsPage() {
 
 function recentRow(invocation) {
   const stages = invocation.stages.map(s => ({ hostname: s.hostname, millis: s.millis }));
+  const between = invocation.stages.map(s => `${s.hostname} ${s.millis.toFixed(3)} ms` +
+    (s.responseBytes >= 0 ? ` → ${s.responseBytes} B${s.responseType ? " " + s.responseType : ""}` : "")).join(" · ");
   const failed = invocation.status !== 200;
   return el("tr", { class: failed ? "failed" : "ok", "data-request": invocation.requestId },
     el("td", {}, new Date(invocation.epochMillis).toLocaleTimeString()),
@@ -274,7 +280,7 @@ function recentRow(invocation) {
     el("td", {}, invocation.totalMillis.toFixed(3) + " ms" + (invocation.streamed ? " (streamed)" : "")),
     el("td", {}, failed
       ? el("span", { class: "error" }, `${invocation.errorCode}${invocation.failedStage ? " in " + invocation.failedStage : ""}: ${invocation.message}`)
-      : waterfall(stages, invocation.totalMillis, stages.map(s => `${s.hostname} ${s.millis.toFixed(3)} ms`).join(", "))),
+      : [waterfall(stages, invocation.totalMillis, between), el("div", { class: "muted between" }, between)]),
     el("td", {}, `${invocation.requestBytes} B ${invocation.requestType || ""}`));
 }
 
@@ -445,12 +451,23 @@ async function jobsPage() {
       el("td", {}, job.TransformJobName), el("td", {}, status(job.TransformJobStatus)),
       el("td", {}, progress), el("td", {}, job.FailureReason || "")));
   }
+  // Asynchronous endpoints' queues, from the server's own metrics.
+  let backlog = [];
+  try {
+    const metrics = await (await call("GET", "/metrics")).text();
+    backlog = [...metrics.matchAll(/^sagemaker_approximate_backlog_size\{endpoint="([^"]+)"[^}]*\} ([0-9.eE+-]+)$/gm)]
+      .map(m => ({ endpoint: m[1], size: Number(m[2]) }));
+  } catch (ignored) { /* metrics off */ }
   let groups = [];
   try { groups = (await control("ListFeatureGroups", { MaxResults: 100 })).FeatureGroupSummaries || []; } catch (ignored) { /* none */ }
   setPage("Jobs and queues",
     el("section", { class: "card", "aria-labelledby": "jobs-title" }, el("h3", { id: "jobs-title" }, "Batch transform jobs"),
       rows.length ? el("table", { id: "jobs" }, el("thead", {}, el("tr", {}, ["Job", "Status", "Progress", "Failure"].map(h => el("th", { scope: "col" }, h)))), el("tbody", {}, rows))
         : el("p", { class: "muted" }, "No transform jobs.")),
+    el("section", { class: "card", "aria-labelledby": "queues-title" }, el("h3", { id: "queues-title" }, "Asynchronous queues"),
+      backlog.length ? el("table", { id: "queues" }, el("thead", {}, el("tr", {}, ["Endpoint", "Requests waiting"].map(h => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, backlog.map(b => el("tr", { "data-queue": b.endpoint }, el("td", {}, b.endpoint), el("td", {}, String(b.size))))))
+        : el("p", { class: "muted" }, "No asynchronous endpoints.")),
     el("section", { class: "card", "aria-labelledby": "groups-title" }, el("h3", { id: "groups-title" }, "Feature groups"),
       groups.length ? el("table", { id: "groups" }, el("thead", {}, el("tr", {}, ["Group", "Status"].map(h => el("th", { scope: "col" }, h)))),
         el("tbody", {}, groups.map(g => el("tr", {}, el("td", {}, g.FeatureGroupName), el("td", {}, status(g.FeatureGroupStatus))))))

@@ -16,6 +16,8 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import software.amazon.awssdk.services.sagemaker.model.FeatureDefinition;
+import software.amazon.awssdk.services.sagemaker.model.FeatureType;
 
 /**
  * The web console at {@code /console}, in a real browser (headless Chromium): the endpoints page,
@@ -154,7 +156,7 @@ class ConsoleIT {
     }
 
     @Test
-    void theJobsPageFollowsATransformJobsProgress() throws Exception {
+    void theJobsPageFollowsATransformJobsProgressAndListsFeatureGroups() throws Exception {
         Path input = workDir.resolve("batch-in");
         Files.createDirectories(input);
         for (int i = 1; i <= 3; i++) {
@@ -172,6 +174,20 @@ class ConsoleIT {
                 .transformOutput(out -> out.s3OutputPath("file:" + workDir.resolve("batch-out")))
                 .transformResources(res -> res.instanceType("ml.m5.large").instanceCount(1)));
 
+        tandem.sageMaker().createFeatureGroup(r -> r.featureGroupName("customers")
+                .recordIdentifierFeatureName("id")
+                .eventTimeFeatureName("time")
+                .featureDefinitions(
+                        FeatureDefinition.builder()
+                                .featureName("id")
+                                .featureType(FeatureType.STRING)
+                                .build(),
+                        FeatureDefinition.builder()
+                                .featureName("time")
+                                .featureType(FeatureType.STRING)
+                                .build())
+                .onlineStoreConfig(o -> o.enableOnlineStore(true)));
+
         open("#/jobs");
         By row = By.cssSelector("tr[data-job='nightly']");
         // While it runs: its files done out of three, with a progress bar; then Completed.
@@ -185,7 +201,10 @@ class ConsoleIT {
         browser.screenshot("jobs-in-progress");
         browser.waiting().until(driver -> driver.findElement(row).getText().contains("Completed"));
         assertThat(browser.driver().findElement(row).getText()).contains("all inputs transformed");
-        assertThat(browser.driver().findElement(By.tagName("main")).getText()).contains("Feature groups");
+        browser.waiting()
+                .until(driver -> driver.findElement(By.id("groups")).getText().contains("customers"));
+        assertThat(browser.driver().findElement(By.id("queues-title")).getText())
+                .isEqualTo("Asynchronous queues");
         browser.screenshot("jobs");
     }
 
