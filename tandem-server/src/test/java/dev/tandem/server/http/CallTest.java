@@ -17,6 +17,11 @@ class CallTest {
                 .isEqualTo(new Call(Kind.INVOKE_STREAM, "iris", ""));
         assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/invocations-response-stream", false))
                 .isNull();
+        assertThat(Call.of(HttpMethod.GET, "/endpoints/iris/overview", false))
+                .isEqualTo(new Call(Kind.ENDPOINT_OVERVIEW, "iris", ""));
+        assertThat(Call.of(HttpMethod.GET, "/console", false)).isEqualTo(new Call(Kind.CONSOLE, "", ""));
+        assertThat(Call.of(HttpMethod.GET, "/console/console.js", false)).isEqualTo(new Call(Kind.CONSOLE, "", ""));
+        assertThat(Call.of(HttpMethod.POST, "/console/", false)).isNull();
         assertThat(Call.of(HttpMethod.POST, "/endpoints/iris/async-invocations", false))
                 .isEqualTo(new Call(Kind.INVOKE_ASYNC, "iris", ""));
         assertThat(Call.of(HttpMethod.POST, "/", true)).isEqualTo(new Call(Kind.CONTROL_PLANE, "", ""));
