@@ -153,7 +153,7 @@ class AuthenticationIT {
                 "/metrics",
                 "/endpoints/echo/logs",
                 "/endpoints/echo/async-invocations/some-id",
-                "/endpoints/echo/invocations-response-stream",
+                "/endpoints/echo/overview",
                 "/transform-jobs/some-job/progress")) {
             HttpResponse<String> response = http.send(
                     HttpRequest.newBuilder(tandem.baseUrl().resolve(path)).build(),
@@ -163,6 +163,20 @@ class AuthenticationIT {
                     .as(path)
                     .contains("MissingAuthenticationTokenException");
         }
+        HttpResponse<String> streamed = http.send(
+                HttpRequest.newBuilder(tandem.baseUrl().resolve("/endpoints/echo/invocations-response-stream"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(streamed.statusCode()).isEqualTo(403);
+        assertThat(streamed.headers().firstValue("x-amzn-ErrorType")).contains("MissingAuthenticationTokenException");
+        // The console's own files hold no data: open, as /ping is.
+        HttpResponse<String> console = http.send(
+                HttpRequest.newBuilder(tandem.baseUrl().resolve("/console/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("<title>Tandem console</title>");
+
         HttpResponse<String> control = http.send(
                 HttpRequest.newBuilder(tandem.baseUrl().resolve("/"))
                         .header("X-Amz-Target", "SageMaker.ListEndpoints")

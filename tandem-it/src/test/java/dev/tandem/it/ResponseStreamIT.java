@@ -119,6 +119,22 @@ class ResponseStreamIT {
         {"ModelName": "refuses", "PrimaryContainer": {"Image": "exec:test-container",
           "Environment": {"BEHAVIOUR": "fail", "FAIL_STATUS": "400", "FAIL_MESSAGE": "no prompt"}}}
         """);
+        // A blocking in-process stage before a streaming container: the container is called from
+        // the stage's thread, not from the client's event loop.
+        try {
+            Path corpus = Files.createDirectories(workDir.resolve("corpus"));
+            Files.writeString(corpus.resolve("words.txt"), "the model writes the words of the text again and again ");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        tandem.deployAndAwait(
+                """
+        {"ModelName": "after-builtin", "Containers": [
+          {"ContainerHostname": "writer", "Image": "builtin:text-generator", "ModelDataUrl": "file:corpus",
+           "Environment": {"TANDEM_MAX_NEW_TOKENS": "4"}},
+          {"ContainerHostname": "model", "Image": "exec:test-container",
+           "Environment": {"BEHAVIOUR": "stream", "STREAM_PARTS": "3", "STREAM_INTERVAL_MS": "150"}}]}
+        """);
         client = TandemFixture.asyncClient(tandem.baseUrl(), "test", "test");
     }
 
@@ -225,6 +241,20 @@ class ResponseStreamIT {
                 .isEqualTo("prompt>pre(ct=text/plain,accept=null,ca=null)\npart-1\npart-2\npart-3\n");
         assertThat(received.parts()).hasSizeGreaterThanOrEqualTo(2);
         assertThat(received.response().contentType()).isEqualTo("text/x-tokens");
+    }
+
+    @Test
+    void aContainerCalledFromAnInProcessStagesThreadStreamsToo() throws Exception {
+        Received received = streamAndWait(InvokeEndpointWithResponseStreamRequest.builder()
+                .endpointName("after-builtin")
+                .contentType("text/plain")
+                .body(SdkBytes.fromUtf8String("the"))
+                .build());
+
+        assertThat(received.text()).endsWith("\npart-1\npart-2\npart-3\n");
+        assertThat(received.parts()).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(received.arrivals().getLast() - received.arrivals().getFirst())
+                .isGreaterThan(Duration.ofMillis(250).toNanos());
     }
 
     @Test

@@ -116,10 +116,10 @@ class SparkClusterIT {
         }
 
         DescribeTransformJobResponse local = run(penguins("penguins-local", "local"));
-        long[] executorsSeen = {0};
+        long[] workersUsed = {0};
         tandem.sageMaker().createTransformJob(penguins("penguins-spark", null).build());
         DescribeTransformJobResponse spark = awaitEnd(
-                "penguins-spark", () -> executorsSeen[0] = Math.max(executorsSeen[0], cluster.executorCount()));
+                "penguins-spark", () -> workersUsed[0] = Math.max(workersUsed[0], cluster.workersWithExecutors()));
 
         assertThat(local.transformJobStatus()).as(local.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
         assertThat(spark.transformJobStatus()).as(spark.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
@@ -127,7 +127,7 @@ class SparkClusterIT {
         assertThat(fromLocal).hasSize(6);
         assertThat(outputs("penguins/out-spark/")).isEqualTo(fromLocal);
         assertThat(String.join("", fromLocal.values()).lines()).hasSize(60).allMatch(l -> l.matches("\\w+,0\\.\\d+"));
-        assertThat(executorsSeen[0]).as("an executor on each worker").isEqualTo(2);
+        assertThat(workersUsed[0]).as("an executor on each worker").isEqualTo(2);
     }
 
     @Test

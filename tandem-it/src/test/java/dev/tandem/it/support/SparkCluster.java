@@ -130,11 +130,26 @@ public final class SparkCluster implements AutoCloseable {
         return workers.stream()
                 .filter(Process::isAlive)
                 .flatMap(Process::descendants)
-                .filter(p -> p.info()
-                        .arguments()
-                        .map(a -> List.of(a).contains("org.apache.spark.executor.CoarseGrainedExecutorBackend"))
-                        .orElse(false))
+                .filter(SparkCluster::isExecutor)
                 .count();
+    }
+
+    /**
+     * How many live workers run at least one executor now (an executor of an application that is
+     * ending may still be exiting beside a new one: this counts workers, not executors).
+     */
+    public long workersWithExecutors() {
+        return workers.stream()
+                .filter(Process::isAlive)
+                .filter(worker -> worker.descendants().anyMatch(SparkCluster::isExecutor))
+                .count();
+    }
+
+    private static boolean isExecutor(ProcessHandle process) {
+        return process.info()
+                .arguments()
+                .map(a -> List.of(a).contains("org.apache.spark.executor.CoarseGrainedExecutorBackend"))
+                .orElse(false);
     }
 
     /** Waits until the master counts {@code count} workers alive. */
