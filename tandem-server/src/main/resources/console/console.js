@@ -472,7 +472,10 @@ async function jobsPage() {
       groups.length ? el("table", { id: "groups" }, el("thead", {}, el("tr", {}, ["Group", "Status"].map(h => el("th", { scope: "col" }, h)))),
         el("tbody", {}, groups.map(g => el("tr", {}, el("td", {}, g.FeatureGroupName), el("td", {}, status(g.FeatureGroupStatus))))))
         : el("p", { class: "muted" }, "No feature groups.")));
-  refreshTimer = setInterval(() => { if (location.hash.startsWith("#/jobs")) route(); }, 2000);
+  // Redrawn while a job runs (its progress moves); otherwise left alone, so focus stays where it is.
+  if ((jobs.TransformJobSummaries || []).some(job => job.TransformJobStatus === "InProgress")) {
+    refreshTimer = setInterval(() => { if (location.hash.startsWith("#/jobs")) route(); }, 2000);
+  }
 }
 
 // ---------- routing ----------
