@@ -99,9 +99,26 @@ class DataCaptureIT {
                     .contentType("application/octet-stream")
                     .inferenceId("order-4711")
                     .body(SdkBytes.fromByteArray(new byte[] {0, 1, 2})));
+            // Text that JSON must escape, and characters beyond ASCII.
+            String awkward = "name,\"quoted\"\n\tcafé,€5\\";
+            tandem.sdk()
+                    .invokeEndpoint(r ->
+                            r.endpointName("captured").contentType("text/csv").body(SdkBytes.fromUtf8String(awkward)));
 
-            List<JsonNode> records = records(destination.resolve("captured/AllTraffic"), 4);
-            assertThat(records).hasSize(4);
+            List<JsonNode> records = records(destination.resolve("captured/AllTraffic"), 5);
+            assertThat(records).hasSize(5);
+            assertThat(records.get(4)
+                            .path("captureData")
+                            .path("endpointInput")
+                            .path("data")
+                            .asText())
+                    .isEqualTo(awkward);
+            assertThat(records.get(4)
+                            .path("captureData")
+                            .path("endpointOutput")
+                            .path("data")
+                            .asText())
+                    .isEqualTo(awkward);
             JsonNode csv = records.get(0);
             assertThat(csv.path("captureData")
                             .path("endpointInput")

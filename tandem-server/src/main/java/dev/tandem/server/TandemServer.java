@@ -314,7 +314,7 @@ public final class TandemServer implements AutoCloseable {
         ControlPlaneApi controlPlaneApi =
                 new ControlPlaneApi(ServiceModel.load(), controlPlane, transformJobs, featureStore, virtualThreads);
         ErrorResponses errors = new ErrorResponses(config.region(), config.accountId());
-        ConsoleRecorder consoleRecorder = new ConsoleRecorder();
+        ConsoleRecorder consoleRecorder = new ConsoleRecorder(config.metrics());
         InvocationsApi invocations = new InvocationsApi(
                 endpoints,
                 new PipelineEngine(config.maxPayloadBytes()),

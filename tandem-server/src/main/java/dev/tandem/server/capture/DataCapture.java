@@ -1,15 +1,16 @@
 package dev.tandem.server.capture;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Location;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -174,11 +174,13 @@ public final class DataCapture implements AutoCloseable {
     }
 
     private void write() {
-        Map<Path, BufferedWriter> files = new HashMap<>();
+        Map<Path, OutputStream> files = new HashMap<>();
         // A record is encoded whole before any of it reaches a file: one that fails to encode
-        // leaves no half line behind.
-        StringWriter line = new StringWriter(1024);
+        // leaves no half line behind. It is encoded as UTF-8 bytes directly (a body is copied into
+        // the line once, escaped or in base64, never made a String first).
+        ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
         Map<Path, S3Location> uploads = new HashMap<>();
+        long openHourKey = Long.MIN_VALUE;
         String openHour = "";
         long lastUpload = System.nanoTime();
         try {
@@ -198,13 +200,15 @@ public final class DataCapture implements AutoCloseable {
                 }
                 queued.decrementAndGet();
                 try {
-                    String hour = HOUR_PATH.format(record.time());
-                    if (!hour.equals(openHour)) {
+                    long hourKey = record.time().getEpochSecond() / 3600;
+                    if (hourKey != openHourKey) {
                         // A new hour: the files of the last one are complete.
                         upload(files, uploads);
                         closeAll(files);
-                        openHour = hour;
+                        openHourKey = hourKey;
+                        openHour = HOUR_PATH.format(record.time());
                     }
+                    String hour = openHour;
                     CaptureSettings settings = record.settings();
                     Path folder = settings.remote() == null
                             ? settings.destination()
@@ -213,11 +217,12 @@ public final class DataCapture implements AutoCloseable {
                             .resolve(record.variant())
                             .resolve(hour)
                             .resolve(fileName);
-                    BufferedWriter out = files.get(file);
+                    OutputStream out = files.get(file);
                     if (out == null) {
                         Files.createDirectories(file.getParent());
-                        out = Files.newBufferedWriter(
-                                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                        out = new BufferedOutputStream(
+                                Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                                64 * 1024);
                         files.put(file, out);
                         if (settings.remote() != null) {
                             uploads.put(
@@ -225,10 +230,10 @@ public final class DataCapture implements AutoCloseable {
                                     settings.remote().child(record.endpoint() + "/" + record.variant() + "/" + hour));
                         }
                     }
-                    line.getBuffer().setLength(0);
+                    line.reset();
                     writeJson(record, line);
-                    out.append(line.getBuffer());
-                    out.newLine();
+                    line.write('\n');
+                    line.writeTo(out);
                     written.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     dropped.incrementAndGet();
@@ -245,10 +250,10 @@ public final class DataCapture implements AutoCloseable {
      * Uploads every staged file as a new object under its destination (S3 objects cannot be
      * appended to), then deletes it; records of a failed upload stay staged for the next try.
      */
-    private void upload(Map<Path, BufferedWriter> files, Map<Path, S3Location> uploads) {
+    private void upload(Map<Path, OutputStream> files, Map<Path, S3Location> uploads) {
         for (var it = uploads.entrySet().iterator(); it.hasNext(); ) {
             var staged = it.next();
-            BufferedWriter out = files.remove(staged.getKey());
+            OutputStream out = files.remove(staged.getKey());
             try {
                 if (out != null) {
                     out.close();
@@ -264,8 +269,8 @@ public final class DataCapture implements AutoCloseable {
         }
     }
 
-    private static void closeAll(Map<Path, BufferedWriter> files) {
-        for (BufferedWriter out : files.values()) {
+    private static void closeAll(Map<Path, OutputStream> files) {
+        for (OutputStream out : files.values()) {
             try {
                 out.close();
             } catch (IOException e) {
@@ -275,8 +280,8 @@ public final class DataCapture implements AutoCloseable {
         files.clear();
     }
 
-    private static void flushAll(Map<Path, BufferedWriter> files) {
-        for (BufferedWriter out : files.values()) {
+    private static void flushAll(Map<Path, OutputStream> files) {
+        for (OutputStream out : files.values()) {
             try {
                 out.flush();
             } catch (IOException e) {
@@ -286,8 +291,8 @@ public final class DataCapture implements AutoCloseable {
     }
 
     /** SageMaker's capture record: captureData (endpointInput, endpointOutput), eventMetadata, eventVersion. */
-    private static void writeJson(Captured record, Writer out) throws IOException {
-        try (JsonGenerator json = JSON.createGenerator(out)) {
+    private static void writeJson(Captured record, OutputStream out) throws IOException {
+        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             json.writeStartObject();
             json.writeObjectFieldStart("captureData");
             if (record.settings().input()) {
@@ -321,11 +326,29 @@ public final class DataCapture implements AutoCloseable {
         json.writeObjectFieldStart(field);
         json.writeStringField("observedContentType", type == null ? "" : type);
         json.writeStringField("mode", mode);
-        json.writeStringField(
-                "data",
-                encoding.equals("BASE64") ? Base64.getEncoder().encodeToString(body.unsafeArray()) : body.asUtf8());
+        byte[] bytes = body.unsafeArray();
+        json.writeFieldName("data");
+        if (encoding.equals("BASE64")) {
+            // Jackson's default base64 is the standard alphabet, padded, without line breaks.
+            json.writeBinary(bytes);
+        } else if (isAscii(bytes)) {
+            // Text as it came, escaped where JSON needs it: no String in between.
+            json.writeUTF8String(bytes, 0, bytes.length);
+        } else {
+            // Decoded, so that malformed UTF-8 becomes replacement characters, not broken JSON.
+            json.writeString(new String(bytes, StandardCharsets.UTF_8));
+        }
         json.writeStringField("encoding", encoding);
         json.writeEndObject();
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Writes what is queued, then stops. */

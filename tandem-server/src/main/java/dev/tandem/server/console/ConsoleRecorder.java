@@ -26,6 +26,12 @@ public final class ConsoleRecorder {
     private final RecentInvocations recent = new RecentInvocations();
     private final TrafficHistory traffic = new TrafficHistory();
     private final ConcurrentMap<String, AtomicLong> lastSampled = new ConcurrentHashMap<>();
+    private final boolean recording;
+
+    /** @param recording false to record nothing: a server with its metrics off observes nothing */
+    public ConsoleRecorder(boolean recording) {
+        this.recording = recording;
+    }
 
     public RecentInvocations recent() {
         return recent;
@@ -49,6 +55,9 @@ public final class ConsoleRecorder {
             long totalNanos,
             boolean streamed,
             boolean asked) {
+        if (!recording) {
+            return;
+        }
         traffic.record(endpoint, totalNanos, false);
         if (!asked && !sampled(endpoint)) {
             return;

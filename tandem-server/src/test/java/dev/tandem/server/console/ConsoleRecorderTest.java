@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConsoleRecorderTest {
-    private final ConsoleRecorder recorder = new ConsoleRecorder();
+    private final ConsoleRecorder recorder = new ConsoleRecorder(true);
     private final StageRequest input = new StageRequest(Payload.utf8("1,2"), "text/csv", null, null);
     private final List<StageTiming> timings =
             List.of(new StageTiming("pre", 1_000_000, 10, "text/x-pre"), new StageTiming("model", 2_000_000, 20, null));
