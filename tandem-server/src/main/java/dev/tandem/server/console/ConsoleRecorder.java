@@ -117,8 +117,11 @@ public final class ConsoleRecorder {
     }
 
     private boolean sampled(String endpoint) {
-        AtomicLong last = lastSampled.computeIfAbsent(
-                endpoint, name -> new AtomicLong(System.nanoTime() - 2 * SAMPLE_MILLIS * 1_000_000L));
+        AtomicLong last = lastSampled.get(endpoint);
+        if (last == null) {
+            last = lastSampled.computeIfAbsent(
+                    endpoint, name -> new AtomicLong(System.nanoTime() - 2 * SAMPLE_MILLIS * 1_000_000L));
+        }
         long now = System.nanoTime();
         long before = last.get();
         return now - before >= SAMPLE_MILLIS * 1_000_000L && last.compareAndSet(before, now);

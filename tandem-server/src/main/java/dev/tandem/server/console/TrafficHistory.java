@@ -42,7 +42,10 @@ public final class TrafficHistory {
     }
 
     public void record(String endpoint, long nanos, boolean error) {
-        Series of = series.computeIfAbsent(endpoint, name -> new Series());
+        Series of = series.get(endpoint);
+        if (of == null) {
+            of = series.computeIfAbsent(endpoint, name -> new Series());
+        }
         long start = clock.getAsLong() / SLOT_MILLIS * SLOT_MILLIS;
         int slot = (int) (start / SLOT_MILLIS % SLOTS);
         long seen = of.starts.get(slot);

@@ -46,8 +46,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InvocationMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final ConcurrentMap<List<String>, VariantMeters> variants = new ConcurrentHashMap<>();
-    private final ConcurrentMap<List<String>, ContainerMeters> containers = new ConcurrentHashMap<>();
+    // Found on every request: nested maps keyed by the strings themselves, so that a lookup
+    // allocates nothing (a List key was allocated and hashed per meter per request).
+    private final ConcurrentMap<String, ConcurrentMap<String, VariantMeters>> variants = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, ConcurrentMap<String, ConcurrentMap<String, ContainerMeters>>> containers =
+            new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, Counter> containerErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<List<String>, StreamMeters> streams = new ConcurrentHashMap<>();
     private final MultiGauge instances = MultiGauge.builder("tandem.variant.instances")
@@ -321,7 +324,12 @@ public final class InvocationMetrics {
     }
 
     private VariantMeters variant(String endpoint, String variant) {
-        return variants.computeIfAbsent(List.of(endpoint, variant), key -> {
+        ConcurrentMap<String, VariantMeters> ofEndpoint = inner(variants, endpoint);
+        VariantMeters found = ofEndpoint.get(variant);
+        if (found != null) {
+            return found;
+        }
+        return ofEndpoint.computeIfAbsent(variant, key -> {
             Tags tags = Tags.of("endpoint", endpoint, "variant", variant);
             return new VariantMeters(
                     Counter.builder("sagemaker.invocations")
@@ -342,7 +350,12 @@ public final class InvocationMetrics {
     }
 
     private ContainerMeters container(String endpoint, String variant, String container) {
-        return containers.computeIfAbsent(List.of(endpoint, variant, container), key -> {
+        ConcurrentMap<String, ContainerMeters> ofVariant = inner(inner(containers, endpoint), variant);
+        ContainerMeters found = ofVariant.get(container);
+        if (found != null) {
+            return found;
+        }
+        return ofVariant.computeIfAbsent(container, key -> {
             Tags tags = Tags.of("endpoint", endpoint, "variant", variant, "container", container);
             return new ContainerMeters(
                     Counter.builder("tandem.container.invocations")
@@ -354,6 +367,13 @@ public final class InvocationMetrics {
                             "Time one container took (SageMaker's ContainerLatency)",
                             tags));
         });
+    }
+
+    /** The map under {@code key}, made on first use. */
+    private static <V> ConcurrentMap<String, V> inner(
+            ConcurrentMap<String, ConcurrentMap<String, V>> outer, String key) {
+        ConcurrentMap<String, V> found = outer.get(key);
+        return found != null ? found : outer.computeIfAbsent(key, made -> new ConcurrentHashMap<>());
     }
 
     private Timer latency(String name, String description, Tags tags) {
