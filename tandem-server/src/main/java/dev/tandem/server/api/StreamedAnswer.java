@@ -18,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one streamed answer to its client as event-stream messages, as its parts arrive: a part
- * is asked of the pipeline only once the one before has left for the client's socket, so a slow
- * client slows the container's reads and memory stays one part deep. Everything it does runs on
- * the client connection's event loop.
+ * Writes one streamed answer to its client as event-stream messages, as its parts arrive: at most
+ * {@link #WINDOW} parts are asked of the pipeline ahead of what the client's socket has taken, and
+ * none while the socket's write queue is full, so a slow client slows the container's reads and
+ * memory stays a few parts deep. The parts of one read leave in one write. Everything it does runs
+ * on the client connection's event loop.
  *
  * <p>How a stream ends: completely; with a {@code ModelStreamError} when a stage's stream broke
  * ({@code StreamBroken}) or went silent for longer than the invocation timeout ({@code
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamedAnswer implements Flow.Subscriber<Payload> {
     private static final Logger LOG = LoggerFactory.getLogger(StreamedAnswer.class);
+
+    /** How many parts are asked for ahead of the client. */
+    static final int WINDOW = 16;
 
     /** How the stream ended, for whoever accounts for it. */
     record Outcome(
@@ -55,9 +59,6 @@ final class StreamedAnswer implements Flow.Subscriber<Payload> {
     private final Ending ending;
     private final @Nullable ByteArrayOutputStream capture;
     private final long captureLimit;
-
-    /** How many parts are asked for ahead of the client. */
-    static final int WINDOW = 16;
 
     private Flow.@Nullable Subscription subscription;
     private final List<Buffer> pending = new ArrayList<>();
