@@ -11,7 +11,9 @@ import java.util.zip.CRC32;
 
 /**
  * Reads AWS event-stream messages off a stream, checking both checksums of each, as the SDKs do:
- * for tests that read an answer at their own pace, or look at the bytes the SDKs hide.
+ * for tests that read an answer at their own pace, or look at the bytes the SDKs hide. Written
+ * apart from the server's own reader on purpose: the server's framing is checked against an
+ * independent reading of the format, not against itself.
  */
 public final class EventStreamReader {
     /** One message: its string headers and its payload. */

@@ -126,9 +126,7 @@ public final class AsyncInvocationsApi {
 
     private void checkEndpoint(String name) {
         EndpointNames.check(name);
-        if (endpoints.find(name).isEmpty()) {
-            throw new ValidationException("Endpoint " + name + " of account " + accountId + " not found.");
-        }
+        endpoints.require(name, accountId);
     }
 
     /** Epoch seconds with milliseconds, as AWS's JSON timestamps. */

@@ -524,10 +524,7 @@ public final class InvocationsApi {
 
     private Endpoint findEndpoint(String name) {
         EndpointNames.check(name);
-        Endpoint endpoint = endpoints
-                .find(name)
-                .orElseThrow(
-                        () -> new ValidationException("Endpoint " + name + " of account " + accountId + " not found."));
+        Endpoint endpoint = endpoints.require(name, accountId);
         if (isAsync.test(name)) {
             throw new ValidationException("Endpoint " + name + " is an asynchronous endpoint (its configuration has"
                     + " AsyncInferenceConfig) and takes only InvokeEndpointAsync requests: POST /endpoints/" + name

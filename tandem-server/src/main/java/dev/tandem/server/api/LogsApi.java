@@ -40,10 +40,7 @@ public final class LogsApi {
     public void handle(HttpServerRequest request, String endpointName) {
         String requestId = RequestIds.next();
         try {
-            Endpoint endpoint = endpoints
-                    .find(endpointName)
-                    .orElseThrow(() -> new ValidationException(
-                            "Endpoint " + endpointName + " of account " + accountId + " not found."));
+            Endpoint endpoint = endpoints.require(endpointName, accountId);
             String container = request.getParam("container");
             long since = number(request.getParam("since"), "since", -1);
             int limit = (int) number(request.getParam("limit"), "limit", DEFAULT_LIMIT);

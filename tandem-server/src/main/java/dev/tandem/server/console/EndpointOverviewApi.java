@@ -3,7 +3,6 @@ package dev.tandem.server.console;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.model.ImageRef;
 import dev.tandem.core.runtime.ContainerStatus;
@@ -41,10 +40,7 @@ public final class EndpointOverviewApi {
     public void handle(HttpServerRequest request, String endpointName) {
         String requestId = RequestIds.next();
         try {
-            Endpoint endpoint = endpoints
-                    .find(endpointName)
-                    .orElseThrow(() -> new ValidationException(
-                            "Endpoint " + endpointName + " of account " + accountId + " not found."));
+            Endpoint endpoint = endpoints.require(endpointName, accountId);
             ObjectNode body = JSON.createObjectNode();
             body.put("EndpointName", endpoint.name());
             body.put("InService", endpoint.isInService());

@@ -72,6 +72,19 @@ public final class EndpointRegistry implements AutoCloseable {
         return Optional.ofNullable(endpoints.get(name));
     }
 
+    /**
+     * The endpoint named {@code name}.
+     *
+     * @throws ValidationException in SageMaker's words when there is none
+     */
+    public Endpoint require(String name, String accountId) {
+        Endpoint endpoint = endpoints.get(name);
+        if (endpoint == null) {
+            throw new ValidationException("Endpoint " + name + " of account " + accountId + " not found.");
+        }
+        return endpoint;
+    }
+
     public Collection<Endpoint> all() {
         return endpoints.values();
     }
