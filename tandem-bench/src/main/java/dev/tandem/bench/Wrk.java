@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  */
 final class Wrk {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern PERCENTILE =
             Pattern.compile("^\\s+(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
     private static final Pattern ERRORS = Pattern.compile(
@@ -61,7 +62,7 @@ final class Wrk {
     }
 
     /** What one run measured. */
-    record Result(double perSecond, double p50Micros, double p99Micros, long errors) {
+    record Result(double perSecond, double p50Micros, double p99Micros, long errors, long requests) {
         String cell() {
             return String.format(Locale.ROOT, "%,.0f (%.0f / %.0f µs)", perSecond, p50Micros, p99Micros);
         }
@@ -110,7 +111,9 @@ final class Wrk {
                 }
             }
         }
-        return new Result(Double.parseDouble(rate.group(1)), p50, p99, errors);
+        Matcher answered = REQUESTS.matcher(report);
+        long requests = answered.find() ? Long.parseLong(answered.group(1)) : 0;
+        return new Result(Double.parseDouble(rate.group(1)), p50, p99, errors, requests);
     }
 
     private static double micros(double value, String unit) {

@@ -90,7 +90,10 @@ public record CaptureSettings(
         if (contentType == null) {
             return "BASE64";
         }
-        String type = contentType.toLowerCase(Locale.ROOT).split(";", 2)[0].trim();
+        int parameters = contentType.indexOf(';');
+        String type = (parameters < 0 ? contentType : contentType.substring(0, parameters))
+                .trim()
+                .toLowerCase(Locale.ROOT);
         if (csvContentTypes.contains(type)) {
             return "CSV";
         }

@@ -1,0 +1,198 @@
+package dev.tandem.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.server.ServerConfig;
+import dev.tandem.server.TandemServer;
+import dev.tandem.server.control.ControlPlane;
+import dev.tandem.server.tracing.Tracing;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * What observing every request costs, measured from outside: wrk, in a process of its own, drives
+ * four servers that differ only in what they observe —
+ *
+ * <ol>
+ *   <li><b>off</b>: no metrics, no traces, no data capture;
+ *   <li><b>metrics</b>: Tandem's default (metrics and Server-Timing);
+ *   <li><b>+ traces</b>: every request traced (OpenTelemetry's batch span processor, into an exporter
+ *       that drops the spans: the collector's cost is not Tandem's);
+ *   <li><b>+ capture</b>: and data capture of every request and response (100%, input and output,
+ *       to files).
+ * </ol>
+ *
+ * Each serves two endpoints: three in-process identity stages (where Tandem's own cost is the whole
+ * cost, so observing weighs the most) and a one-container {@code exec:} hop to a container that
+ * answers in microseconds (nginx returning a constant body). Both are measured in rounds, every
+ * server within the same round. Besides req/s and latency it reports the CPU the servers' process
+ * used per request (only one server is under load at a time): the figure the machine's noise
+ * disturbs least.
+ *
+ * <p>Options: {@code --seconds N} a run (default 10), {@code --rounds N} (default 2), {@code
+ * --connections N} (default 16), {@code --payload N} bytes (default 512). Needs {@code wrk} and
+ * {@code nginx} ({@code tandem-bench/run observe} installs them when missing).
+ */
+public final class ObservabilityBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> ENDPOINTS = List.of("identity", "hop");
+
+    private ObservabilityBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int seconds = BenchmarkArgs.option(args, "--seconds", 10);
+        int rounds = BenchmarkArgs.option(args, "--rounds", 2);
+        int connections = BenchmarkArgs.option(args, "--connections", 16);
+        int payload = BenchmarkArgs.option(args, "--payload", 512);
+        Path work = Files.createTempDirectory("tandem-observe");
+        Path container = HopBenchmark.constantContainer(work.resolve("container"));
+        Wrk wrk = Wrk.posting(work, payload, "application/octet-stream");
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+        Map<String, TandemServer> servers = new LinkedHashMap<>();
+        try {
+            servers.put("off", start(work, "off", false, Tracing.off()));
+            servers.put("metrics", start(work, "metrics", true, Tracing.off()));
+            servers.put("+ traces", start(work, "traces", true, discardingTracing()));
+            servers.put("+ capture", start(work, "capture", true, discardingTracing()));
+            for (Map.Entry<String, TandemServer> server : servers.entrySet()) {
+                int capture = server.getKey().equals("+ capture") ? 100 : 0;
+                deploy(server.getValue(), "identity", identityModel(), capture, work);
+                deploy(server.getValue(), "hop", hopModel(container), capture, work);
+            }
+            // Warm-up, not reported: the JIT compiles every server's paths.
+            for (TandemServer server : servers.values()) {
+                for (String endpoint : ENDPOINTS) {
+                    wrk.run(url(server, endpoint), connections, Duration.ofSeconds(4));
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d-byte POSTs from wrk at %d connections, %d s a run, %d cores; req/s (p50 / p99), CPU µs/request%n",
+                    payload,
+                    connections,
+                    seconds,
+                    Runtime.getRuntime().availableProcessors());
+            for (String endpoint : ENDPOINTS) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%n%s%n| round | observing | req/s (p50 / p99) | CPU µs/request | req/s vs off | CPU vs off |%n"
+                                + "| --- | --- | --- | --- | --- | --- |%n",
+                        endpoint.equals("hop")
+                                ? "One exec container (nginx answering a constant body)"
+                                : "Three in-process identity stages");
+                for (int round = 1; round <= rounds; round++) {
+                    Measured off = null;
+                    for (Map.Entry<String, TandemServer> server : servers.entrySet()) {
+                        long cpuBefore = os.getProcessCpuTime();
+                        Wrk.Result result =
+                                wrk.run(url(server.getValue(), endpoint), connections, Duration.ofSeconds(seconds));
+                        long cpuNanos = os.getProcessCpuTime() - cpuBefore;
+                        Measured measured = new Measured(result, cpuNanos / 1000.0 / Math.max(1, result.requests()));
+                        if (off == null) {
+                            off = measured;
+                        }
+                        System.out.printf(
+                                Locale.ROOT,
+                                "| %d | %s | %s | %.1f | %.2f× | %.2f× |%s%n",
+                                round,
+                                server.getKey(),
+                                result.cell(),
+                                measured.cpuMicros(),
+                                result.perSecond() / off.result().perSecond(),
+                                measured.cpuMicros() / off.cpuMicros(),
+                                result.errors() == 0 ? "" : " errors: " + result.errors());
+                    }
+                }
+            }
+        } finally {
+            for (TandemServer server : servers.values()) {
+                server.close();
+            }
+        }
+    }
+
+    private record Measured(Wrk.Result result, double cpuMicros) {}
+
+    private static TandemServer start(Path work, String name, boolean metrics, Tracing tracing) throws Exception {
+        ServerConfig config = ServerConfig.defaults()
+                .withPort(0)
+                .withDataDir(Files.createDirectories(work.resolve("data-" + name)))
+                .withMetrics(metrics);
+        return TandemServer.start(
+                config, ObservabilityBenchmark.class.getClassLoader(), UnaryOperator.identity(), tracing);
+    }
+
+    /** Every request traced, its spans batched and handed to an exporter that drops them. */
+    private static Tracing discardingTracing() {
+        return Tracing.with(OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder()
+                        .addSpanProcessor(BatchSpanProcessor.builder(SpanExporter.composite())
+                                .build())
+                        .build())
+                .build());
+    }
+
+    private static String identityModel() {
+        return """
+                [{"ContainerHostname": "s1", "Image": "builtin:identity"},
+                 {"ContainerHostname": "s2", "Image": "builtin:identity"},
+                 {"ContainerHostname": "s3", "Image": "builtin:identity"}]""";
+    }
+
+    private static String hopModel(Path container) {
+        return """
+                [{"ContainerHostname": "c1", "Image": "exec:%s",
+                  "Environment": {"TANDEM_MAX_IN_FLIGHT": "64"}}]"""
+                .formatted(container);
+    }
+
+    /** CreateModel, CreateEndpointConfig (capturing every request when {@code capturePercent} says so), CreateEndpoint. */
+    private static void deploy(TandemServer server, String name, String containers, int capturePercent, Path work)
+            throws Exception {
+        ControlPlane control = server.controlPlane();
+        control.createModel(json("{\"ModelName\": \"%s\", \"Containers\": %s}".formatted(name, containers)));
+        String capture = capturePercent == 0
+                ? ""
+                : """
+                , "DataCaptureConfig": {"EnableCapture": true, "InitialSamplingPercentage": %d,
+                   "DestinationS3Uri": "file:%s",
+                   "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}"""
+                        .formatted(capturePercent, Files.createDirectories(work.resolve("capture-" + name)));
+        control.createEndpointConfig(json(
+                """
+                {"EndpointConfigName": "%s", "ProductionVariants": [
+                  {"VariantName": "AllTraffic", "ModelName": "%s", "InitialInstanceCount": 1}]%s}"""
+                        .formatted(name, name, capture)));
+        control.createEndpoint(name, name);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!control.endpoint(name).status().equals("InService")) {
+            if (control.endpoint(name).status().equals("Failed") || System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        name + " is not in service: " + control.endpoint(name).failureReason());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static String url(TandemServer server, String endpoint) {
+        return "http://127.0.0.1:" + server.port() + "/endpoints/" + endpoint + "/invocations";
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return JSON.readTree(text.getBytes(StandardCharsets.UTF_8));
+    }
+}
