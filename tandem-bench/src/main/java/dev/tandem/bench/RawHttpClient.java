@@ -30,9 +30,13 @@ final class RawHttpClient implements AutoCloseable {
 
     /** POSTs {@code body} to {@code path}; returns the answer's body, to be read to its end before the next request. */
     InputStream post(String path, String body) throws IOException {
-        byte[] content = body.getBytes(StandardCharsets.UTF_8);
-        out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: "
-                        + content.length + "\r\n\r\n")
+        return post(path, body.getBytes(StandardCharsets.UTF_8), "text/plain");
+    }
+
+    /** POSTs {@code content} of {@code contentType} to {@code path}; as {@link #post(String, String)}. */
+    InputStream post(String path, byte[] content, String contentType) throws IOException {
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + contentType
+                        + "\r\nContent-Length: " + content.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(content);
         out.flush();

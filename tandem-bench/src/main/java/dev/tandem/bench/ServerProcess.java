@@ -91,6 +91,18 @@ final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** The CPU time (user and system, all threads) the server has used, from {@code /proc/PID/stat}. */
+    long cpuNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+    }
+
+    /** Linux's USER_HZ, the unit of {@code /proc}'s CPU times: 100 on every common architecture. */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
+
     /** The server's resident set size in bytes, from {@code /proc/PID/status}. */
     long residentBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {

@@ -83,6 +83,21 @@ class AuthenticationIT {
     }
 
     @Test
+    void aLargeSignedBodyIsCheckedAsItCameInPieces() {
+        // Megabytes arrive in many reads; the signature covers all of them, hashed piece by piece.
+        byte[] body = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(11).nextBytes(body);
+        try (SageMakerRuntimeClient rt = runtime(KEY, SECRET)) {
+            assertThat(rt.invokeEndpoint(r -> r.endpointName("echo")
+                                    .contentType("application/octet-stream")
+                                    .body(SdkBytes.fromByteArray(body)))
+                            .body()
+                            .asByteArray())
+                    .isEqualTo(body);
+        }
+    }
+
+    @Test
     void aWrongSecretIsRefusedWith403() {
         try (SageMakerClient sm = controlPlane(KEY, "not-the-secret");
                 SageMakerRuntimeClient rt = runtime(KEY, "not-the-secret")) {

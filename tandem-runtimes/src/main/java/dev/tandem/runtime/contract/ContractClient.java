@@ -14,7 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
@@ -204,8 +203,7 @@ public final class ContractClient implements AutoCloseable {
     private Future<StreamedResponse> head(HttpClientResponse answer, Duration timeout) {
         if (answer.statusCode() < 200 || answer.statusCode() > 299) {
             return readInMemory(answer, contentLength(answer))
-                    .compose(bytes ->
-                            Future.failedFuture(refusal(answer.statusCode(), Payload.wrap(BufferBytes.of(bytes)))));
+                    .compose(body -> Future.failedFuture(refusal(answer.statusCode(), body)));
         }
         answer.pause();
         return Future.succeededFuture(new StreamedResponse(
@@ -379,7 +377,8 @@ public final class ContractClient implements AutoCloseable {
         }
         Path file = body.file().orElse(null);
         if (file == null) {
-            return request.send(Buffer.buffer(body.unsafeArray()));
+            request.putHeader("Content-Length", Integer.toString(body.size()));
+            return request.send(BufferBytes.writeAllButLast(request, body));
         }
         request.putHeader("Content-Length", Integer.toString(body.size()));
         return vertx.fileSystem()
@@ -395,8 +394,7 @@ public final class ContractClient implements AutoCloseable {
         MultiMap headers = answer.headers();
         long declared = contentLength(answer);
         if (limits == null) {
-            return readInMemory(answer, declared)
-                    .map(bytes -> new Exchange(answer.statusCode(), headers, Payload.wrap(BufferBytes.of(bytes))));
+            return readInMemory(answer, declared).map(body -> new Exchange(answer.statusCode(), headers, body));
         }
         if (declared >= 0 && declared <= limits.inMemoryBytes()) {
             return answer.body()
@@ -417,24 +415,24 @@ public final class ContractClient implements AutoCloseable {
      * The whole answer, up to {@link #maxAnswerBytes}: a container cannot make Tandem hold more in
      * memory than that, whatever it sends or claims to send.
      */
-    private Future<Buffer> readInMemory(HttpClientResponse answer, long declared) {
+    private Future<Payload> readInMemory(HttpClientResponse answer, long declared) {
         if (declared > maxAnswerBytes) {
             answer.request().reset();
             return Future.failedFuture(tooLarge(declared, maxAnswerBytes));
         }
-        Promise<Buffer> body = Promise.promise();
-        Buffer bytes = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        Promise<Payload> body = Promise.promise();
+        BodyChunks bytes = new BodyChunks();
         answer.handler(chunk -> {
-            if (bytes.length() + (long) chunk.length() > maxAnswerBytes) {
+            if (bytes.length() + chunk.length() > maxAnswerBytes) {
                 answer.handler(null);
-                body.tryFail(tooLarge(bytes.length() + (long) chunk.length(), maxAnswerBytes));
+                body.tryFail(tooLarge(bytes.length() + chunk.length(), maxAnswerBytes));
                 answer.request().reset();
                 return;
             }
-            bytes.appendBuffer(chunk);
+            bytes.add(chunk);
         });
         answer.exceptionHandler(body::tryFail);
-        answer.endHandler(end -> body.tryComplete(bytes));
+        answer.endHandler(end -> body.tryComplete(bytes.payload()));
         return body.future();
     }
 

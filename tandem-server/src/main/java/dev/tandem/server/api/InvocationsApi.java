@@ -14,6 +14,7 @@ import dev.tandem.core.model.ContainerDefinition;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
+import dev.tandem.runtime.contract.BufferBytes;
 import dev.tandem.server.capture.DataCapture;
 import dev.tandem.server.console.ConsoleRecorder;
 import dev.tandem.server.endpoint.Endpoint;
@@ -25,7 +26,6 @@ import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
@@ -153,8 +153,8 @@ public final class InvocationsApi {
      * InvokeEndpoint, its body read and the request authenticated ({@link
      * dev.tandem.server.http.RequestRouter}).
      */
-    public void invoke(HttpServerRequest request, String endpointName, byte[] bytes) {
-        accept(request, endpointName, bytes, false);
+    public void invoke(HttpServerRequest request, String endpointName, Payload body) {
+        accept(request, endpointName, body, false);
     }
 
     /**
@@ -162,17 +162,17 @@ public final class InvocationsApi {
      * its body read and the request authenticated: the same invocation, its answer sent as an event
      * stream of the last container's parts as they arrive ({@link StreamedAnswer}).
      */
-    public void invokeStreaming(HttpServerRequest request, String endpointName, byte[] bytes) {
-        accept(request, endpointName, bytes, true);
+    public void invokeStreaming(HttpServerRequest request, String endpointName, Payload body) {
+        accept(request, endpointName, body, true);
     }
 
-    private void accept(HttpServerRequest request, String endpointName, byte[] bytes, boolean streamed) {
+    private void accept(HttpServerRequest request, String endpointName, Payload body, boolean streamed) {
         long start = System.nanoTime();
         String requestId = RequestIds.next();
         Invocation invocation;
         try {
             // In this order: a request's own faults are named before whether its endpoint exists.
-            StageRequest input = streamed ? readStreamRequest(request, bytes) : readRequest(request, bytes);
+            StageRequest input = streamed ? readStreamRequest(request, body) : readRequest(request, body);
             String target = header(request, TARGET_CONTAINER, 63);
             Endpoint endpoint = findEndpoint(endpointName);
             invocation = new Invocation(
@@ -487,14 +487,14 @@ public final class InvocationsApi {
                 : null;
     }
 
-    private StageRequest readRequest(HttpServerRequest request, byte[] body) {
+    private StageRequest readRequest(HttpServerRequest request, Payload body) {
         header(request, INFERENCE_ID, 64);
         if (request.getHeader(TARGET_MODEL) != null) {
             throw new ValidationException(
                     TARGET_MODEL + " names a model of a multi-model endpoint; this endpoint serves one model.");
         }
         return new StageRequest(
-                Payload.wrap(body),
+                body,
                 header(request, "Content-Type", MAX_HEADER),
                 header(request, "Accept", MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
@@ -505,7 +505,7 @@ public final class InvocationsApi {
      * it may not name an inference component (Tandem's endpoints have none) or a session (there are
      * no stateful sessions to continue).
      */
-    private StageRequest readStreamRequest(HttpServerRequest request, byte[] body) {
+    private StageRequest readStreamRequest(HttpServerRequest request, Payload body) {
         header(request, INFERENCE_ID, 64);
         if (request.getHeader(INFERENCE_COMPONENT) != null) {
             throw new ValidationException(INFERENCE_COMPONENT
@@ -516,7 +516,7 @@ public final class InvocationsApi {
                     + " does not exist: this endpoint has no stateful sessions.");
         }
         return new StageRequest(
-                Payload.wrap(body),
+                body,
                 header(request, "Content-Type", MAX_HEADER),
                 header(request, STREAM_ACCEPT, MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
@@ -545,7 +545,8 @@ public final class InvocationsApi {
         response.putHeader(INVOKED_VARIANT, variant.name())
                 .putHeader("x-amzn-RequestId", requestId)
                 .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
-                .end(Buffer.buffer(last.body().unsafeArray()));
+                .putHeader("Content-Length", Integer.toString(last.body().size()));
+        response.end(BufferBytes.writeAllButLast(response, last.body()));
     }
 
     private static @Nullable String header(HttpServerRequest request, String name, int maxLength) {

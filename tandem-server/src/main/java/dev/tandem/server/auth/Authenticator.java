@@ -1,5 +1,6 @@
 package dev.tandem.server.auth;
 
+import dev.tandem.core.stage.Payload;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
 import java.util.Map;
@@ -15,7 +16,7 @@ public interface Authenticator {
      *
      * @throws AuthenticationException when the request may not be served
      */
-    void authenticate(HttpServerRequest request, byte[] body);
+    void authenticate(HttpServerRequest request, Payload body);
 
     /** Requires a valid AWS Signature V4 by one of {@code secrets} (secret by access key id). */
     static Authenticator sigV4(Map<String, String> secrets, Clock clock) {

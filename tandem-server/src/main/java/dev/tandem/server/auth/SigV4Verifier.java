@@ -1,5 +1,6 @@
 package dev.tandem.server.auth;
 
+import dev.tandem.core.stage.Payload;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -60,7 +61,7 @@ public final class SigV4Verifier {
      * @throws AuthenticationException when the request is not signed by a known key, or its
      *     signature does not match
      */
-    public void verify(SignedRequest request, byte[] body) {
+    public void verify(SignedRequest request, Payload body) {
         String authorization = first(request, "authorization");
         if (authorization == null) {
             throw new AuthenticationException(
@@ -115,7 +116,7 @@ public final class SigV4Verifier {
         }
     }
 
-    private static String canonicalRequest(SignedRequest request, byte[] body, String signedHeaders) {
+    private static String canonicalRequest(SignedRequest request, Payload body, String signedHeaders) {
         StringBuilder canonical = new StringBuilder();
         canonical.append(request.method()).append('\n');
         canonical.append(canonicalPath(request.rawPath())).append('\n');
@@ -196,9 +197,22 @@ public final class SigV4Verifier {
         return values.isEmpty() ? null : values.get(0);
     }
 
+    /** The SHA-256 of a body, piece by piece as it is held. */
+    private static byte[] sha256(Payload body) {
+        MessageDigest digest = sha256();
+        for (byte[] piece : body.unsafePieces()) {
+            digest.update(piece);
+        }
+        return digest.digest();
+    }
+
     private static byte[] sha256(byte[] bytes) {
+        return sha256().digest(bytes);
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

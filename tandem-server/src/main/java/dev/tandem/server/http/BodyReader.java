@@ -2,9 +2,10 @@ package dev.tandem.server.http;
 
 import dev.tandem.core.error.PayloadTooLargeException;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.stage.Payload;
+import dev.tandem.runtime.contract.BodyChunks;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -22,7 +23,7 @@ public final class BodyReader {
 
     private BodyReader() {}
 
-    public static Future<Buffer> read(HttpServerRequest request, long limit) {
+    public static Future<Payload> read(HttpServerRequest request, long limit) {
         long drainLimit = Math.max(limit, MIN_DRAIN_BYTES);
         String declared = request.getHeader("Content-Length");
         long length = -1;
@@ -43,17 +44,17 @@ public final class BodyReader {
                 return Future.failedFuture(new PayloadTooLargeException(limit));
             }
         }
-        Promise<Buffer> promise = Promise.promise();
-        Buffer body = Buffer.buffer(length > 0 ? (int) length : 256);
+        Promise<Payload> promise = Promise.promise();
+        BodyChunks body = new BodyChunks();
         request.handler(chunk -> {
-            if (body.length() + (long) chunk.length() > limit) {
+            if (body.length() + chunk.length() > limit) {
                 promise.tryFail(new PayloadTooLargeException(limit));
-                discard(request, drainLimit, body.length() + (long) chunk.length());
+                discard(request, drainLimit, body.length() + chunk.length());
                 return;
             }
-            body.appendBuffer(chunk);
+            body.add(chunk);
         });
-        request.endHandler(done -> promise.tryComplete(body));
+        request.endHandler(done -> promise.tryComplete(body.payload()));
         request.exceptionHandler(promise::tryFail);
         return promise.future();
     }

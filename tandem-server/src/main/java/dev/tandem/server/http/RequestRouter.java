@@ -2,7 +2,7 @@ package dev.tandem.server.http;
 
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
-import dev.tandem.runtime.contract.BufferBytes;
+import dev.tandem.core.stage.Payload;
 import dev.tandem.server.api.AsyncInvocationsApi;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.FeatureStoreApi;
@@ -49,7 +49,7 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
     /** Answers an operation's request once its body is read and it is authenticated. */
     @FunctionalInterface
     private interface Operation {
-        void serve(HttpServerRequest request, byte[] body);
+        void serve(HttpServerRequest request, Payload body);
     }
 
     /** Writes an error in the shape of the operation's protocol. */
@@ -127,8 +127,9 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                 route.errors().write(request.response(), RequestIds.next(), read.cause());
                 return;
             }
-            // The array the body was read into, not a copy of it: it travels on as the payload.
-            byte[] body = BufferBytes.of(read.result());
+            // The body as it was read, in the pieces it came in: it travels on as the payload, and
+            // an operation that wants one array has it joined.
+            Payload body = read.result();
             if (!route.open()) {
                 try {
                     authenticator.authenticate(request, body);
@@ -171,13 +172,17 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
                         AsyncInvocationsApi.MAX_BODY,
                         false,
                         asyncInvocations::writeError,
-                        (req, body) -> asyncInvocations.invoke(req, name, body));
+                        (req, body) -> asyncInvocations.invoke(req, name, body.unsafeArray()));
             // Reads the queue: off the event loop.
             case ASYNC_STATUS ->
                 new Route(0, false, restJson, (req, body) -> Thread.ofVirtual()
                         .start(() -> asyncInvocations.status(req, name, call.id())));
             case CONTROL_PLANE ->
-                new Route(ControlPlaneApi.MAX_REQUEST_BYTES, false, controlPlane::writeError, controlPlane::handle);
+                new Route(
+                        ControlPlaneApi.MAX_REQUEST_BYTES,
+                        false,
+                        controlPlane::writeError,
+                        (req, body) -> controlPlane.handle(req, body.unsafeArray()));
             // Reads every container's kept lines: off the event loop.
             case LOGS ->
                 new Route(0, false, restJson, (req, body) -> Thread.ofVirtual().start(() -> logs.handle(req, name)));
@@ -194,15 +199,28 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
             case METRICS -> metricsRoute(openMetrics, restJson);
             case FEATURE_RECORD ->
                 new Route(
-                        FeatureStoreApi.MAX_BODY, false, restJson, (req, body) -> featureStore.record(req, name, body));
+                        FeatureStoreApi.MAX_BODY,
+                        false,
+                        restJson,
+                        (req, body) -> featureStore.record(req, name, body.unsafeArray()));
             case FEATURE_LIST_RECORDS ->
                 new Route(
                         FeatureStoreApi.MAX_BODY,
                         false,
                         restJson,
-                        (req, body) -> featureStore.listRecords(req, name, body));
-            case FEATURE_BATCH_GET -> new Route(FeatureStoreApi.MAX_BODY, false, restJson, featureStore::batchGet);
-            case FEATURE_BATCH_WRITE -> new Route(FeatureStoreApi.MAX_BODY, false, restJson, featureStore::batchWrite);
+                        (req, body) -> featureStore.listRecords(req, name, body.unsafeArray()));
+            case FEATURE_BATCH_GET ->
+                new Route(
+                        FeatureStoreApi.MAX_BODY,
+                        false,
+                        restJson,
+                        (req, body) -> featureStore.batchGet(req, body.unsafeArray()));
+            case FEATURE_BATCH_WRITE ->
+                new Route(
+                        FeatureStoreApi.MAX_BODY,
+                        false,
+                        restJson,
+                        (req, body) -> featureStore.batchWrite(req, body.unsafeArray()));
             case PING ->
                 new Route(0, true, restJson, (req, body) -> req.response()
                         .setStatusCode(200)

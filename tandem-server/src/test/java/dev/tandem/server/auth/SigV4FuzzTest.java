@@ -36,7 +36,7 @@ class SigV4FuzzTest {
                             path,
                             null,
                             name -> headers.containsKey(name) ? List.of(headers.get(name)) : List.of()),
-                    body);
+                    dev.tandem.core.stage.Payload.wrap(body));
         } catch (AuthenticationException refused) {
             if (refused.code() == null || refused.getMessage() == null) {
                 throw new IllegalStateException("a refusal without a code or message", refused);

@@ -31,26 +31,26 @@ class SigV4VerifierTest {
     void acceptsAwsPublishedSignature() {
         SigV4Verifier verifier = new SigV4Verifier(Map.of(KEY, SECRET), AT_SIGNING);
 
-        assertThatCode(() -> verifier.verify(vanilla(AUTHORIZATION), new byte[0]))
+        assertThatCode(() -> verifier.verify(vanilla(AUTHORIZATION), dev.tandem.core.stage.Payload.empty()))
                 .doesNotThrowAnyException();
     }
 
     @Test
     void refusesAnotherSecretABodyItDidNotSignAndAStaleDate() {
-        assertThatThrownBy(() ->
-                        new SigV4Verifier(Map.of(KEY, "other"), AT_SIGNING).verify(vanilla(AUTHORIZATION), new byte[0]))
+        assertThatThrownBy(() -> new SigV4Verifier(Map.of(KEY, "other"), AT_SIGNING)
+                        .verify(vanilla(AUTHORIZATION), dev.tandem.core.stage.Payload.empty()))
                 .isInstanceOfSatisfying(
                         AuthenticationException.class, e -> org.assertj.core.api.Assertions.assertThat(e.code())
                                 .isEqualTo("InvalidSignatureException"));
         assertThatThrownBy(() -> new SigV4Verifier(Map.of(KEY, SECRET), AT_SIGNING)
-                        .verify(vanilla(AUTHORIZATION), "x".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        .verify(vanilla(AUTHORIZATION), dev.tandem.core.stage.Payload.utf8("x")))
                 .hasMessageContaining("does not match");
         Clock later = Clock.offset(AT_SIGNING, java.time.Duration.ofMinutes(16));
-        assertThatThrownBy(
-                        () -> new SigV4Verifier(Map.of(KEY, SECRET), later).verify(vanilla(AUTHORIZATION), new byte[0]))
+        assertThatThrownBy(() -> new SigV4Verifier(Map.of(KEY, SECRET), later)
+                        .verify(vanilla(AUTHORIZATION), dev.tandem.core.stage.Payload.empty()))
                 .hasMessageStartingWith("Signature expired: 20150830T123600Z is now earlier than");
         assertThatThrownBy(() -> new SigV4Verifier(Map.of("AKIDOTHER", SECRET), AT_SIGNING)
-                        .verify(vanilla(AUTHORIZATION), new byte[0]))
+                        .verify(vanilla(AUTHORIZATION), dev.tandem.core.stage.Payload.empty()))
                 .isInstanceOfSatisfying(
                         AuthenticationException.class, e -> org.assertj.core.api.Assertions.assertThat(e.code())
                                 .isEqualTo("UnrecognizedClientException"));
