@@ -100,7 +100,13 @@ public final class Variant {
     }
 
     public boolean isHealthy() {
-        return instances.stream().anyMatch(Instance::isHealthy);
+        // Asked on every request: a loop, not a stream (which allocated a pipeline each time).
+        for (Instance instance : instances) {
+            if (instance.isHealthy()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean allHealthy() {
