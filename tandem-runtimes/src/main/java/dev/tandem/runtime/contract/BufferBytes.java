@@ -9,11 +9,10 @@ import io.vertx.core.streams.WriteStream;
 import java.util.List;
 
 /**
- * A body read into a Vert.x buffer, as the array a {@link dev.tandem.core.stage.Payload} wraps —
- * without copying it when the buffer's own array holds exactly the body. That is the case whenever
- * the body's length was declared ({@code Content-Length}) and the buffer was allocated to it, as
- * the server and the contract client do: the body then crosses Tandem as the array it was read
- * into. Otherwise (a chunked body, a buffer that grew) the bytes are copied out once.
+ * Between Vert.x buffers and the arrays a {@link Payload} holds, without copying where it can be
+ * helped: a chunk Vert.x read is taken as its own array when that holds exactly its bytes (Vert.x
+ * gives every chunk a heap buffer of its size; anything else is copied out once), and a payload is
+ * written out as buffers over its arrays.
  */
 public final class BufferBytes {
     private BufferBytes() {}

@@ -375,12 +375,11 @@ public final class ContractClient implements AutoCloseable {
         if (body == null) {
             return request.send();
         }
+        request.putHeader("Content-Length", Integer.toString(body.size()));
         Path file = body.file().orElse(null);
         if (file == null) {
-            request.putHeader("Content-Length", Integer.toString(body.size()));
             return request.send(BufferBytes.writeAllButLast(request, body));
         }
-        request.putHeader("Content-Length", Integer.toString(body.size()));
         return vertx.fileSystem()
                 .open(file.toString(), new OpenOptions().setRead(true).setWrite(false))
                 .compose(stream -> {
