@@ -168,8 +168,12 @@ public final class HopBenchmark {
         return folder;
     }
 
-    private static Path pipeline(Path file, String name, Path container, int containers, int inFlight)
-            throws IOException {
+    /**
+     * Writes a pipeline file of {@code containers} copies of the {@code exec:} program {@code
+     * container} (hostnames c1, c2, …), each declaring {@code TANDEM_MAX_IN_FLIGHT=inFlight} unless
+     * it is 0.
+     */
+    static Path pipeline(Path file, String name, Path container, int containers, int inFlight) throws IOException {
         String environment = inFlight > 0 ? ", \"Environment\": {\"TANDEM_MAX_IN_FLIGHT\": \"" + inFlight + "\"}" : "";
         StringBuilder list = new StringBuilder();
         for (int i = 1; i <= containers; i++) {

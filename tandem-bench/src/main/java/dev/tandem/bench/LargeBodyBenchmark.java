@@ -49,7 +49,7 @@ public final class LargeBodyBenchmark {
         byte[] body = new byte[megabytes * 1024 * 1024];
         new Random(7).nextBytes(body);
         Path program = EchoContainer.writeLauncher(work);
-        Path pipeline = pipeline(work.resolve(ENDPOINT + ".json"), program);
+        Path pipeline = HopBenchmark.pipeline(work.resolve(ENDPOINT + ".json"), ENDPOINT, program, CONTAINERS, 0);
 
         List<Process> direct = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
@@ -175,20 +175,5 @@ public final class LargeBodyBenchmark {
                 "%.2f (%.2f)",
                 sorted[sorted.length / 2],
                 sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.9) - 1)]);
-    }
-
-    private static Path pipeline(Path file, Path program) throws IOException {
-        StringBuilder list = new StringBuilder();
-        for (int i = 1; i <= CONTAINERS; i++) {
-            list.append(i > 1 ? ",\n" : "")
-                    .append("    {\"ContainerHostname\": \"echo")
-                    .append(i)
-                    .append("\", \"Image\": \"exec:")
-                    .append(program)
-                    .append("\"}");
-        }
-        Files.writeString(
-                file, "{\n  \"ModelName\": \"" + ENDPOINT + "\",\n  \"Containers\": [\n" + list + "\n  ]\n}\n");
-        return file;
     }
 }
