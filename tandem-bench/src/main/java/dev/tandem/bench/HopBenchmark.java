@@ -77,9 +77,15 @@ public final class HopBenchmark {
             String tandemThree = "http://127.0.0.1:" + tandem.port() + "/endpoints/" + ENDPOINT_THREE + "/invocations";
 
             // Warm-up, not reported: the JIT compiles Tandem's paths, every pool opens its connections.
-            for (String url : List.of(tandemOne, tandemThree, proxyUrl, chainUrl)) {
-                wrk.run(url, 16, Duration.ofSeconds(5));
-            }
+            JitWarmup.untilSettled(
+                    () -> {
+                        for (String url : List.of(tandemOne, tandemThree, proxyUrl, chainUrl)) {
+                            wrk.run(url, 16, Duration.ofSeconds(5));
+                        }
+                    },
+                    tandem::compilerCpuNanos,
+                    tandem::cpuNanos,
+                    8);
             System.out.printf(
                     Locale.ROOT,
                     "%d-byte POSTs from wrk, %d s a run; req/s (p50 / p99). %d cores. Tandem's bound: %s.%n",

@@ -85,10 +85,16 @@ public final class LargeBodyBenchmark {
             String path = "/endpoints/" + ENDPOINT + "/invocations";
 
             // Warm-up, not reported.
-            for (int i = 0; i < 10; i++) {
-                throughChain(chain, body);
-                check(exchange(client, path, body), body);
-            }
+            JitWarmup.untilSettled(
+                    () -> {
+                        for (int i = 0; i < 20; i++) {
+                            throughChain(chain, body);
+                            check(exchange(client, path, body), body);
+                        }
+                    },
+                    tandem::compilerCpuNanos,
+                    tandem::cpuNanos,
+                    15);
             System.out.printf(
                     Locale.ROOT,
                     "%d MB bodies, one at a time, through three echo containers; median (p90) ms a request. %d cores.%n%n"

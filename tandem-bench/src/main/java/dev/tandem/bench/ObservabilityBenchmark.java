@@ -10,16 +10,19 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.stream.DoubleStream;
 
 /**
  * What observing every request costs, measured from outside: wrk, in a process of its own, drives
@@ -37,11 +40,12 @@ import java.util.function.UnaryOperator;
  * Each serves two endpoints: three in-process identity stages (where Tandem's own cost is the whole
  * cost, so observing weighs the most) and a one-container {@code exec:} hop to a container that
  * answers in microseconds (nginx returning a constant body). Both are measured in rounds, every
- * server within the same round. Besides req/s and latency it reports the CPU the servers' process
- * used per request (only one server is under load at a time): the figure the machine's noise
- * disturbs least.
+ * server within the same round, after a warm-up that lasts until the JIT has settled; each server's
+ * ratios to the unobserved one are given per round and as medians over the rounds. Besides req/s
+ * and latency it reports the CPU the servers' process used per request (only one server is under
+ * load at a time): the figure the machine's noise disturbs least.
  *
- * <p>Options: {@code --seconds N} a run (default 10), {@code --rounds N} (default 2), {@code
+ * <p>Options: {@code --seconds N} a run (default 10), {@code --rounds N} (default 3), {@code
  * --connections N} (default 16), {@code --payload N} bytes (default 512). Needs {@code wrk} and
  * {@code nginx} ({@code tandem-bench/run observe} installs them when missing).
  */
@@ -53,7 +57,7 @@ public final class ObservabilityBenchmark {
 
     public static void main(String[] args) throws Exception {
         int seconds = BenchmarkArgs.option(args, "--seconds", 10);
-        int rounds = BenchmarkArgs.option(args, "--rounds", 2);
+        int rounds = BenchmarkArgs.option(args, "--rounds", 3);
         int connections = BenchmarkArgs.option(args, "--connections", 16);
         int payload = BenchmarkArgs.option(args, "--payload", 512);
         Path work = Files.createTempDirectory("tandem-observe");
@@ -74,11 +78,18 @@ public final class ObservabilityBenchmark {
                 deploy(server.getValue(), "hop", hopModel(container), capture, work);
             }
             // Warm-up, not reported: the JIT compiles every server's paths.
-            for (TandemServer server : servers.values()) {
-                for (String endpoint : ENDPOINTS) {
-                    wrk.run(url(server, endpoint), connections, Duration.ofSeconds(4));
-                }
-            }
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            JitWarmup.untilSettled(
+                    () -> {
+                        for (TandemServer server : servers.values()) {
+                            for (String endpoint : ENDPOINTS) {
+                                wrk.run(url(server, endpoint), connections, Duration.ofSeconds(3));
+                            }
+                        }
+                    },
+                    () -> jit.getTotalCompilationTime() * 1_000_000L,
+                    os::getProcessCpuTime,
+                    10);
             System.out.printf(
                     Locale.ROOT,
                     "%d-byte POSTs from wrk at %d connections, %d s a run, %d cores; req/s (p50 / p99), CPU µs/request%n",
@@ -94,6 +105,7 @@ public final class ObservabilityBenchmark {
                         endpoint.equals("hop")
                                 ? "One exec container (nginx answering a constant body)"
                                 : "Three in-process identity stages");
+                Map<String, List<Ratio>> ratios = new LinkedHashMap<>();
                 for (int round = 1; round <= rounds; round++) {
                     Measured off = null;
                     for (Map.Entry<String, TandemServer> server : servers.entrySet()) {
@@ -105,6 +117,10 @@ public final class ObservabilityBenchmark {
                         if (off == null) {
                             off = measured;
                         }
+                        ratios.computeIfAbsent(server.getKey(), name -> new ArrayList<>())
+                                .add(new Ratio(
+                                        result.perSecond() / off.result().perSecond(),
+                                        measured.cpuMicros() / off.cpuMicros()));
                         System.out.printf(
                                 Locale.ROOT,
                                 "| %d | %s | %s | %.1f | %.2f× | %.2f× |%s%n",
@@ -117,6 +133,14 @@ public final class ObservabilityBenchmark {
                                 result.errors() == 0 ? "" : " errors: " + result.errors());
                     }
                 }
+                // Each round's ratios are of runs seconds apart; their medians are what the
+                // machine's swings disturb least.
+                ratios.forEach((observing, measured) -> System.out.printf(
+                        Locale.ROOT,
+                        "| median | %s | | | %.2f× | %.2f× |%n",
+                        observing,
+                        median(measured.stream().mapToDouble(Ratio::throughput)),
+                        median(measured.stream().mapToDouble(Ratio::cpu))));
             }
         } finally {
             for (TandemServer server : servers.values()) {
@@ -126,6 +150,15 @@ public final class ObservabilityBenchmark {
     }
 
     private record Measured(Wrk.Result result, double cpuMicros) {}
+
+    /** A server's throughput and CPU per request, each against the unobserved server's in the same round. */
+    private record Ratio(double throughput, double cpu) {}
+
+    private static double median(DoubleStream values) {
+        double[] sorted = values.sorted().toArray();
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 
     private static TandemServer start(Path work, String name, boolean metrics, Tracing tracing) throws Exception {
         ServerConfig config = ServerConfig.defaults()

@@ -93,9 +93,31 @@ final class ServerProcess implements AutoCloseable {
 
     /** The CPU time (user and system, all threads) the server has used, from {@code /proc/PID/stat}. */
     long cpuNanos() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        return cpuNanos(Path.of("/proc", Long.toString(process.pid()), "stat"));
+    }
+
+    /** The CPU time the server's JIT compiler threads have used, from each thread's {@code stat}. */
+    long compilerCpuNanos() throws IOException {
+        long nanos = 0;
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            for (Path thread : threads.toList()) {
+                try {
+                    // HotSpot names them "C1 CompilerThread0", "C2 CompilerThread1"…, cut to 15 characters.
+                    if (Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                        nanos += cpuNanos(thread.resolve("stat"));
+                    }
+                } catch (IOException e) {
+                    // The thread ended while it was being read.
+                }
+            }
+        }
+        return nanos;
+    }
+
+    private static long cpuNanos(Path stat) throws IOException {
+        String line = Files.readString(stat);
         // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+        String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ", -1);
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
     }

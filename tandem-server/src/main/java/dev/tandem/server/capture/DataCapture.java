@@ -2,6 +2,7 @@ package dev.tandem.server.capture;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.tandem.core.stage.Payload;
@@ -41,17 +42,23 @@ import org.slf4j.LoggerFactory;
  * {@code DESTINATION/ENDPOINT/VARIANT/yyyy/MM/dd/HH/}. When the queue is full the record is
  * dropped and counted — never the request.
  *
- * <p>Capturing every request must cost little: offering is a lock-free append that never wakes the
- * writer, which wakes on its own every {@value #WAKE_MILLIS} ms, writes what has queued up with a
- * streaming JSON generator and flushes once a batch. (A writer woken by every record, flushing
- * after each, cost a futex call and a write system call a request.)
+ * <p>Capturing every request must cost little: offering is a lock-free append that does not wake a
+ * busy writer, which wakes on its own every {@value #WAKE_MILLIS} ms, writes what has queued up with
+ * a streaming JSON generator and flushes once a batch. (A writer woken by every record, flushing
+ * after each, cost a futex call and a write system call a request.) A writer that woke to find
+ * nothing sleeps until the next record wakes it: an idle server does not wake fifty times a second
+ * (each timed sleep of a virtual thread wakes the JDK's delay scheduler and a carrier thread).
  */
 public final class DataCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataCapture.class);
-    /** Generators that leave the file open and unflushed: the writer flushes once a batch. */
-    private static final JsonFactory JSON = JsonFactory.builder()
+    /**
+     * A generator that writes its records with no separator (the encoder ends each line itself) and
+     * leaves its target open and unflushed: the writer flushes once a batch.
+     */
+    private static final JsonFactory JSON = new JsonFactoryBuilder()
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+            .rootValueSeparator((String) null)
             .build();
 
     private static final DateTimeFormatter HOUR_PATH =
@@ -76,6 +83,8 @@ public final class DataCapture implements AutoCloseable {
     private final Duration uploadEvery;
     private final Thread writer;
     private volatile boolean closed;
+    /** Set while the writer sleeps with nothing to write: the next record offered wakes it. */
+    private volatile boolean idle;
 
     private record Captured(
             String endpoint,
@@ -162,6 +171,10 @@ public final class DataCapture implements AutoCloseable {
             return;
         }
         queue.add(record);
+        if (idle) {
+            idle = false;
+            LockSupport.unpark(writer);
+        }
     }
 
     /** Records dropped because the queue was full. */
@@ -175,67 +188,32 @@ public final class DataCapture implements AutoCloseable {
     }
 
     private void write() {
-        Map<Path, OutputStream> files = new HashMap<>();
-        // A record is encoded whole before any of it reaches a file: one that fails to encode
-        // leaves no half line behind. It is encoded as UTF-8 bytes directly (a body is copied into
-        // the line once, escaped or in base64, never made a String first).
-        ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
-        Base64Field base64 = new Base64Field();
-        Map<Path, S3Location> uploads = new HashMap<>();
-        long openHourKey = Long.MIN_VALUE;
-        String openHour = "";
+        CaptureFiles files = new CaptureFiles();
+        RecordEncoder encoder = new RecordEncoder();
         long lastUpload = System.nanoTime();
+        boolean wrote = false;
         try {
             while (!closed || !queue.isEmpty()) {
-                if (!uploads.isEmpty() && System.nanoTime() - lastUpload > uploadEvery.toNanos()) {
-                    upload(files, uploads);
+                if (System.nanoTime() - lastUpload > uploadEvery.toNanos()) {
+                    files.upload();
                     lastUpload = System.nanoTime();
                 }
                 Captured record = queue.poll();
                 if (record == null) {
                     // All written: it reaches the files, then the writer sleeps while records queue up.
-                    flushAll(files);
-                    if (!closed) {
+                    files.flush();
+                    if (wrote) {
+                        wrote = false;
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
+                    } else {
+                        sleepUntilOffered(files.staged() ? uploadEvery.toNanos() : 0);
                     }
                     continue;
                 }
+                wrote = true;
                 queued.decrementAndGet();
                 try {
-                    long hourKey = record.time().getEpochSecond() / 3600;
-                    if (hourKey != openHourKey) {
-                        // A new hour: the files of the last one are complete.
-                        upload(files, uploads);
-                        closeAll(files);
-                        openHourKey = hourKey;
-                        openHour = HOUR_PATH.format(record.time());
-                    }
-                    String hour = openHour;
-                    CaptureSettings settings = record.settings();
-                    Path folder = settings.remote() == null
-                            ? settings.destination()
-                            : staging.resolve(settings.destination());
-                    Path file = folder.resolve(record.endpoint())
-                            .resolve(record.variant())
-                            .resolve(hour)
-                            .resolve(fileName);
-                    OutputStream out = files.get(file);
-                    if (out == null) {
-                        Files.createDirectories(file.getParent());
-                        out = new BufferedOutputStream(
-                                Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                                64 * 1024);
-                        files.put(file, out);
-                        if (settings.remote() != null) {
-                            uploads.put(
-                                    file,
-                                    settings.remote().child(record.endpoint() + "/" + record.variant() + "/" + hour));
-                        }
-                    }
-                    line.reset();
-                    writeJson(record, line, base64);
-                    line.write('\n');
-                    line.writeTo(out);
+                    encoder.write(record, files.streamFor(record));
                     written.incrementAndGet();
                 } catch (IOException | RuntimeException e) {
                     dropped.incrementAndGet();
@@ -243,77 +221,191 @@ public final class DataCapture implements AutoCloseable {
                 }
             }
         } finally {
-            upload(files, uploads);
-            closeAll(files);
+            files.upload();
+            files.closeAll();
         }
     }
 
     /**
-     * Uploads every staged file as a new object under its destination (S3 objects cannot be
-     * appended to), then deletes it; records of a failed upload stay staged for the next try.
+     * Sleeps until a record is offered, the writer is closed, or {@code nanos} pass (0: no limit).
+     * The queue is looked at again after {@link #idle} is set: a record offered in between is not
+     * left waiting, since either the writer sees it or its offer sees the flag.
      */
-    private void upload(Map<Path, OutputStream> files, Map<Path, S3Location> uploads) {
-        for (var it = uploads.entrySet().iterator(); it.hasNext(); ) {
-            var staged = it.next();
-            OutputStream out = files.remove(staged.getKey());
-            try {
-                if (out != null) {
-                    out.close();
+    private void sleepUntilOffered(long nanos) {
+        idle = true;
+        if (queue.isEmpty() && !closed) {
+            if (nanos > 0) {
+                LockSupport.parkNanos(nanos);
+            } else {
+                LockSupport.park();
+            }
+        }
+        idle = false;
+    }
+
+    /**
+     * The writer's open files: one per destination, endpoint, variant and hour, in SageMaker's
+     * layout. A variant's stream is found again by two lookups, without building its path for
+     * every record (four {@code Path}s a record were the writer's largest allocation).
+     */
+    private final class CaptureFiles {
+        private final Map<Path, OutputStream> open = new HashMap<>();
+        /** The staged files of {@code s3://} destinations, with where each is uploaded to. */
+        private final Map<Path, S3Location> uploads = new HashMap<>();
+        /** Endpoint → variant → its stream this hour; emptied whenever a stream may have closed. */
+        private final Map<String, Map<String, Target>> targets = new HashMap<>();
+
+        private long openHourKey = Long.MIN_VALUE;
+        private String openHour = "";
+
+        /** A variant's stream, and the settings it was opened under (a new destination opens another). */
+        private record Target(CaptureSettings settings, OutputStream out) {}
+
+        OutputStream streamFor(Captured record) throws IOException {
+            long hourKey = record.time().getEpochSecond() / 3600;
+            if (hourKey != openHourKey) {
+                // A new hour: the files of the last one are complete.
+                upload();
+                closeAll();
+                openHourKey = hourKey;
+                openHour = HOUR_PATH.format(record.time());
+            }
+            Map<String, Target> variants = targets.computeIfAbsent(record.endpoint(), endpoint -> new HashMap<>());
+            Target target = variants.get(record.variant());
+            if (target == null || !target.settings().equals(record.settings())) {
+                target = new Target(record.settings(), open(record));
+                variants.put(record.variant(), target);
+            }
+            return target.out();
+        }
+
+        private OutputStream open(Captured record) throws IOException {
+            CaptureSettings settings = record.settings();
+            Path folder = settings.remote() == null ? settings.destination() : staging.resolve(settings.destination());
+            Path file = folder.resolve(record.endpoint())
+                    .resolve(record.variant())
+                    .resolve(openHour)
+                    .resolve(fileName);
+            OutputStream out = open.get(file);
+            if (out == null) {
+                Files.createDirectories(file.getParent());
+                out = new BufferedOutputStream(
+                        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 64 * 1024);
+                open.put(file, out);
+                if (settings.remote() != null) {
+                    uploads.put(
+                            file, settings.remote().child(record.endpoint() + "/" + record.variant() + "/" + openHour));
                 }
-                S3Location object =
-                        staged.getValue().child(OBJECT_TIME.format(Instant.now()) + "-" + UUID.randomUUID() + ".jsonl");
-                objects.upload(staged.getKey(), object);
-                Files.delete(staged.getKey());
-                it.remove();
+            }
+            return out;
+        }
+
+        /** Whether records wait in staged files for their upload. */
+        boolean staged() {
+            return !uploads.isEmpty();
+        }
+
+        /**
+         * Uploads every staged file as a new object under its destination (S3 objects cannot be
+         * appended to), then deletes it; records of a failed upload stay staged for the next try.
+         */
+        void upload() {
+            if (uploads.isEmpty()) {
+                return;
+            }
+            targets.clear();
+            for (var it = uploads.entrySet().iterator(); it.hasNext(); ) {
+                var staged = it.next();
+                OutputStream out = open.remove(staged.getKey());
+                try {
+                    if (out != null) {
+                        out.close();
+                    }
+                    S3Location object = staged.getValue()
+                            .child(OBJECT_TIME.format(Instant.now()) + "-" + UUID.randomUUID() + ".jsonl");
+                    objects.upload(staged.getKey(), object);
+                    Files.delete(staged.getKey());
+                    it.remove();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("Uploading captured records to {} failed: {}", staged.getValue(), e.toString());
+                }
+            }
+        }
+
+        void closeAll() {
+            targets.clear();
+            for (OutputStream out : open.values()) {
+                try {
+                    out.close();
+                } catch (IOException e) {
+                    LOG.warn("closing a capture file failed: {}", e.toString());
+                }
+            }
+            open.clear();
+        }
+
+        void flush() {
+            for (OutputStream out : open.values()) {
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    LOG.warn("flushing a capture file failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * Encodes records as JSON lines. A record is encoded whole before any of it reaches a file:
+     * one that fails to encode leaves no half line behind. It is encoded as UTF-8 bytes directly (a
+     * body is copied into the line once, escaped or in base64, never made a String first), by one
+     * generator for all records — a generator a record cost as much to create as to use — which is
+     * replaced only after a record failed half-written.
+     */
+    private static final class RecordEncoder {
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
+        private final Base64Field base64 = new Base64Field();
+        private @Nullable JsonGenerator json;
+
+        void write(Captured record, OutputStream out) throws IOException {
+            line.reset();
+            JsonGenerator generator = json;
+            if (generator == null) {
+                generator = JSON.createGenerator(line, JsonEncoding.UTF8);
+                json = generator;
+            }
+            try {
+                writeJson(record, generator, base64);
+                generator.flush();
             } catch (IOException | RuntimeException e) {
-                LOG.warn("Uploading captured records to {} failed: {}", staged.getValue(), e.toString());
+                json = null;
+                throw e;
             }
-        }
-    }
-
-    private static void closeAll(Map<Path, OutputStream> files) {
-        for (OutputStream out : files.values()) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                LOG.warn("closing a capture file failed: {}", e.toString());
-            }
-        }
-        files.clear();
-    }
-
-    private static void flushAll(Map<Path, OutputStream> files) {
-        for (OutputStream out : files.values()) {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                LOG.warn("flushing a capture file failed: {}", e.toString());
-            }
+            line.write('\n');
+            line.writeTo(out);
         }
     }
 
     /** SageMaker's capture record: captureData (endpointInput, endpointOutput), eventMetadata, eventVersion. */
-    private static void writeJson(Captured record, OutputStream out, Base64Field base64) throws IOException {
-        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            json.writeStartObject();
-            json.writeObjectFieldStart("captureData");
-            if (record.settings().input()) {
-                side(json, "endpointInput", "INPUT", record.settings(), record.inputType(), record.input(), base64);
-            }
-            if (record.settings().output()) {
-                side(json, "endpointOutput", "OUTPUT", record.settings(), record.outputType(), record.output(), base64);
-            }
-            json.writeEndObject();
-            json.writeObjectFieldStart("eventMetadata");
-            json.writeStringField("eventId", record.eventId());
-            if (record.inferenceId() != null) {
-                json.writeStringField("inferenceId", record.inferenceId());
-            }
-            json.writeStringField("inferenceTime", record.time().toString());
-            json.writeEndObject();
-            json.writeStringField("eventVersion", "0");
-            json.writeEndObject();
+    private static void writeJson(Captured record, JsonGenerator json, Base64Field base64) throws IOException {
+        json.writeStartObject();
+        json.writeObjectFieldStart("captureData");
+        if (record.settings().input()) {
+            side(json, "endpointInput", "INPUT", record.settings(), record.inputType(), record.input(), base64);
         }
+        if (record.settings().output()) {
+            side(json, "endpointOutput", "OUTPUT", record.settings(), record.outputType(), record.output(), base64);
+        }
+        json.writeEndObject();
+        json.writeObjectFieldStart("eventMetadata");
+        json.writeStringField("eventId", record.eventId());
+        if (record.inferenceId() != null) {
+            json.writeStringField("inferenceId", record.inferenceId());
+        }
+        json.writeStringField("inferenceTime", record.time().toString());
+        json.writeEndObject();
+        json.writeStringField("eventVersion", "0");
+        json.writeEndObject();
     }
 
     private static void side(

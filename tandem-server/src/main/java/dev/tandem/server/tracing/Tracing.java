@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -46,8 +48,17 @@ public final class Tracing {
     static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
 
     private static final W3CTraceContextPropagator PROPAGATOR = W3CTraceContextPropagator.getInstance();
+    /** The status of nearly every span, boxed once (the API boxes a {@code long} on every call). */
+    private static final Long OK = 200L;
 
     private final @Nullable Tracer tracer;
+    /**
+     * Span names, built once per endpoint and per container rather than concatenated for every
+     * span; as many as the endpoints and containers this server has run.
+     */
+    private final ConcurrentMap<String, String> serverSpanNames = new ConcurrentHashMap<>();
+
+    private final ConcurrentMap<String, String> stageSpanNames = new ConcurrentHashMap<>();
 
     private Tracing(@Nullable Tracer tracer) {
         this.tracer = tracer;
@@ -97,7 +108,7 @@ public final class Tracing {
     public record Invocation(Span span, String traceparent) {
         /** Ends the server span with the outcome of the request. */
         public void end(int httpStatus, @Nullable Throwable error) {
-            span.setAttribute(STATUS, (long) httpStatus);
+            span.setAttribute(STATUS, httpStatus == 200 ? OK : Long.valueOf(httpStatus));
             if (error != null) {
                 span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
             }
@@ -117,7 +128,7 @@ public final class Tracing {
         Context parent = headers.apply("traceparent") == null
                 ? Context.root()
                 : PROPAGATOR.extract(Context.root(), headers, GETTER);
-        Span span = tracer.spanBuilder("InvokeEndpoint " + endpoint)
+        Span span = tracer.spanBuilder(serverSpanNames.computeIfAbsent(endpoint, name -> "InvokeEndpoint " + name))
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(ENDPOINT, endpoint)
@@ -138,13 +149,21 @@ public final class Tracing {
         Context parent = Context.root().with(invocation.span());
         List<PipelineStage> traced = new ArrayList<>(stages.size());
         for (PipelineStage stage : stages) {
-            traced.add(new PipelineStage(stage.hostname(), span(active, parent, stage, endpoint, variant, instance)));
+            String name = stageSpanNames.computeIfAbsent(stage.hostname(), hostname -> "container " + hostname);
+            traced.add(new PipelineStage(
+                    stage.hostname(), span(active, parent, name, stage, endpoint, variant, instance)));
         }
         return traced;
     }
 
     private static AsyncStage span(
-            Tracer active, Context parent, PipelineStage stage, String endpoint, String variant, String instance) {
+            Tracer active,
+            Context parent,
+            String name,
+            PipelineStage stage,
+            String endpoint,
+            String variant,
+            String instance) {
         return new AsyncStage() {
             @Override
             public CompletionStage<StageResponse> invoke(StageRequest request) {
@@ -186,7 +205,7 @@ public final class Tracing {
             }
 
             private Span start() {
-                return active.spanBuilder("container " + stage.hostname())
+                return active.spanBuilder(name)
                         .setParent(parent)
                         .setSpanKind(SpanKind.CLIENT)
                         .setAttribute(ENDPOINT, endpoint)
@@ -213,7 +232,7 @@ public final class Tracing {
 
     private static void end(Span span, @Nullable Throwable error) {
         if (error == null) {
-            span.setAttribute(STATUS, 200L);
+            span.setAttribute(STATUS, OK);
         } else {
             Throwable cause = Failures.unwrap(error);
             if (cause instanceof StageException failed) {

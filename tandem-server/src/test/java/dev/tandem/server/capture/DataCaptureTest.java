@@ -78,6 +78,72 @@ class DataCaptureTest {
         }
     }
 
+    @Test
+    void aRecordOfferedToAnIdleWriterIsWrittenAtOnce() throws Exception {
+        try (DataCapture capture = capture()) {
+            capture.configure("ep", settings(folder.resolve("captured")));
+            // Long enough for the writer to find nothing and go to sleep until a record wakes it.
+            Thread.sleep(300);
+            for (int i = 1; i <= 3; i++) {
+                offerText(capture, "ep", "event-" + i, "{\"n\": " + i + "}");
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (capture.written() < i && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(capture.written())
+                        .as("records written after offering %d", i)
+                        .isEqualTo(i);
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Test
+    void aNewDestinationTakesTheNextRecordAndTheLinesStayWhole() throws Exception {
+        try (DataCapture capture = capture()) {
+            capture.configure("ep", settings(folder.resolve("first")));
+            offerText(capture, "ep", "event-1", "{\"quoted\": \"a \\\" b\"}");
+            offerText(capture, "ep", "event-2", "plain text, with a comma");
+            awaitWritten(capture, 2);
+            capture.configure("ep", settings(folder.resolve("second")));
+            offerText(capture, "ep", "event-3", "[1, 2, 3]");
+            awaitWritten(capture, 3);
+        }
+
+        List<JsonNode> first = records(folder.resolve("first"));
+        assertThat(first)
+                .extracting(r -> r.path("eventMetadata").path("eventId").asText())
+                .containsExactly("event-1", "event-2");
+        assertThat(first)
+                .extracting(r ->
+                        r.path("captureData").path("endpointInput").path("data").asText())
+                .containsExactly("{\"quoted\": \"a \\\" b\"}", "plain text, with a comma");
+        assertThat(records(folder.resolve("second")))
+                .extracting(r -> r.path("eventMetadata").path("eventId").asText())
+                .containsExactly("event-3");
+    }
+
+    private DataCapture capture() {
+        return new DataCapture(
+                1000,
+                new ObjectStore(S3Settings.fromEnvironment(Map.of())),
+                folder.resolve("staging"),
+                Duration.ofHours(1));
+    }
+
+    private static void offerText(DataCapture capture, String endpoint, String eventId, String body) {
+        Payload payload = Payload.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        capture.offer(endpoint, "AllTraffic", eventId, null, "application/json", payload, "application/json", payload);
+    }
+
+    private static void awaitWritten(DataCapture capture, long records) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (capture.written() < records && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(capture.written()).isEqualTo(records);
+    }
+
     private static CaptureSettings settings(Path destination) {
         return new CaptureSettings(100, true, true, destination, null, Set.of("text/csv"), Set.of("application/json"));
     }
