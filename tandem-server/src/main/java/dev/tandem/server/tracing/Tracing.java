@@ -54,11 +54,13 @@ public final class Tracing {
     private final @Nullable Tracer tracer;
     /**
      * Span names, built once per endpoint and per container rather than concatenated for every
-     * span; as many as the endpoints and containers this server has run.
+     * span; up to {@value #MAX_KEPT_NAMES} of each, so that a server whose endpoints come and go
+     * for months does not keep every name it ever saw.
      */
     private final ConcurrentMap<String, String> serverSpanNames = new ConcurrentHashMap<>();
 
     private final ConcurrentMap<String, String> stageSpanNames = new ConcurrentHashMap<>();
+    private static final int MAX_KEPT_NAMES = 4096;
 
     private Tracing(@Nullable Tracer tracer) {
         this.tracer = tracer;
@@ -128,7 +130,7 @@ public final class Tracing {
         Context parent = headers.apply("traceparent") == null
                 ? Context.root()
                 : PROPAGATOR.extract(Context.root(), headers, GETTER);
-        Span span = tracer.spanBuilder(serverSpanNames.computeIfAbsent(endpoint, name -> "InvokeEndpoint " + name))
+        Span span = tracer.spanBuilder(spanName(serverSpanNames, "InvokeEndpoint ", endpoint))
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .setAttribute(ENDPOINT, endpoint)
@@ -149,7 +151,7 @@ public final class Tracing {
         Context parent = Context.root().with(invocation.span());
         List<PipelineStage> traced = new ArrayList<>(stages.size());
         for (PipelineStage stage : stages) {
-            String name = stageSpanNames.computeIfAbsent(stage.hostname(), hostname -> "container " + hostname);
+            String name = spanName(stageSpanNames, "container ", stage.hostname());
             traced.add(new PipelineStage(
                     stage.hostname(), span(active, parent, name, stage, endpoint, variant, instance)));
         }
@@ -215,6 +217,17 @@ public final class Tracing {
                         .startSpan();
             }
         };
+    }
+
+    private static String spanName(ConcurrentMap<String, String> kept, String prefix, String subject) {
+        String name = kept.get(subject);
+        if (name == null) {
+            name = prefix + subject;
+            if (kept.size() < MAX_KEPT_NAMES) {
+                kept.put(subject, name);
+            }
+        }
+        return name;
     }
 
     private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> stage) {
