@@ -249,7 +249,8 @@ public final class DataCapture implements AutoCloseable {
      * every record (four {@code Path}s a record were the writer's largest allocation).
      */
     private final class CaptureFiles {
-        private final Map<Path, OutputStream> open = new HashMap<>();
+        /** Every open file, by its path, with the stream that writes it. */
+        private final Map<Path, OutputStream> streams = new HashMap<>();
         /** The staged files of {@code s3://} destinations, with where each is uploaded to. */
         private final Map<Path, S3Location> uploads = new HashMap<>();
         /** Endpoint → variant → its stream this hour; emptied whenever a stream may have closed. */
@@ -286,12 +287,12 @@ public final class DataCapture implements AutoCloseable {
                     .resolve(record.variant())
                     .resolve(openHour)
                     .resolve(fileName);
-            OutputStream out = open.get(file);
+            OutputStream out = streams.get(file);
             if (out == null) {
                 Files.createDirectories(file.getParent());
                 out = new BufferedOutputStream(
                         Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 64 * 1024);
-                open.put(file, out);
+                streams.put(file, out);
                 if (settings.remote() != null) {
                     uploads.put(
                             file, settings.remote().child(record.endpoint() + "/" + record.variant() + "/" + openHour));
@@ -316,7 +317,7 @@ public final class DataCapture implements AutoCloseable {
             targets.clear();
             for (var it = uploads.entrySet().iterator(); it.hasNext(); ) {
                 var staged = it.next();
-                OutputStream out = open.remove(staged.getKey());
+                OutputStream out = streams.remove(staged.getKey());
                 try {
                     if (out != null) {
                         out.close();
@@ -334,18 +335,18 @@ public final class DataCapture implements AutoCloseable {
 
         void closeAll() {
             targets.clear();
-            for (OutputStream out : open.values()) {
+            for (OutputStream out : streams.values()) {
                 try {
                     out.close();
                 } catch (IOException e) {
                     LOG.warn("closing a capture file failed: {}", e.toString());
                 }
             }
-            open.clear();
+            streams.clear();
         }
 
         void flush() {
-            for (OutputStream out : open.values()) {
+            for (OutputStream out : streams.values()) {
                 try {
                     out.flush();
                 } catch (IOException e) {
