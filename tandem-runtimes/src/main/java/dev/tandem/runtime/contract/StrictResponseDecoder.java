@@ -1,6 +1,7 @@
 package dev.tandem.runtime.contract;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -55,10 +56,15 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
         if (connection instanceof ConnectionBase base) {
             ChannelPipeline pipeline = base.channel().pipeline();
             if (pipeline.get(CODEC) instanceof HttpClientCodec) {
-                StrictResponseDecoder decoder = new StrictResponseDecoder(options);
-                pipeline.replace(CODEC, CODEC, new CombinedChannelDuplexHandler<>(decoder, decoder.new Encoder()));
+                pipeline.replace(CODEC, CODEC, codec(options));
             }
         }
+    }
+
+    /** The strict decoder with the request encoder that tells it when an answer is due. */
+    static ChannelHandler codec(HttpClientOptions options) {
+        StrictResponseDecoder decoder = new StrictResponseDecoder(options);
+        return new CombinedChannelDuplexHandler<>(decoder, decoder.new Encoder());
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.tandem.runtime.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.StageTimeoutException;
 import dev.tandem.core.engine.StageUnreachableException;
@@ -106,7 +107,7 @@ class ContractClientTest {
                             Duration.ofMillis(200),
                             null)
                     .whenComplete((answer, error) -> timedOut.complete(error)));
-            assertThat(timedOut.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StageTimeoutException.class);
+            assertThat(Failures.unwrap(timedOut.get(10, TimeUnit.SECONDS))).isInstanceOf(StageTimeoutException.class);
         }
     }
 
