@@ -9,8 +9,6 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
@@ -95,13 +93,13 @@ public final class ContractClient implements AutoCloseable {
         this.maxAnswerBytes = maxAnswerBytes;
         // Filled here and only read after: safely published by the final field.
         VertxInternal internal = (VertxInternal) vertx;
-        ChannelFactory<? extends Channel> channels = internal.transport().channelFactory(false);
         internal.nettyEventLoopGroup().forEach(executor -> {
             EventLoop loop = (EventLoop) executor;
             byLoop.put(loop, client(vertx, maxConnectionsPerContainer));
             direct.put(
                     loop,
-                    new LoopConnections(loop, channels, clientOptions(), maxConnectionsPerContainer, maxAnswerBytes));
+                    new LoopConnections(
+                            loop, internal.transport(), clientOptions(), maxConnectionsPerContainer, maxAnswerBytes));
         });
         this.others = client(vertx, maxConnectionsPerContainer);
     }
@@ -119,7 +117,11 @@ public final class ContractClient implements AutoCloseable {
 
     /** The caller's event loop, or null when it runs on none. */
     private static @Nullable EventLoop currentLoop() {
-        ContextInternal context = (ContextInternal) Vertx.currentContext();
+        return loopOf((ContextInternal) Vertx.currentContext());
+    }
+
+    /** The context's event loop, when it is an event-loop context and this is its thread. */
+    private static @Nullable EventLoop loopOf(@Nullable ContextInternal context) {
         return context != null && context.isEventLoopContext() && context.inThread() ? context.nettyEventLoop() : null;
     }
 
@@ -175,10 +177,11 @@ public final class ContractClient implements AutoCloseable {
     public CompletableFuture<StageResponse> invoke(
             ContractTarget target, StageRequest request, Duration timeout, @Nullable InvocationLimits limits) {
         if (limits == null && request.body().file().isEmpty() && isPlainAddress(target)) {
-            EventLoop loop = currentLoop();
+            ContextInternal context = (ContextInternal) Vertx.currentContext();
+            EventLoop loop = loopOf(context);
             LoopConnections connections = loop == null ? null : direct.get(loop);
-            if (connections != null) {
-                return connections.invoke(target, request, timeout);
+            if (context != null && connections != null) {
+                return connections.invoke(target, request, timeout, context);
             }
         }
         return exchange(invocation(target, request, timeout), request.body(), timeout, limits)

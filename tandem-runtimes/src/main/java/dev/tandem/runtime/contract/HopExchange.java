@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +42,9 @@ final class HopExchange {
     private final StageRequest request;
     private final Duration timeout;
     private final LoopConnections connections;
+    /** The caller's Vert.x context, on this loop: the result completes within it. */
+    private final ContextInternal context;
+
     final CompletableFuture<StageResponse> result = new CompletableFuture<>();
 
     /** The connection carrying it, once it has one. */
@@ -53,7 +57,9 @@ final class HopExchange {
             String hostHeader,
             StageRequest request,
             Duration timeout,
+            ContextInternal context,
             LoopConnections connections) {
+        this.context = context;
         this.target = target;
         this.hostHeader = hostHeader;
         this.request = request;
@@ -137,10 +143,20 @@ final class HopExchange {
             connections.release(target, connection, keepAlive && written && !result.isDone());
         }
         if (status < 200 || status > 299) {
-            result.completeExceptionally(ContractClient.refusal(status, body));
+            fail(ContractClient.refusal(status, body));
         } else {
-            result.complete(new StageResponse(body, contentType, customAttributes));
+            context.emit(new StageResponse(body, contentType, customAttributes), result::complete);
         }
+    }
+
+    /**
+     * Completes the result as Vert.x completes its own futures: within the caller's context, so that
+     * what the caller does next — the engine sending the next stage, say — runs where it began, on
+     * this loop's connections and not another client's. (Netty's callbacks run outside any Vert.x
+     * context; a pipeline's second stage then went out through the shared client, across threads.)
+     */
+    private void fail(Throwable failure) {
+        context.emit(failure, result::completeExceptionally);
     }
 
     /** The exchange broke after it had a connection: the container may have seen the request. */
@@ -149,7 +165,7 @@ final class HopExchange {
         Throwable failure = cause instanceof StageException refused
                 ? refused
                 : new StageUnreachableException(ContractClient.describe(cause), cause, false);
-        result.completeExceptionally(failure);
+        fail(failure);
         Channel connection = channel;
         if (connection != null) {
             connection.close();
@@ -158,7 +174,7 @@ final class HopExchange {
 
     /** No connection could be opened: nothing was sent, so another instance may take it. */
     void unreachable(Throwable cause) {
-        result.completeExceptionally(new StageUnreachableException(ContractClient.describe(cause), cause, true));
+        fail(new StageUnreachableException(ContractClient.describe(cause), cause, true));
     }
 
     /**
@@ -167,13 +183,15 @@ final class HopExchange {
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the close completes on its own; nothing waits for it
     void timedOut() {
-        if (result.completeExceptionally(new StageTimeoutException(timeout))) {
-            Channel connection = channel;
-            if (connection != null) {
-                connection.close();
-            } else {
-                connections.stopWaiting(this);
-            }
+        if (result.isDone()) {
+            return;
+        }
+        fail(new StageTimeoutException(timeout));
+        Channel connection = channel;
+        if (connection != null) {
+            connection.close();
+        } else {
+            connections.stopWaiting(this);
         }
     }
 }

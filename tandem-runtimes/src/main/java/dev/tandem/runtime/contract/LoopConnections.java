@@ -5,14 +5,14 @@ import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.spi.transport.Transport;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,35 +66,29 @@ final class LoopConnections {
     private record Idle(Channel channel, long since) {}
 
     LoopConnections(
-            EventLoop loop,
-            ChannelFactory<? extends Channel> channels,
-            HttpClientOptions options,
-            int maxConnections,
-            long maxAnswerBytes) {
+            EventLoop loop, Transport transport, HttpClientOptions options, int maxConnections, long maxAnswerBytes) {
         this.loop = loop;
         this.maxConnections = maxConnections;
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channelFactory(channels)
-                .option(ChannelOption.TCP_NODELAY, options.isTcpNoDelay())
-                .option(ChannelOption.SO_KEEPALIVE, options.isTcpKeepAlive())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, options.getConnectTimeout())
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel channel) {
-                        channel.pipeline()
-                                .addLast(StrictResponseDecoder.codec(options))
-                                .addLast(new AnswerReader(maxAnswerBytes));
-                    }
-                });
+        this.bootstrap = new Bootstrap().group(loop).channelFactory(transport.channelFactory(false));
+        // The socket options Vert.x's client would set from the same options (TCP_NODELAY above all).
+        transport.configure(options, options.getConnectTimeout(), false, bootstrap);
+        bootstrap.handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline()
+                        .addLast(StrictResponseDecoder.codec(options))
+                        .addLast(new AnswerReader(maxAnswerBytes));
+            }
+        });
     }
 
-    /** Sends {@code POST /invocations}; to be called on this loop's thread. */
+    /** Sends {@code POST /invocations}; to be called on this loop's thread, within {@code context}. */
     // The deadline's cancelling stage is a side effect: callers see the exchange's result itself.
     @SuppressWarnings("FutureReturnValueIgnored")
-    CompletableFuture<StageResponse> invoke(ContractTarget target, StageRequest request, Duration timeout) {
+    CompletableFuture<StageResponse> invoke(
+            ContractTarget target, StageRequest request, Duration timeout, ContextInternal context) {
         Pool pool = pools.computeIfAbsent(target, Pool::new);
-        HopExchange exchange = new HopExchange(target, pool.hostHeader, request, timeout, this);
+        HopExchange exchange = new HopExchange(target, pool.hostHeader, request, timeout, context, this);
         ScheduledFuture<?> deadline =
                 loop.schedule(exchange::timedOut, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         exchange.result.whenComplete((answer, error) -> deadline.cancel(false));

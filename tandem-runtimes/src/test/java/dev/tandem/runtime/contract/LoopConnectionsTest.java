@@ -105,6 +105,33 @@ class LoopConnectionsTest {
     }
 
     @Test
+    void aRequestMadeOnAnAnswerGoesOutOnTheSameLoopsConnection() throws Exception {
+        // As the engine does: the next stage is invoked from the previous stage's answer.
+        CompletableFuture<String[]> threads = new CompletableFuture<>();
+        StageResponse second = onLoop(() -> {
+                    String caller = Thread.currentThread().getName();
+                    return client.invoke(
+                                    target,
+                                    new StageRequest(Payload.utf8("one"), null, null, null),
+                                    Duration.ofSeconds(5),
+                                    null)
+                            .thenCompose(first -> client.invoke(
+                                    target,
+                                    new StageRequest(first.body(), null, null, null),
+                                    Duration.ofSeconds(5),
+                                    null))
+                            .whenComplete((done, error) -> threads.complete(
+                                    new String[] {caller, Thread.currentThread().getName()}));
+                })
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(second.body().asUtf8()).isEqualTo("one");
+        String[] seen = threads.get(5, TimeUnit.SECONDS);
+        assertThat(seen[1]).isEqualTo(seen[0]);
+        assertThat(connections).as("both went out on the loop's one connection").hasValue(1);
+    }
+
+    @Test
     void anEmptyBodyIsSentWithLengthZero() throws Exception {
         StageResponse response =
                 invoke(Payload.empty(), null, Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
