@@ -57,8 +57,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The real-time hop — {@link #invoke} on an event loop with a body in memory, to a container at
  * a plain HTTP address — does not use Vert.x's client but that loop's {@link LoopConnections}:
- * Netty's codec and one exchange object, which cut Tandem's CPU per request behind a container by
- * 6–21% (README, Performance). Streams, spooled bodies and answers, TLS, host names and calls
+ * Netty's codec and one exchange object instead of Vert.x's request, response, promise and pool
+ * objects (README, Performance, has what that saves). Streams, spooled bodies and answers, TLS, host names and calls
  * from other threads use Vert.x's, whose extra cost is small beside theirs.
  */
 public final class ContractClient implements AutoCloseable {
