@@ -58,8 +58,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The real-time hop — {@link #invoke} on an event loop with a body in memory, to a container at
  * a plain HTTP address — does not use Vert.x's client but that loop's {@link LoopConnections}:
  * Netty's codec and one exchange object instead of Vert.x's request, response, promise and pool
- * objects (README, Performance, has what that saves). Streams, spooled bodies and answers, TLS, host names and calls
- * from other threads use Vert.x's, whose extra cost is small beside theirs.
+ * objects (the README's Performance section has what that saves). Streams, spooled bodies and
+ * answers, TLS, host names and calls from other threads use Vert.x's client, whose extra cost is
+ * small beside theirs.
  */
 public final class ContractClient implements AutoCloseable {
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";

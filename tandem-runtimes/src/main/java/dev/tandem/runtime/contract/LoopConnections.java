@@ -44,7 +44,9 @@ final class LoopConnections {
     private final Bootstrap bootstrap;
     private final int maxConnections;
     private final Map<ContractTarget, Pool> pools = new HashMap<>();
-    private @Nullable ScheduledFuture<?> sweep;
+    /** Whether a sweep of idle connections is due. */
+    private boolean sweepDue;
+
     private boolean closed;
 
     /** One container's connections from this loop. */
@@ -163,8 +165,9 @@ final class LoopConnections {
             return;
         }
         pool.idle.addFirst(new Idle(channel, System.nanoTime()));
-        if (sweep == null) {
-            sweep = loop.schedule(this::sweepIdle, IDLE_NANOS, TimeUnit.NANOSECONDS);
+        if (!sweepDue) {
+            sweepDue = true;
+            loop.schedule(this::sweepIdle, IDLE_NANOS, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -208,7 +211,7 @@ final class LoopConnections {
     /** Closes the connections idle past their time; runs while any connection idles. */
     @SuppressWarnings("FutureReturnValueIgnored") // the close completes on its own; nothing waits for it
     private void sweepIdle() {
-        sweep = null;
+        sweepDue = false;
         long now = System.nanoTime();
         boolean anyIdle = false;
         for (Pool pool : new ArrayList<>(pools.values())) {
@@ -224,7 +227,8 @@ final class LoopConnections {
             anyIdle |= !pool.idle.isEmpty();
         }
         if (anyIdle && !closed) {
-            sweep = loop.schedule(this::sweepIdle, IDLE_NANOS, TimeUnit.NANOSECONDS);
+            sweepDue = true;
+            loop.schedule(this::sweepIdle, IDLE_NANOS, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Vert.x has no option for this, so its client codec is replaced in each new connection's
  * pipeline; the pipeline name is Vert.x's own (a fault-injection test guards the behaviour across
- * upgrades).
+ * upgrades). The real-time hop's own connections ({@link LoopConnections}) are built with it.
  */
 final class StrictResponseDecoder extends HttpResponseDecoder {
     private static final String CODEC = "codec";
