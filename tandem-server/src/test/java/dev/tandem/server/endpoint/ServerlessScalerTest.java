@@ -182,10 +182,17 @@ class ServerlessScalerTest {
         List<CompletableFuture<Endpoint.Lease>> two = List.of(endpoint.admit(null), endpoint.admit(null));
         awaitLaunched(2);
         launched.forEach(c -> c.become(ContainerStatus.healthy(0)));
+        Variant variant = endpoint.variants().get(0);
+        // Both in service before either request ends: a container can turn healthy before its
+        // instance is counted as starting, and is then seen by the scaler's next check only; the
+        // second request would meanwhile be served by the first instance once the first ends.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (variant.healthyInstances() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         for (CompletableFuture<Endpoint.Lease> lease : two) {
             lease.get(5, TimeUnit.SECONDS).release();
         }
-        Variant variant = endpoint.variants().get(0);
         ServerlessScaler scaler = java.util.Objects.requireNonNull(variant.serverless());
 
         scaler.stopIdle();
