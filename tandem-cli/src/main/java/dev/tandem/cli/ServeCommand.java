@@ -6,6 +6,7 @@ import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import dev.tandem.server.endpoint.ServerlessConfig;
 import dev.tandem.server.http.ConnectionLimits;
+import dev.tandem.server.http.IoTransport;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -170,6 +171,14 @@ final class ServeCommand implements Callable<Integer> {
     Integer maxConnections;
 
     @Option(
+            names = "--io-transport",
+            defaultValue = "auto",
+            converter = IoTransportConverter.class,
+            description = "How the event loops move bytes: auto (io_uring where the kernel allows it, else epoll,"
+                    + " else Java's NIO), io_uring, epoll or nio (default: ${DEFAULT-VALUE}).")
+    IoTransport ioTransport;
+
+    @Option(
             names = "--async-scale-in-after",
             defaultValue = "300s",
             description = "How long an asynchronous variant that Tandem scaled out from zero stays idle before it"
@@ -292,6 +301,13 @@ final class ServeCommand implements Callable<Integer> {
         return "file:" + Path.of(asyncOutput).toAbsolutePath().normalize();
     }
 
+    static final class IoTransportConverter implements picocli.CommandLine.ITypeConverter<IoTransport> {
+        @Override
+        public IoTransport convert(String value) {
+            return IoTransport.named(value);
+        }
+    }
+
     static final class SizeConverter implements picocli.CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
@@ -313,6 +329,7 @@ final class ServeCommand implements Callable<Integer> {
                         .withOfflineFlushInterval(offlineFlushInterval)
                         .withRedis(onlineStore))
                 .withConnections(connectionLimits(defaults.connections()))
+                .withIoTransport(ioTransport)
                 .withAsync(defaults.async().withScaleInAfter(asyncScaleInAfter).withSubscribers(subscribers))
                 .withRuntime(defaults.runtime()
                         .withStopGracePeriod(stopGrace)

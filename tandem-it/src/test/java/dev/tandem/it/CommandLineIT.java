@@ -337,6 +337,20 @@ class CommandLineIT {
     }
 
     @Test
+    void serveMovesBytesOnTheTransportAskedForAndRefusesAnUnknownOne() throws Exception {
+        CliProcess unknown = CliProcess.run(List.of("serve", "--io-transport", "kqueue2", "--port", "0"));
+
+        assertThat(unknown.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(unknown.stderr()).contains("io-transport must be one of auto, io_uring, epoll, nio; was 'kqueue2'");
+
+        // Java's own NIO, the transport every machine has: the other tests run on the default (auto).
+        try (CliProcess serve = serveIris("--io-transport", "nio")) {
+            awaitIris(serve);
+            assertThat(serve.stderr()).contains("nio transport)");
+        }
+    }
+
+    @Test
     void helpExplainsTheCommands() {
         CliProcess help = CliProcess.run(List.of("serve", "--help"));
 
@@ -344,15 +358,16 @@ class CommandLineIT {
         assertThat(help.stdout()).contains("--port").contains("--data-dir").contains("PIPELINE");
     }
 
-    /** {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it. */
-    private CliProcess serveIris() {
-        return CliProcess.start(List.of(
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                workDir.resolve("data").toString(),
-                "examples/iris/pipeline.json"));
+    /**
+     * {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it, with
+     * {@code options} if any.
+     */
+    private CliProcess serveIris(String... options) {
+        List<String> command = new ArrayList<>(List.of(
+                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString()));
+        command.addAll(List.of(options));
+        command.add("examples/iris/pipeline.json");
+        return CliProcess.start(command);
     }
 
     /** The URL {@code serve} printed, once the iris endpoint answers. */

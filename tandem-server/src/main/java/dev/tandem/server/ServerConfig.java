@@ -7,6 +7,7 @@ import dev.tandem.server.batch.SparkSettings;
 import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
+import dev.tandem.server.http.IoTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -46,6 +47,8 @@ import org.jspecify.annotations.Nullable;
  * @param openMetrics whether {@code GET /metrics} is served without a signature when access keys
  *     are configured (no), for a scraper that cannot sign
  * @param connections how long a client connection may idle and how many may be open
+ * @param ioTransport how the event loops move bytes (auto: io_uring where the kernel allows it, else
+ *     epoll, else NIO)
  * @param features how the feature store keeps its records
  * @param instanceOf when set, this server is one instance of that endpoint and speaks SageMaker's
  *     container contract, as a model container does: {@code POST /invocations} invokes the
@@ -73,6 +76,7 @@ public record ServerConfig(
         Duration serverlessIdle,
         boolean openMetrics,
         ConnectionLimits connections,
+        IoTransport ioTransport,
         FeatureStoreSettings features,
         @Nullable String instanceOf,
         @Nullable SparkSettings spark) {
@@ -91,6 +95,7 @@ public record ServerConfig(
         Objects.requireNonNull(inFlight, "in-flight");
         Objects.requireNonNull(serverlessIdle, "serverless-idle");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(ioTransport, "io-transport");
         Objects.requireNonNull(features, "features");
         if (serverlessIdle.isNegative() || serverlessIdle.isZero()) {
             throw new IllegalArgumentException("serverless-idle must be positive, was " + serverlessIdle);
@@ -133,6 +138,7 @@ public record ServerConfig(
                 Duration.ofMinutes(5),
                 false,
                 ConnectionLimits.defaults(),
+                IoTransport.AUTO,
                 FeatureStoreSettings.defaults(),
                 null,
                 null);
@@ -205,6 +211,10 @@ public record ServerConfig(
         return edit(draft -> draft.connections = value);
     }
 
+    public ServerConfig withIoTransport(IoTransport value) {
+        return edit(draft -> draft.ioTransport = value);
+    }
+
     public ServerConfig withFeatures(FeatureStoreSettings value) {
         return edit(b -> b.features = value);
     }
@@ -255,6 +265,7 @@ public record ServerConfig(
         Duration serverlessIdle;
         boolean openMetrics;
         ConnectionLimits connections;
+        IoTransport ioTransport;
         FeatureStoreSettings features;
 
         @Nullable
@@ -282,6 +293,7 @@ public record ServerConfig(
             serverlessIdle = from.serverlessIdle;
             openMetrics = from.openMetrics;
             connections = from.connections;
+            ioTransport = from.ioTransport;
             features = from.features;
             instanceOf = from.instanceOf;
             spark = from.spark;
@@ -307,6 +319,7 @@ public record ServerConfig(
                     serverlessIdle,
                     openMetrics,
                     connections,
+                    ioTransport,
                     features,
                     instanceOf,
                     spark);

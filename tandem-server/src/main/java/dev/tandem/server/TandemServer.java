@@ -56,6 +56,7 @@ import dev.tandem.server.features.OnlineStore;
 import dev.tandem.server.features.StoreFeatureSource;
 import dev.tandem.server.features.offline.OfflineStore;
 import dev.tandem.server.http.HttpTransport;
+import dev.tandem.server.http.IoTransport;
 import dev.tandem.server.http.Listeners;
 import dev.tandem.server.http.RequestRouter;
 import dev.tandem.server.metrics.InvocationMetrics;
@@ -99,6 +100,7 @@ public final class TandemServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Vertx vertx;
+    private final io.vertx.core.transport.Transport ioTransport;
     private final ContractClient contractClient;
     private final ExecutorService virtualThreads;
     private final ExecutorService nativeThreads;
@@ -163,6 +165,8 @@ public final class TandemServer implements AutoCloseable {
                     + " --access-keys FILE (or TANDEM_ACCESS_KEY_ID and TANDEM_SECRET_ACCESS_KEY), listen on"
                     + " 127.0.0.1, or say --allow-unauthenticated if the network is yours alone.");
         }
+        // Before anything is opened: a transport the machine cannot give fails the start with its reason.
+        this.ioTransport = config.ioTransport().resolve();
         this.config = config;
         this.cluster = cluster;
         try {
@@ -179,7 +183,8 @@ public final class TandemServer implements AutoCloseable {
         this.objects = new ObjectStore(config.s3());
         this.capture = new DataCapture(
                 CAPTURE_QUEUE, objects, config.dataDir().resolve("capture-staging"), Duration.ofSeconds(5));
-        this.vertx = Vertx.vertx(vertxOptions());
+        this.vertx =
+                Vertx.builder().with(vertxOptions()).withTransport(ioTransport).build();
         this.contractClient = new ContractClient(
                 vertx, config.runtime().maxConnectionsPerContainer(), MAX_ANSWER_PAYLOADS * config.maxPayloadBytes());
         this.virtualThreads = Executors.newThreadPerTaskExecutor(virtualThreadFactory());
@@ -521,7 +526,7 @@ public final class TandemServer implements AutoCloseable {
                 config.host(),
                 server.port(),
                 config.dataDir(),
-                server.vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
+                IoTransport.labelOf(server.ioTransport));
         return server;
     }
 
@@ -670,10 +675,11 @@ public final class TandemServer implements AutoCloseable {
 
     /**
      * One event loop per core (Vert.x's default is two): the loops only move bytes, and on small
-     * machines extra loops cost context switches. Native epoll where it is available.
+     * machines extra loops cost context switches. The transport is the configured one ({@link
+     * IoTransport}).
      */
     private static VertxOptions vertxOptions() {
-        return new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS).setPreferNativeTransport(true);
+        return new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS);
     }
 
     private static ThreadFactory virtualThreadFactory() {

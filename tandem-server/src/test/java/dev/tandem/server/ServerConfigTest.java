@@ -9,6 +9,7 @@ import dev.tandem.server.batch.SparkSettings;
 import dev.tandem.server.endpoint.InFlightLimit;
 import dev.tandem.server.features.FeatureStoreSettings;
 import dev.tandem.server.http.ConnectionLimits;
+import dev.tandem.server.http.IoTransport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,7 @@ class ServerConfigTest {
                 .withServerlessIdle(Duration.ofSeconds(9))
                 .withOpenMetrics(true)
                 .withConnections(new ConnectionLimits(Duration.ofSeconds(3), 99))
+                .withIoTransport(IoTransport.NIO)
                 .withFeatures(FeatureStoreSettings.defaults()
                         .withOfflineFlushInterval(Duration.ofSeconds(2))
                         .withRedis(URI.create("redis://127.0.0.1:6379")))
@@ -77,6 +79,7 @@ class ServerConfigTest {
                         Duration.ofSeconds(9),
                         true,
                         new ConnectionLimits(Duration.ofSeconds(3), 99),
+                        IoTransport.NIO,
                         new FeatureStoreSettings(Duration.ofSeconds(2), URI.create("redis://127.0.0.1:6379")),
                         "penguins",
                         new SparkSettings(
