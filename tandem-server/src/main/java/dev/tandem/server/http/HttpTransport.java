@@ -19,6 +19,10 @@ public final class HttpTransport {
                 .setReuseAddress(true)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
+                // No WebSocket route: without compression to negotiate Vert.x adds no WebSocket
+                // extension handler to each connection, which would look at every request's headers.
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16 * 1024)
                 .setHandle100ContinueAutomatically(true)

@@ -14,6 +14,15 @@ class HttpTransportTest {
     }
 
     @Test
+    void serverNegotiatesNoWebSocketCompression() {
+        // Either one would have Vert.x put a WebSocket extension handler on every connection.
+        assertThat(HttpTransport.serverOptions("127.0.0.1", 0).getPerFrameWebSocketCompressionSupported())
+                .isFalse();
+        assertThat(HttpTransport.serverOptions("127.0.0.1", 0).getPerMessageWebSocketCompressionSupported())
+                .isFalse();
+    }
+
+    @Test
     void defaultsAreDocumentedOnes() {
         ServerConfig defaults = ServerConfig.defaults();
 
