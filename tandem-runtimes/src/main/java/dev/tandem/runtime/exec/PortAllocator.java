@@ -5,11 +5,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.BitSet;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hands out blocks of ports to containers so that no two containers of this server collide, and
  * skips blocks another program is already listening in. The range should lie below the kernel's
  * ephemeral port range (32768 and up on Linux) so outgoing connections do not take them.
+ *
+ * <p>Each allocator begins at a block picked at random. A block is only probed free here and
+ * bound later, by the container: two servers started together on one machine that both began at
+ * the range's first block would probe the same ports, find them free, and hand them both out.
  */
 public final class PortAllocator {
     static final int BLOCK_SIZE = 16;
@@ -20,13 +25,23 @@ public final class PortAllocator {
     private int cursor;
 
     public PortAllocator(int firstPort, int lastPort) {
+        this(firstPort, lastPort, ThreadLocalRandom.current().nextInt(Math.max(1, blocksIn(firstPort, lastPort))));
+    }
+
+    /** An allocator that tries {@code firstBlock} (counted from 0) first. */
+    PortAllocator(int firstPort, int lastPort, int firstBlock) {
         this.first = firstPort;
-        this.blocks = (lastPort - firstPort + 1) / BLOCK_SIZE;
+        this.blocks = blocksIn(firstPort, lastPort);
         if (blocks < 1) {
             throw new IllegalArgumentException(
                     "port range " + firstPort + "-" + lastPort + " holds no block of " + BLOCK_SIZE + " ports");
         }
         this.taken = new BitSet(blocks);
+        this.cursor = Math.floorMod(firstBlock, blocks);
+    }
+
+    private static int blocksIn(int firstPort, int lastPort) {
+        return (lastPort - firstPort + 1) / BLOCK_SIZE;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PortAllocatorTest {
@@ -20,8 +22,33 @@ class PortAllocatorTest {
 
         assertThat(first.safeFirst()).isEqualTo(first.bindPort() + 1);
         assertThat(first.safeLast()).isEqualTo(first.bindPort() + PortAllocator.BLOCK_SIZE - 1);
-        assertThat(second.bindPort()).isGreaterThan(first.safeLast());
+        assertThat(second.bindPort() > first.safeLast() || second.safeLast() < first.bindPort())
+                .as("%s and %s do not overlap", first, second)
+                .isTrue();
         assertThat(first.safeRange()).isEqualTo(first.safeFirst() + "-" + first.safeLast());
+    }
+
+    @Test
+    void blocksAreHandedOutFromTheFirstOneTriedOnwardsWrappingAround() {
+        PortAllocator ports = new PortAllocator(24_300, 24_300 + 3 * PortAllocator.BLOCK_SIZE - 1, 2);
+
+        assertThat(ports.allocate().bindPort()).isEqualTo(24_300 + 2 * PortAllocator.BLOCK_SIZE);
+        assertThat(ports.allocate().bindPort()).isEqualTo(24_300);
+        assertThat(ports.allocate().bindPort()).isEqualTo(24_300 + PortAllocator.BLOCK_SIZE);
+    }
+
+    @Test
+    void allocatorsBeginAtBlocksOfTheirOwn() {
+        // Two servers started together must not probe the same ports first. Eight allocators over
+        // 512 blocks all beginning at one block is a chance of one in 512^7.
+        Set<Integer> firstPorts = new HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            firstPorts.add(new PortAllocator(20_000, 20_000 + 512 * PortAllocator.BLOCK_SIZE - 1)
+                    .allocate()
+                    .bindPort());
+        }
+
+        assertThat(firstPorts).hasSizeGreaterThan(1);
     }
 
     @Test
