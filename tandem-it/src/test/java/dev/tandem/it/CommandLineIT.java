@@ -343,8 +343,33 @@ class CommandLineIT {
         assertThat(unknown.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
         assertThat(unknown.stderr()).contains("io-transport must be one of auto, io_uring, epoll, nio; was 'kqueue2'");
 
-        // Java's own NIO, the transport every machine has: the other tests run on the default (auto).
-        try (CliProcess serve = serveIris("--io-transport", "nio")) {
+        // A machine without Netty's native transports, as Netty's own switch makes one.
+        Map<String, String> noNative = Map.of("JDK_JAVA_OPTIONS", "-Dio.netty.transport.noNative=true");
+        CliProcess refused = CliProcess.start(
+                List.of(
+                        "serve",
+                        "--io-transport",
+                        "io_uring",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        workDir.resolve("refused").toString()),
+                noNative);
+
+        assertThat(refused.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(refused.stderr()).contains("error: the io_uring transport is not available here: ");
+        assertThat(workDir.resolve("refused")).doesNotExist();
+
+        // There the default (auto) falls back to Java's own NIO, and serves.
+        try (CliProcess serve = CliProcess.start(
+                List.of(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        workDir.resolve("data").toString(),
+                        "examples/iris/pipeline.json"),
+                noNative)) {
             awaitIris(serve);
             assertThat(serve.stderr()).contains("nio transport)");
         }
@@ -358,10 +383,7 @@ class CommandLineIT {
         assertThat(help.stdout()).contains("--port").contains("--data-dir").contains("PIPELINE");
     }
 
-    /**
-     * {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it, with
-     * {@code options} if any.
-     */
+    /** {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it. */
     private CliProcess serveIris(String... options) {
         List<String> command = new ArrayList<>(List.of(
                 "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString()));

@@ -57,10 +57,11 @@ public enum IoTransport {
                     default -> Transport.NIO;
                 };
         if (asked == null) {
-            throw new IllegalStateException("the " + label() + " transport is not available here: it is not installed");
+            throw new IllegalArgumentException(
+                    "the " + label() + " transport is not available here: it is not installed");
         }
         if (!asked.available()) {
-            throw new IllegalStateException(
+            throw new IllegalArgumentException(
                     "the " + label() + " transport is not available here: " + asked.unavailabilityCause(),
                     asked.unavailabilityCause());
         }

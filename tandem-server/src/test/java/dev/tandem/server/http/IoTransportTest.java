@@ -43,7 +43,7 @@ class IoTransportTest {
                 assertThat(each.resolve()).isSameAs(vertx);
             } else {
                 assertThatThrownBy(each::resolve)
-                        .isInstanceOf(IllegalStateException.class)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageStartingWith("the " + each.label() + " transport is not available here: ");
             }
         }
