@@ -361,15 +361,7 @@ class CommandLineIT {
         assertThat(workDir.resolve("refused")).doesNotExist();
 
         // There the default (auto) falls back to Java's own NIO, and serves.
-        try (CliProcess serve = CliProcess.start(
-                List.of(
-                        "serve",
-                        "--port",
-                        "0",
-                        "--data-dir",
-                        workDir.resolve("data").toString(),
-                        "examples/iris/pipeline.json"),
-                noNative)) {
+        try (CliProcess serve = serveIris(noNative)) {
             awaitIris(serve);
             assertThat(serve.stderr()).contains("nio transport)");
         }
@@ -384,12 +376,21 @@ class CommandLineIT {
     }
 
     /** {@code tandem serve examples/iris/pipeline.json}, as the README's quick start runs it. */
-    private CliProcess serveIris(String... options) {
-        List<String> command = new ArrayList<>(List.of(
-                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString()));
-        command.addAll(List.of(options));
-        command.add("examples/iris/pipeline.json");
-        return CliProcess.start(command);
+    private CliProcess serveIris() {
+        return serveIris(Map.of());
+    }
+
+    /** The same, with {@code environment} added to the server's. */
+    private CliProcess serveIris(Map<String, String> environment) {
+        return CliProcess.start(
+                List.of(
+                        "serve",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        workDir.resolve("data").toString(),
+                        "examples/iris/pipeline.json"),
+                environment);
     }
 
     /** The URL {@code serve} printed, once the iris endpoint answers. */
