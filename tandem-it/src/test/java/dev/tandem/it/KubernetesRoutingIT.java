@@ -41,6 +41,7 @@ import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeClient;
 import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
+import software.amazon.awssdk.services.sagemakerruntime.model.ModelNotReadyException;
 import software.amazon.awssdk.services.sagemakerruntime.model.SageMakerRuntimeException;
 import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorException;
 
@@ -318,14 +319,23 @@ class KubernetesRoutingIT {
                 .asUtf8String();
     }
 
-    /** The first answer from the instances of {@code tag}, within 60 s. */
+    /**
+     * The first answer from the instances of {@code tag}, within 60 s. A gateway learns of ready
+     * instances from its own watch of the cluster, a moment after the endpoint is InService, and
+     * until then answers ModelNotReady (429), SageMaker's "try again shortly": that is retried.
+     */
     private static InvokeEndpointResponse awaitAnswer(SageMakerRuntimeClient runtime, String tag) {
         return Kubelet.await(
                 () -> {
-                    InvokeEndpointResponse answer = runtime.invokeEndpoint(r -> r.endpointName("scorer")
-                            .targetContainerHostname("echo")
-                            .contentType("text/csv")
-                            .body(SdkBytes.fromUtf8String("1,2")));
+                    InvokeEndpointResponse answer;
+                    try {
+                        answer = runtime.invokeEndpoint(r -> r.endpointName("scorer")
+                                .targetContainerHostname("echo")
+                                .contentType("text/csv")
+                                .body(SdkBytes.fromUtf8String("1,2")));
+                    } catch (ModelNotReadyException notYet) {
+                        return null;
+                    }
                     return answer.body().asUtf8String().startsWith("1,2>" + tag) ? answer : null;
                 },
                 "an answer of " + tag);
