@@ -6,12 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.it.support.TandemFixture;
 import dev.tandem.server.endpoint.Endpoint;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -70,7 +77,8 @@ class ContainerLifecycleIT {
                 if (response.statusCode() == 503) {
                     assertThat(response.headers().firstValue("x-amzn-ErrorType"))
                             .contains("ServiceUnavailable");
-                    assertThat(response.body()).contains("container primary");
+                    // Names the restarting container, unless it came back while the answer was written.
+                    assertThat(response.body()).containsAnyOf("container primary", "became healthy just now");
                 }
                 TandemFixture.sleep(Duration.ofMillis(20));
             } while (response.statusCode() != 200 && System.nanoTime() < deadline);
@@ -90,6 +98,42 @@ class ContainerLifecycleIT {
                     .content()
                     .contains("stderr: crashing on purpose")
                     .contains("exited with code 3");
+        }
+    }
+
+    @Test
+    void restartedContainerMovesOffAPortAnotherProgramTookWhileItWasDown() throws Exception {
+        // Three seconds between the crash and the restart: time for another program to take the port.
+        try (TandemFixture tandem = TandemFixture.start(
+                workDir,
+                c -> c.withRuntime(c.runtime().withRestartBackoff(Duration.ofSeconds(3), Duration.ofSeconds(3))))) {
+            Endpoint endpoint = tandem.deployAndAwait(
+                    """
+              {"ModelName": "moving", "PrimaryContainer": {"Image": "exec:test-container",
+                "Environment": {"BEHAVIOUR": "crash-once", "CRASH_MARKER": "%s", "TAG": "moving"}}}
+              """
+                            .formatted(workDir.resolve("crashed-once")));
+            RunningContainer container =
+                    endpoint.variants().get(0).instances().get(0).containers().get(0);
+            int port = container.contractUrl().orElseThrow().getPort();
+
+            assertThatThrownBy(() -> invoke(tandem, "moving")).isInstanceOf(ModelErrorException.class);
+            try (PortSquatter squatter = PortSquatter.takeOnceFree(port, Duration.ofSeconds(2))) {
+                HttpResponse<String> response;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                do {
+                    response = tandem.invoke("moving", "again");
+                    TandemFixture.sleep(Duration.ofMillis(20));
+                } while (response.statusCode() != 200 && System.nanoTime() < deadline);
+
+                assertThat(response.body()).isEqualTo("again>moving(ct=null,accept=null,ca=null)");
+                assertThat(container.contractUrl().orElseThrow().getPort()).isNotEqualTo(port);
+                assertThat(container.recentLogs())
+                        .anyMatch(
+                                line -> line.contains("another program listens on port " + port + "; moving to port "));
+                // Neither a health check nor an invocation went to the program on the old port.
+                assertThat(squatter.connections()).isZero();
+            }
         }
     }
 
@@ -129,6 +173,61 @@ class ContainerLifecycleIT {
             assertThat(children).hasSize(3);
         }
         assertThat(children).noneMatch(ProcessHandle::isAlive);
+    }
+
+    /**
+     * Another program on a container's port: a listener that answers any request 200 and counts
+     * the connections it was given.
+     */
+    private static final class PortSquatter implements AutoCloseable {
+        private final ServerSocket socket;
+        private final AtomicInteger connections = new AtomicInteger();
+
+        private PortSquatter(ServerSocket socket) {
+            this.socket = socket;
+            Thread.ofVirtual().start(this::answer);
+        }
+
+        /** Takes {@code port} as soon as the process that listened there is gone. */
+        static PortSquatter takeOnceFree(int port, Duration within) throws IOException {
+            long deadline = System.nanoTime() + within.toNanos();
+            while (true) {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(true);
+                try {
+                    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                    return new PortSquatter(socket);
+                } catch (IOException stillTaken) {
+                    socket.close();
+                    if (System.nanoTime() > deadline) {
+                        throw stillTaken;
+                    }
+                    TandemFixture.sleep(Duration.ofMillis(10));
+                }
+            }
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        private void answer() {
+            while (!socket.isClosed()) {
+                try (Socket client = socket.accept()) {
+                    connections.incrementAndGet();
+                    client.getOutputStream()
+                            .write("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nsquatter"
+                                    .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException closed) {
+                    // Closed by the test, or a client that went away.
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     private static void invoke(TandemFixture tandem, String endpoint) {

@@ -9,21 +9,33 @@ import dev.tandem.core.stage.StageResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
-/** A container reached over HTTP, seen by the engine as a stage. */
+/**
+ * A container reached over HTTP, seen by the engine as a stage. Its address is looked up for each
+ * invocation: a supervised container may move to another port when it restarts.
+ */
 public final class ContractStage implements AsyncStage {
     private final ContractClient client;
-    private final ContractTarget target;
+    private final Supplier<ContractTarget> target;
     private final Duration timeout;
     private final @Nullable InvocationLimits limits;
 
     public ContractStage(ContractClient client, ContractTarget target, Duration timeout) {
+        this(client, () -> target, timeout, null);
+    }
+
+    /** A container whose address is {@code target}'s answer at the time of each invocation. */
+    public ContractStage(ContractClient client, Supplier<ContractTarget> target, Duration timeout) {
         this(client, target, timeout, null);
     }
 
     private ContractStage(
-            ContractClient client, ContractTarget target, Duration timeout, @Nullable InvocationLimits limits) {
+            ContractClient client,
+            Supplier<ContractTarget> target,
+            Duration timeout,
+            @Nullable InvocationLimits limits) {
         this.client = client;
         this.target = target;
         this.timeout = timeout;
@@ -33,13 +45,13 @@ public final class ContractStage implements AsyncStage {
     @Override
     public CompletionStage<StageResponse> invoke(StageRequest request) {
         if (limits == null) {
-            return client.invoke(target, request, timeout, null);
+            return client.invoke(target.get(), request, timeout, null);
         }
         Duration left = limits.remaining();
         if (left.isZero()) {
             return CompletableFuture.failedFuture(new StageTimeoutException(Duration.ZERO));
         }
-        return client.invoke(target, request, left, limits);
+        return client.invoke(target.get(), request, left, limits);
     }
 
     @Override
@@ -47,7 +59,7 @@ public final class ContractStage implements AsyncStage {
         if (limits != null) {
             return invoke(request).thenApply(StreamedResponse::whole);
         }
-        return client.stream(target, request, timeout);
+        return client.stream(target.get(), request, timeout);
     }
 
     /** The same container with the invocation's deadline as its timeout and its answers spooled. */
@@ -57,6 +69,6 @@ public final class ContractStage implements AsyncStage {
     }
 
     public ContractTarget target() {
-        return target;
+        return target.get();
     }
 }

@@ -40,11 +40,14 @@ final class ExecContainer extends ContainerBase {
     static final int LOG_LINES = 2000;
 
     private final ProcessLauncher launcher;
-    private final PortBlock ports;
     private final PortAllocator allocator;
     private final HealthProbe probe;
     private final RuntimeSettings settings;
-    private final ContractTarget target;
+    /** The container's ports; a restart moves it to new ones when another program took its port. */
+    private volatile PortBlock ports;
+    /** Where it listens: {@link #ports}' bind port on loopback. */
+    private volatile ContractTarget target;
+
     private final ContractStage stage;
     private final Thread supervisor;
     private final ProcessRecords records;
@@ -73,7 +76,7 @@ final class ExecContainer extends ContainerBase {
         this.probe = probe;
         this.settings = settings;
         this.target = ContractTarget.loopback(ports.bindPort());
-        this.stage = new ContractStage(client, target, settings.invocationTimeout());
+        this.stage = new ContractStage(client, () -> target, settings.invocationTimeout());
         this.supervisor = Thread.ofVirtual()
                 .name("supervisor-" + request.instanceId() + "-" + request.hostname())
                 .unstarted(this::supervise);
@@ -130,6 +133,10 @@ final class ExecContainer extends ContainerBase {
      * @return why it must be restarted
      */
     private String runOnce(int restarts) throws InterruptedException {
+        String portTaken = leaveTakenPort();
+        if (portTaken != null) {
+            return portTaken;
+        }
         Process started;
         try {
             started = launch();
@@ -169,6 +176,31 @@ final class ExecContainer extends ContainerBase {
             }
         }
         return "closed";
+    }
+
+    /**
+     * Moves the container to a new block of ports when another program listens on its own: one
+     * that took the port while the container was down would otherwise answer its {@code /ping} and
+     * be taken for it, and receive its invocations.
+     *
+     * @return why the container cannot start, or null when it can
+     */
+    private @Nullable String leaveTakenPort() {
+        PortBlock taken = ports;
+        if (!PortAllocator.listenedOn(taken.bindPort())) {
+            return null;
+        }
+        PortBlock fresh;
+        try {
+            fresh = allocator.allocate();
+        } catch (IllegalStateException e) {
+            return "another program listens on port " + taken.bindPort() + " and " + e.getMessage();
+        }
+        allocator.release(taken);
+        ports = fresh;
+        target = ContractTarget.loopback(fresh.bindPort());
+        log.event("another program listens on port " + taken.bindPort() + "; moving to port " + fresh.bindPort());
+        return null;
     }
 
     private Process launch() throws IOException {

@@ -70,6 +70,21 @@ public final class PortAllocator {
         taken.clear((block.bindPort() - first) / BLOCK_SIZE);
     }
 
+    /**
+     * Whether a program listens on {@code port} of the loopback address. Unlike a block's first
+     * probe this ignores connections lingering in TIME_WAIT after a container's process is gone: a
+     * server that sets {@code SO_REUSEADDR}, as nearly all do, binds past them.
+     */
+    static boolean listenedOn(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private static boolean isFree(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(false);

@@ -73,4 +73,15 @@ class PortAllocatorTest {
             assertThat(ports.allocate().bindPort()).isEqualTo(24_200 + PortAllocator.BLOCK_SIZE);
         }
     }
+
+    @Test
+    void aPortIsListenedOnWhileAProgramListensThereAndNoLonger() throws IOException {
+        int port;
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = listener.getLocalPort();
+
+            assertThat(PortAllocator.listenedOn(port)).isTrue();
+        }
+        assertThat(PortAllocator.listenedOn(port)).isFalse();
+    }
 }

@@ -238,6 +238,10 @@ public final class Endpoint {
     private RuntimeException noHealthyInstance(List<Variant> candidates) {
         Variant first = candidates.get(0);
         String why = first.unhealthyContainer();
+        if (why == null) {
+            // Its instance turned healthy between the routing that found none and this answer.
+            why = "an instance of variant " + first.name() + " became healthy just now";
+        }
         if (candidates.stream().anyMatch(Variant::hasRestarted)) {
             return new ServiceUnavailableException(
                     "Endpoint " + name + " has no healthy instance: " + why + ". Try again shortly.");
