@@ -67,15 +67,15 @@ public final class AsyncInvocationsApi {
             AsyncRequest queued = async.submit(endpointName, request::getHeader, Payload.wrap(body));
             ObjectNode answer = JSON.createObjectNode();
             answer.put("InferenceId", queued.inferenceId());
-            request.response()
+            RequestLoop.answer(request, () -> request.response()
                     .setStatusCode(202)
                     .putHeader("Content-Type", "application/json")
                     .putHeader("x-amzn-RequestId", requestId)
                     .putHeader(OUTPUT_LOCATION, queued.outputLocation().toString())
                     .putHeader(FAILURE_LOCATION, queued.failureLocation().toString())
-                    .end(answer.toString());
+                    .end(answer.toString()));
         } catch (RuntimeException e) {
-            errors.write(request.response(), requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 
@@ -88,12 +88,13 @@ public final class AsyncInvocationsApi {
                     .orElseThrow(() -> new ValidationException("Endpoint " + endpointName
                             + " has no asynchronous request with inference id " + inferenceId
                             + " (finished requests are kept for a day)."));
-            request.response()
+            String described = describe(found).toString();
+            RequestLoop.answer(request, () -> request.response()
                     .putHeader("Content-Type", "application/json")
                     .putHeader("x-amzn-RequestId", requestId)
-                    .end(describe(found).toString());
+                    .end(described));
         } catch (RuntimeException e) {
-            errors.write(request.response(), requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 

@@ -92,19 +92,22 @@ public final class FeatureStoreApi {
     }
 
     private void answer(HttpServerRequest request, String requestId, Operation operation) {
-        HttpServerResponse response = request.response();
         try {
             ObjectNode answer = operation.run();
-            response.setStatusCode(200)
-                    .putHeader("x-amzn-RequestId", requestId)
-                    .putHeader("Content-Type", "application/json");
-            if (answer == null) {
-                response.end();
-            } else {
-                response.end(answer.toString());
-            }
+            String body = answer == null ? null : answer.toString();
+            RequestLoop.answer(request, () -> {
+                HttpServerResponse response = request.response()
+                        .setStatusCode(200)
+                        .putHeader("x-amzn-RequestId", requestId)
+                        .putHeader("Content-Type", "application/json");
+                if (body == null) {
+                    response.end();
+                } else {
+                    response.end(body);
+                }
+            });
         } catch (RuntimeException e) {
-            errors.write(response, requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 

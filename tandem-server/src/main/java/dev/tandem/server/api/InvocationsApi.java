@@ -284,8 +284,10 @@ public final class InvocationsApi {
         CompletableFuture<InvocationResult> answer = remote != null
                 ? remote.invoke(stageRequest, target, request.getHeader(INFERENCE_ID))
                 : engine.invoke(lease.variant().model().mode(), stages, stageRequest, target);
+        // A container's answer arrives on this request's event loop; a model in the process may
+        // answer from its own threads, and the response is written on the loop.
         answer.thenApply(result -> checkServerlessAnswer(lease.variant(), result))
-                .whenComplete((result, error) -> {
+                .whenComplete((result, error) -> RequestLoop.answer(request, () -> {
                     if (error != null) {
                         failed(invocation, lease, trace, error);
                         return;
@@ -310,7 +312,7 @@ public final class InvocationsApi {
                             input.body(),
                             result.response().contentType(),
                             result.response().body());
-                });
+                }));
     }
 
     /**

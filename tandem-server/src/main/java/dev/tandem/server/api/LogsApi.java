@@ -77,12 +77,13 @@ public final class LogsApi {
                 line.put("Sequence", entry.line().sequence());
                 line.put("Message", entry.line().message());
             }
-            request.response()
+            String answer = body.toString();
+            RequestLoop.answer(request, () -> request.response()
                     .putHeader("Content-Type", "application/json")
                     .putHeader("x-amzn-RequestId", requestId)
-                    .end(body.toString());
+                    .end(answer));
         } catch (RuntimeException e) {
-            errors.write(request.response(), requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 

@@ -45,12 +45,13 @@ public final class TransformProgressApi {
                 out.put("Records", p.records());
                 out.put("Requests", p.requests());
             });
-            request.response()
+            String answer = body.toString();
+            RequestLoop.answer(request, () -> request.response()
                     .putHeader("Content-Type", "application/json")
                     .putHeader("x-amzn-RequestId", requestId)
-                    .end(body.toString());
+                    .end(answer));
         } catch (RuntimeException e) {
-            errors.write(request.response(), requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 }

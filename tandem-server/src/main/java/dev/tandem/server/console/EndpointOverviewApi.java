@@ -9,6 +9,7 @@ import dev.tandem.core.runtime.ContainerStatus;
 import dev.tandem.core.runtime.RunningContainer;
 import dev.tandem.server.api.ErrorResponses;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.api.RequestLoop;
 import dev.tandem.server.endpoint.Endpoint;
 import dev.tandem.server.endpoint.EndpointRegistry;
 import dev.tandem.server.endpoint.Instance;
@@ -61,13 +62,14 @@ public final class EndpointOverviewApi {
             for (RecentInvocations.Invocation invocation : recorder.recent().latest(endpoint.name())) {
                 recent.add(JSON.valueToTree(invocation));
             }
-            request.response()
+            String answer = body.toString();
+            RequestLoop.answer(request, () -> request.response()
                     .putHeader("Content-Type", "application/json")
                     .putHeader("Cache-Control", "no-store")
                     .putHeader("x-amzn-RequestId", requestId)
-                    .end(body.toString());
+                    .end(answer));
         } catch (RuntimeException e) {
-            errors.write(request.response(), requestId, e, null);
+            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.api.RequestLoop;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.features.FeatureStore;
@@ -57,7 +58,7 @@ public final class ControlPlaneApi {
     public void handle(HttpServerRequest request, byte[] body) {
         String requestId = RequestIds.next();
         String operation = request.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
-        virtualThreads.execute(() -> run(request.response(), requestId, operation, body));
+        virtualThreads.execute(() -> run(request, requestId, operation, body));
     }
 
     /** An error in the json 1.1 shape: refused authentication, a body too large. */
@@ -69,7 +70,7 @@ public final class ControlPlaneApi {
         }
     }
 
-    private void run(HttpServerResponse response, String requestId, String operation, byte[] body) {
+    private void run(HttpServerRequest request, String requestId, String operation, byte[] body) {
         try {
             if (!SageMakerOperations.serves(operation)) {
                 throw new TandemException(
@@ -77,13 +78,14 @@ public final class ControlPlaneApi {
             }
             JsonNode input = parse(body);
             model.inputShape(operation).ifPresent(shape -> model.validate(shape, input));
-            ObjectNode output = operations.handle(operation, input);
-            response.setStatusCode(200)
+            String output = operations.handle(operation, input).toString();
+            RequestLoop.answer(request, () -> request.response()
+                    .setStatusCode(200)
                     .putHeader("Content-Type", CONTENT_TYPE)
                     .putHeader("x-amzn-RequestId", requestId)
-                    .end(output.toString());
+                    .end(output));
         } catch (RuntimeException e) {
-            fail(response, requestId, e);
+            RequestLoop.answer(request, () -> fail(request.response(), requestId, e));
         }
     }
 

@@ -9,6 +9,7 @@ import dev.tandem.server.api.FeatureStoreApi;
 import dev.tandem.server.api.InvocationsApi;
 import dev.tandem.server.api.LogsApi;
 import dev.tandem.server.api.RequestIds;
+import dev.tandem.server.api.RequestLoop;
 import dev.tandem.server.api.TransformProgressApi;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.auth.Authenticator;
@@ -251,9 +252,13 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
 
     private Route metricsRoute(boolean open, ErrorWriter restJson) {
         return new Route(0, open, restJson, (req, body) -> {
-            req.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             // Gauges read the endpoints and the state store: off the event loop.
-            Thread.ofVirtual().start(() -> req.response().end(metrics.scrape()));
+            Thread.ofVirtual().start(() -> {
+                String scraped = metrics.scrape();
+                RequestLoop.answer(req, () -> req.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(scraped));
+            });
         });
     }
 }
