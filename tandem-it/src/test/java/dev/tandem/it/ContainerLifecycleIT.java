@@ -59,12 +59,7 @@ class ContainerLifecycleIT {
         try (TandemFixture tandem = TandemFixture.start(
                 workDir,
                 c -> c.withRuntime(c.runtime().withRestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1))))) {
-            Endpoint endpoint = tandem.deployAndAwait(
-                    """
-              {"ModelName": "fragile", "PrimaryContainer": {"Image": "exec:test-container",
-                "Environment": {"BEHAVIOUR": "crash-once", "CRASH_MARKER": "%s", "TAG": "fragile"}}}
-              """
-                            .formatted(workDir.resolve("crashed-once")));
+            Endpoint endpoint = deployCrashingOnce(tandem, "fragile");
 
             assertThatThrownBy(() -> invoke(tandem, "fragile")).isInstanceOf(ModelErrorException.class);
 
@@ -107,12 +102,7 @@ class ContainerLifecycleIT {
         try (TandemFixture tandem = TandemFixture.start(
                 workDir,
                 c -> c.withRuntime(c.runtime().withRestartBackoff(Duration.ofSeconds(3), Duration.ofSeconds(3))))) {
-            Endpoint endpoint = tandem.deployAndAwait(
-                    """
-              {"ModelName": "moving", "PrimaryContainer": {"Image": "exec:test-container",
-                "Environment": {"BEHAVIOUR": "crash-once", "CRASH_MARKER": "%s", "TAG": "moving"}}}
-              """
-                            .formatted(workDir.resolve("crashed-once")));
+            Endpoint endpoint = deployCrashingOnce(tandem, "moving");
             RunningContainer container =
                     endpoint.variants().get(0).instances().get(0).containers().get(0);
             int port = container.contractUrl().orElseThrow().getPort();
@@ -173,6 +163,16 @@ class ContainerLifecycleIT {
             assertThat(children).hasSize(3);
         }
         assertThat(children).noneMatch(ProcessHandle::isAlive);
+    }
+
+    /** An endpoint of one container, tagged with its name, that exits at its first invocation. */
+    private Endpoint deployCrashingOnce(TandemFixture tandem, String name) {
+        return tandem.deployAndAwait(
+                """
+          {"ModelName": "%s", "PrimaryContainer": {"Image": "exec:test-container",
+            "Environment": {"BEHAVIOUR": "crash-once", "CRASH_MARKER": "%s", "TAG": "%s"}}}
+          """
+                        .formatted(name, workDir.resolve("crashed-once-" + name), name));
     }
 
     /**

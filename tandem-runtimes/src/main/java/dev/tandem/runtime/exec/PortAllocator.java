@@ -76,18 +76,17 @@ public final class PortAllocator {
      * server that sets {@code SO_REUSEADDR}, as nearly all do, binds past them.
      */
     static boolean listenedOn(int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
+        return !binds(port, true);
     }
 
     private static boolean isFree(int port) {
+        return binds(port, false);
+    }
+
+    /** Whether a socket of this process can bind {@code port} on loopback just now. */
+    private static boolean binds(int port, boolean reuseAddress) {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(false);
+            socket.setReuseAddress(reuseAddress);
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             return true;
         } catch (IOException e) {
