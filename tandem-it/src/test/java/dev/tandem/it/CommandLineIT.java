@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.it.support.CliProcess;
 import dev.tandem.it.support.ShoutStageProvider;
 import dev.tandem.it.support.TandemFixture;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -364,6 +366,30 @@ class CommandLineIT {
         try (CliProcess serve = serveIris(noNative)) {
             awaitIris(serve);
             assertThat(serve.stderr()).contains("nio transport)");
+        }
+    }
+
+    @Test
+    void clientsThatResetTheirConnectionsAreNoErrorInTheServersLog() throws Exception {
+        try (CliProcess serve = serveIris()) {
+            String url = awaitIris(serve);
+            URI server = URI.create(url);
+            for (int i = 0; i < 3; i++) {
+                try (Socket client = new Socket(server.getHost(), server.getPort())) {
+                    client.getOutputStream()
+                            .write(("POST /endpoints/iris/invocations HTTP/1.1\r\nHost: tandem\r\n"
+                                            + "Content-Type: text/csv\r\nContent-Length: 100\r\n\r\n5.1,3.5")
+                                    .getBytes(StandardCharsets.US_ASCII));
+                    client.getOutputStream().flush();
+                    TandemFixture.sleep(Duration.ofMillis(50));
+                    // Closed with a reset, half way through its body.
+                    client.setSoLinger(true, 0);
+                }
+            }
+            TandemFixture.sleep(Duration.ofMillis(500));
+
+            awaitServing(url);
+            assertThat(serve.stderr()).doesNotContain("ERROR");
         }
     }
 

@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client side of the SageMaker container contract: {@code GET /ping} and {@code POST
@@ -63,6 +65,8 @@ import org.jspecify.annotations.Nullable;
  * small beside theirs.
  */
 public final class ContractClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ContractClient.class);
+
     static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
 
     private final Vertx vertx;
@@ -112,7 +116,14 @@ public final class ContractClient implements AutoCloseable {
                 .with(new PoolOptions()
                         .setHttp1MaxSize(maxConnectionsPerContainer)
                         .setMaxWaitQueueSize(maxConnectionsPerContainer))
-                .withConnectHandler(connection -> StrictResponseDecoder.install(connection, options))
+                .withConnectHandler(connection -> {
+                    StrictResponseDecoder.install(connection, options);
+                    // A container that exits resets its idle keep-alive connections. The request
+                    // on one, if any, fails on its own; without a handler Vert.x logs every reset
+                    // as an ERROR.
+                    connection.exceptionHandler(
+                            error -> LOG.debug("connection to a container failed: {}", error.toString()));
+                })
                 .build();
     }
 

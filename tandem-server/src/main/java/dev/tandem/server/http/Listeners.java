@@ -71,6 +71,9 @@ public final class Listeners {
             return;
         }
         StrictRequestDecoder.install(connection, options, limits);
+        // A client that resets its connection is no server error; a request in flight on it
+        // fails on its own. Without a handler Vert.x logs every reset as an ERROR.
+        connection.exceptionHandler(error -> log.debug("client connection failed: {}", error.toString()));
     }
 
     /** How many client connections are open. */

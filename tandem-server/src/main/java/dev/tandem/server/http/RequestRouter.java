@@ -20,8 +20,11 @@ import dev.tandem.server.metrics.InvocationMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where every HTTP request enters Tandem: finds the operation its method and path name, reads its
@@ -32,6 +35,8 @@ import org.jspecify.annotations.Nullable;
  * plain dispatch reads better than a routing framework.
  */
 public final class RequestRouter implements Handler<HttpServerRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRouter.class);
+
     private final InvocationsApi invocations;
     private final AsyncInvocationsApi asyncInvocations;
     private final ControlPlaneApi controlPlane;
@@ -125,6 +130,14 @@ public final class RequestRouter implements Handler<HttpServerRequest> {
         }
         BodyReader.read(request, route.bodyLimit()).onComplete(read -> {
             if (read.failed()) {
+                if (read.cause() instanceof IOException || request.response().closed()) {
+                    // Its connection failed before it had sent its body (a reset, most often): nobody
+                    // to answer, and no fault of the server's.
+                    LOG.debug(
+                            "a client's connection failed while it sent its body: {}",
+                            read.cause().toString());
+                    return;
+                }
                 route.errors().write(request.response(), RequestIds.next(), read.cause());
                 return;
             }
