@@ -75,7 +75,7 @@ public final class AsyncInvocationsApi {
                     .putHeader(FAILURE_LOCATION, queued.failureLocation().toString())
                     .end(answer.toString()));
         } catch (RuntimeException e) {
-            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
+            errors.answer(request, requestId, e);
         }
     }
 
@@ -94,7 +94,7 @@ public final class AsyncInvocationsApi {
                     .putHeader("x-amzn-RequestId", requestId)
                     .end(described));
         } catch (RuntimeException e) {
-            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
+            errors.answer(request, requestId, e);
         }
     }
 

@@ -12,6 +12,7 @@ import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ThrottlingException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.server.auth.AuthenticationException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -97,6 +98,14 @@ public final class ErrorResponses {
             case "ServiceUnavailable" -> new ServiceUnavailableException(message);
             default -> new TandemException(ErrorKind.INTERNAL_FAILURE, message);
         };
+    }
+
+    /**
+     * Answers {@code error} on the request's event loop, from whichever thread found it (see {@link
+     * RequestLoop}).
+     */
+    public void answer(HttpServerRequest request, String requestId, Throwable error) {
+        RequestLoop.answer(request, () -> write(request.response(), requestId, error, null));
     }
 
     /**

@@ -107,7 +107,7 @@ public final class FeatureStoreApi {
                 }
             });
         } catch (RuntimeException e) {
-            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
+            errors.answer(request, requestId, e);
         }
     }
 

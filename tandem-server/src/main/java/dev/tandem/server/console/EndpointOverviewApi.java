@@ -69,7 +69,7 @@ public final class EndpointOverviewApi {
                     .putHeader("x-amzn-RequestId", requestId)
                     .end(answer));
         } catch (RuntimeException e) {
-            RequestLoop.answer(request, () -> errors.write(request.response(), requestId, e, null));
+            errors.answer(request, requestId, e);
         }
     }
 
