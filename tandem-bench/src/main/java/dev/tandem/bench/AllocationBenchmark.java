@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -29,7 +28,7 @@ public final class AllocationBenchmark {
         int requests = BenchmarkArgs.option(args, "--requests", 2000);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (TandemServer tandem = TandemServer.start(
-                ServerConfig.defaults().withPort(0).withDataDir(Files.createTempDirectory("tandem-alloc")))) {
+                ServerConfig.defaults().withPort(0).withDataDir(WorkDirectory.create("tandem-alloc")))) {
             PipelineOverheadBenchmark.deploy(
                     tandem,
                     Path.of("."),
@@ -39,7 +38,7 @@ public final class AllocationBenchmark {
                       {"ContainerHostname": "s2", "Image": "builtin:identity"},
                       {"ContainerHostname": "s3", "Image": "builtin:identity"}]}
                     """);
-            Path work = Files.createTempDirectory("tandem-alloc-containers");
+            Path work = WorkDirectory.create("tandem-alloc-containers");
             Path echo = EchoContainer.writeLauncher(work);
             PipelineOverheadBenchmark.deploy(
                     tandem,

@@ -46,7 +46,7 @@ public final class AsyncInferenceBenchmark {
         List<String> rows = holdout.subList(1, holdout.size()).stream()
                 .map(line -> line.substring(line.indexOf(',') + 1))
                 .toList();
-        Path work = Files.createTempDirectory("tandem-async-bench");
+        Path work = WorkDirectory.create("tandem-async-bench");
         Vertx clientVertx = Vertx.vertx();
         try (TandemServer tandem =
                 TandemServer.start(ServerConfig.defaults().withPort(0).withDataDir(work.resolve("data")))) {

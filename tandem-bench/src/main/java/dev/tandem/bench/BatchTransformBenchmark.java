@@ -40,7 +40,7 @@ public final class BatchTransformBenchmark {
         List<String> rows = holdout.subList(1, holdout.size()).stream()
                 .map(line -> line.substring(line.indexOf(',') + 1))
                 .toList();
-        Path work = Files.createTempDirectory("tandem-batch-bench");
+        Path work = WorkDirectory.create("tandem-batch-bench");
         Path input = Files.createDirectories(work.resolve("in"));
         try (BufferedWriter out = Files.newBufferedWriter(input.resolve("rows.csv"))) {
             for (int i = 0; i < rowCount; i++) {

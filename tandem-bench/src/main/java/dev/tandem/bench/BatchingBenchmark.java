@@ -35,7 +35,7 @@ public final class BatchingBenchmark {
         int[] connections = BenchmarkArgs.numbers(args, "--connections", 1, 8, 32);
         Duration run = Duration.ofSeconds(seconds);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("tandem-batching");
+        Path work = WorkDirectory.create("tandem-batching");
 
         Path embeddings = root.resolve("examples/embeddings/model");
         Path penguins = root.resolve("examples/penguins/model");

@@ -48,11 +48,11 @@ public final class ControlPlaneBenchmark {
         // The first run starts from clean containers: they compile their Java sources on start.
         try (var folders = Files.list(root.resolve("examples/iris/containers"))) {
             for (Path folder : folders.toList()) {
-                deleteTree(folder.resolve(".build"));
+                WorkDirectory.removeTree(folder.resolve(".build"));
             }
         }
         for (String run : new String[] {"first start (containers compile)", "containers already built"}) {
-            Path dataDir = Files.createTempDirectory("tandem-bench");
+            Path dataDir = WorkDirectory.create("tandem-bench");
             try (TandemServer server =
                     TandemServer.start(ServerConfig.defaults().withPort(0).withDataDir(dataDir))) {
                 long start = System.nanoTime();
@@ -62,7 +62,7 @@ public final class ControlPlaneBenchmark {
             }
         }
 
-        Path dataDir = Files.createTempDirectory("tandem-bench");
+        Path dataDir = WorkDirectory.create("tandem-bench");
         Vertx clientVertx = Vertx.vertx();
         try (TandemServer server =
                 TandemServer.start(ServerConfig.defaults().withPort(0).withDataDir(dataDir))) {
@@ -187,17 +187,6 @@ public final class ControlPlaneBenchmark {
                         name + " failed: " + control.endpoint(name).failureReason());
             }
             Thread.sleep(10);
-        }
-    }
-
-    private static void deleteTree(Path tree) throws java.io.IOException {
-        if (!Files.exists(tree)) {
-            return;
-        }
-        try (var paths = Files.walk(tree)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
         }
     }
 

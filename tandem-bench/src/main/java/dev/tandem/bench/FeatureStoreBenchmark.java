@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ public final class FeatureStoreBenchmark {
         boolean redis = BenchmarkArgs.flag(args, "--redis");
         Vertx clientVertx = Vertx.vertx();
         String sample = sampleRecord();
-        java.nio.file.Path work = Files.createTempDirectory("tandem-bench");
+        java.nio.file.Path work = WorkDirectory.create("tandem-bench");
         ServerConfig config = ServerConfig.defaults().withPort(0).withDataDir(work);
         try (RedisProcess store = redis ? RedisProcess.start(work.resolve("redis")) : null;
                 TandemServer server = TandemServer.start(
@@ -231,7 +230,7 @@ public final class FeatureStoreBenchmark {
                   {"ContainerHostname": "model", "Image": "builtin:identity"}]}
                 """
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                Files.createTempDirectory("tandem-bench"));
+                WorkDirectory.create("tandem-bench"));
         server.servePipeline(
                 """
                 {"ModelName": "no-lookup", "Containers": [
@@ -239,7 +238,7 @@ public final class FeatureStoreBenchmark {
                   {"ContainerHostname": "model", "Image": "builtin:identity"}]}
                 """
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                Files.createTempDirectory("tandem-bench"));
+                WorkDirectory.create("tandem-bench"));
         for (String endpoint : new String[] {"lookup", "no-lookup"}) {
             while (!server.controlPlane().endpoint(endpoint).status().equals("InService")) {
                 Thread.sleep(10);

@@ -44,7 +44,7 @@ public final class GatewayBenchmark {
         int[] connections = BenchmarkArgs.numbers(args, "--connections", 1, 16, 64);
         Duration run = Duration.ofSeconds(seconds);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("tandem-gateway");
+        Path work = WorkDirectory.create("tandem-gateway");
         Path container = HopBenchmark.constantContainer(work.resolve("container"));
         Wrk wrk = Wrk.posting(work, payload, "application/octet-stream");
         String model =

@@ -50,7 +50,7 @@ public final class HopBenchmark {
         int[] connections = BenchmarkArgs.numbers(args, "--connections", 1, 16, 64);
         Duration run = Duration.ofSeconds(seconds);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("tandem-hop");
+        Path work = WorkDirectory.create("tandem-hop");
         Path container = constantContainer(work.resolve("container"));
         Wrk wrk = Wrk.posting(work, payload, "application/octet-stream");
 

@@ -2,7 +2,6 @@ package dev.tandem.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +44,7 @@ public final class LargeBodyBenchmark {
         int requests = BenchmarkArgs.option(args, "--requests", 40);
         int rounds = BenchmarkArgs.option(args, "--rounds", 2);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("tandem-large");
+        Path work = WorkDirectory.create("tandem-large");
         byte[] body = new byte[megabytes * 1024 * 1024];
         new Random(7).nextBytes(body);
         Path program = EchoContainer.writeLauncher(work);

@@ -60,7 +60,7 @@ public final class ObservabilityBenchmark {
         int rounds = BenchmarkArgs.option(args, "--rounds", 3);
         int connections = BenchmarkArgs.option(args, "--connections", 16);
         int payload = BenchmarkArgs.option(args, "--payload", 512);
-        Path work = Files.createTempDirectory("tandem-observe");
+        Path work = WorkDirectory.create("tandem-observe");
         Path container = HopBenchmark.constantContainer(work.resolve("container"));
         Wrk wrk = Wrk.posting(work, payload, "application/octet-stream");
         com.sun.management.OperatingSystemMXBean os =

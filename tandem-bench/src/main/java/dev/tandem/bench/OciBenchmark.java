@@ -37,7 +37,7 @@ public final class OciBenchmark {
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
         Path scripts = root.resolve("tandem-it/src/test/resources/oci");
-        Path work = Files.createTempDirectory("tandem-oci-bench");
+        Path work = WorkDirectory.create("tandem-oci-bench");
         Path program = Files.createDirectories(work.resolve("program"));
         for (String file : List.of("serve", "handler", "Containerfile")) {
             Files.copy(scripts.resolve(file), program.resolve(file), StandardCopyOption.REPLACE_EXISTING);

@@ -47,7 +47,7 @@ public final class OverloadBenchmark {
         int capacity = workers * 1000 / sleepMillis;
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
-        Path work = Files.createTempDirectory("tandem-overload");
+        Path work = WorkDirectory.create("tandem-overload");
         Path pipeline = slowPipeline(work, sleepMillis, workers);
         Vertx vertx = Vertx.vertx();
         // Enough connections that the client never waits for one: every request is on the wire.

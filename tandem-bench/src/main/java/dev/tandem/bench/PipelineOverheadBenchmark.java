@@ -24,7 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +63,7 @@ public final class PipelineOverheadBenchmark {
 
         List<Process> containers = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
-        Path dataDir = Files.createTempDirectory("tandem-bench");
+        Path dataDir = WorkDirectory.create("tandem-bench");
         Vertx clientVertx = Vertx.vertx();
         TandemServer tandem = null;
         TandemServer bare = null;
@@ -104,7 +103,7 @@ public final class PipelineOverheadBenchmark {
             // The same in-process pipeline on a server that records no metrics: their price.
             bare = TandemServer.start(ServerConfig.defaults()
                     .withPort(0)
-                    .withDataDir(Files.createTempDirectory("tandem-bench"))
+                    .withDataDir(WorkDirectory.create("tandem-bench"))
                     .withMetrics(false));
             deploy(
                     bare,
@@ -118,9 +117,9 @@ public final class PipelineOverheadBenchmark {
 
             // And on a server that also traces every request (spans batch-exported to a discarding
             // exporter) and captures every request and response: the price of observing it all.
-            Path captureDir = Files.createTempDirectory("tandem-capture");
+            Path captureDir = WorkDirectory.create("tandem-capture");
             observed = TandemServer.start(
-                    ServerConfig.defaults().withPort(0).withDataDir(Files.createTempDirectory("tandem-bench")),
+                    ServerConfig.defaults().withPort(0).withDataDir(WorkDirectory.create("tandem-bench")),
                     PipelineOverheadBenchmark.class.getClassLoader(),
                     java.util.function.UnaryOperator.identity(),
                     Tracing.with(OpenTelemetrySdk.builder()

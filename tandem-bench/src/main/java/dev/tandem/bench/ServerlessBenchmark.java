@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +42,7 @@ public final class ServerlessBenchmark {
                 new Example("penguins", "text/csv", "Biscoe,48.7,14.1,210,4450,female,2007"),
                 new Example("embeddings", "text/plain", "Serverless endpoints start on the first request."),
                 new Example("iris", "text/csv", "5.1,3.5,1.4,0.2"));
-        Path work = Files.createTempDirectory("tandem-serverless");
+        Path work = WorkDirectory.create("tandem-serverless");
         HttpClient client = HttpClient.newHttpClient();
         List<Figures> results = new ArrayList<>();
         for (Example example : examples) {

@@ -41,7 +41,7 @@ public final class SoakBenchmark {
         int minutes = BenchmarkArgs.option(args, "--minutes", 30);
         Path root =
                 Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath().normalize();
-        Path work = Files.createTempDirectory("tandem-soak");
+        Path work = WorkDirectory.create("tandem-soak");
         Path pipeline = mixedPipeline(work);
         Vertx vertx = Vertx.vertx();
         HttpClientAgent client = vertx.createHttpClient(

@@ -32,7 +32,7 @@ public final class StreamBenchmark {
         int requests = BenchmarkArgs.option(args, "--requests", 300);
         int rounds = BenchmarkArgs.option(args, "--rounds", 2);
         Path root = Path.of(System.getProperty("tandem.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("tandem-stream-bench");
+        Path work = WorkDirectory.create("tandem-stream-bench");
         int containerPort = ServerProcess.freePort();
         ProcessBuilder containerProcess = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"),

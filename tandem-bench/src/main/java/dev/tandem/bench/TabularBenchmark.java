@@ -48,7 +48,7 @@ public final class TabularBenchmark {
 
         Vertx clientVertx = Vertx.vertx();
         try (TandemServer tandem = TandemServer.start(
-                ServerConfig.defaults().withPort(0).withDataDir(Files.createTempDirectory("tandem-bench")))) {
+                ServerConfig.defaults().withPort(0).withDataDir(WorkDirectory.create("tandem-bench")))) {
             PipelineOverheadBenchmark.deploy(tandem, example, Files.readString(example.resolve("pipeline.json")));
             PipelineOverheadBenchmark.deploy(
                     tandem,
