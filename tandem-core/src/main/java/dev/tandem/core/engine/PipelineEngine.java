@@ -1,6 +1,7 @@
 package dev.tandem.core.engine;
 
 import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.ServiceUnavailableException;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
@@ -299,6 +300,13 @@ public final class PipelineEngine {
                                 + " seconds). Review the latency of each container, resolve the issue, and try"
                                 + " again.",
                         e);
+            // Refused: nothing reached the container, which has just gone down (a container that
+            // never listened is not routed to). The SDKs retry a 503; a 424 would blame the model.
+            case StageUnreachableException e
+            when e.beforeSending() ->
+                new ServiceUnavailableException("Container " + stage.hostname()
+                        + " is not accepting connections (" + e.getMessage()
+                        + "); it may be restarting. Retry the request.");
             case StageUnreachableException e ->
                 new ModelErrorException(
                         stage.hostname(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.core.error.ModelErrorException;
+import dev.tandem.core.error.ServiceUnavailableException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
 import dev.tandem.core.stage.Payload;
@@ -113,6 +114,33 @@ class PipelineEngineTest {
                 .isInstanceOf(ModelErrorException.class)
                 .hasMessageStartingWith(
                         "Your invocation timed out while waiting for a response from container slow (no answer within 60 seconds)");
+    }
+
+    @Test
+    void aContainerThatRefusesTheConnectionIsUnavailableNotAModelError() {
+        PipelineStage down = stage("model", r -> {
+            throw new StageUnreachableException(
+                    "Connection refused: /127.0.0.1:20001", new java.net.ConnectException("refused"), true);
+        });
+
+        assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(down), request("x"), null))
+                .isInstanceOfSatisfying(
+                        ServiceUnavailableException.class,
+                        e -> assertThat(e.kind().httpStatus()).isEqualTo(503))
+                .hasMessage("Container model is not accepting connections (Connection refused: /127.0.0.1:20001);"
+                        + " it may be restarting. Retry the request.");
+    }
+
+    @Test
+    void aContainerThatDropsTheConnectionMidRequestIsAModelError() {
+        PipelineStage crashed = stage("model", r -> {
+            throw new StageUnreachableException("Connection reset", new java.io.IOException("reset"), false);
+        });
+
+        assertThatThrownBy(() -> engine.invokeAndWait(ExecutionMode.SERIAL, List.of(crashed), request("x"), null))
+                .isInstanceOfSatisfying(ModelErrorException.class, e -> assertThat(e.container())
+                        .isEqualTo("model"))
+                .hasMessage("Could not reach container model: Connection reset.");
     }
 
     @Test
