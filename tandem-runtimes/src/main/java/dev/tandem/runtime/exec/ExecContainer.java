@@ -186,20 +186,20 @@ final class ExecContainer extends ContainerBase {
      * @return why the container cannot start, or null when it can
      */
     private @Nullable String leaveTakenPort() {
-        PortBlock taken = ports;
-        if (!PortAllocator.listenedOn(taken.bindPort())) {
+        PortBlock current = ports;
+        if (!PortAllocator.listenedOn(current.bindPort())) {
             return null;
         }
         PortBlock fresh;
         try {
             fresh = allocator.allocate();
         } catch (IllegalStateException e) {
-            return "another program listens on port " + taken.bindPort() + " and " + e.getMessage();
+            return "another program listens on port " + current.bindPort() + " and " + e.getMessage();
         }
-        allocator.release(taken);
+        allocator.release(current);
         ports = fresh;
         target = ContractTarget.loopback(fresh.bindPort());
-        log.event("another program listens on port " + taken.bindPort() + "; moving to port " + fresh.bindPort());
+        log.event("another program listens on port " + current.bindPort() + "; moving to port " + fresh.bindPort());
         return null;
     }
 
