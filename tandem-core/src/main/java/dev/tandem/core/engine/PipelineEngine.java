@@ -304,9 +304,11 @@ public final class PipelineEngine {
             // never listened is not routed to). The SDKs retry a 503; a 424 would blame the model.
             case StageUnreachableException e
             when e.beforeSending() ->
-                new ServiceUnavailableException("Container " + stage.hostname()
-                        + " is not accepting connections (" + e.getMessage()
-                        + "); it may be restarting. Retry the request.");
+                new ServiceUnavailableException(
+                        "Container " + stage.hostname()
+                                + " is not accepting connections (" + e.getMessage()
+                                + "); it may be restarting. Retry the request.",
+                        e);
             case StageUnreachableException e ->
                 new ModelErrorException(
                         stage.hostname(),

@@ -7,4 +7,8 @@ public class ServiceUnavailableException extends TandemException {
     public ServiceUnavailableException(String message) {
         super(ErrorKind.SERVICE_UNAVAILABLE, message);
     }
+
+    public ServiceUnavailableException(String message, Throwable cause) {
+        super(ErrorKind.SERVICE_UNAVAILABLE, message, cause);
+    }
 }

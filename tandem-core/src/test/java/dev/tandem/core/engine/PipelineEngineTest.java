@@ -128,7 +128,8 @@ class PipelineEngineTest {
                         ServiceUnavailableException.class,
                         e -> assertThat(e.kind().httpStatus()).isEqualTo(503))
                 .hasMessage("Container model is not accepting connections (Connection refused: /127.0.0.1:20001);"
-                        + " it may be restarting. Retry the request.");
+                        + " it may be restarting. Retry the request.")
+                .hasCauseInstanceOf(StageUnreachableException.class);
     }
 
     @Test
