@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 /**
  * Temporary folders of a benchmark run, removed when its JVM exits. A run writes what its servers
  * write — state, logs, and with data capture on, every request and response: the observability
- * benchmark alone left 1–3.5 GB a run in {@code /tmp} before its folders were removed.
+ * benchmark alone left 0.8–3.5 GB a run in {@code /tmp} before its folders were removed.
  */
 final class WorkDirectory {
     private static final List<Path> CREATED = new CopyOnWriteArrayList<>();
