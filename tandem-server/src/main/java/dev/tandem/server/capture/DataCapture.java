@@ -135,8 +135,9 @@ public final class DataCapture implements AutoCloseable {
             Payload input,
             @Nullable String outputType,
             Payload output) {
-        if (sampled(endpoint)) {
-            record(endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
+        CaptureSettings settings = endpoints.get(endpoint);
+        if (settings != null && drawn(settings)) {
+            enqueue(settings, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
         }
     }
 
@@ -146,7 +147,11 @@ public final class DataCapture implements AutoCloseable {
      */
     public boolean sampled(String endpoint) {
         CaptureSettings settings = endpoints.get(endpoint);
-        return settings != null && ThreadLocalRandom.current().nextInt(100) < settings.samplingPercentage();
+        return settings != null && drawn(settings);
+    }
+
+    private static boolean drawn(CaptureSettings settings) {
+        return ThreadLocalRandom.current().nextInt(100) < settings.samplingPercentage();
     }
 
     /** Records an invocation already {@linkplain #sampled sampled}; returns at once whatever happens. */
@@ -160,17 +165,38 @@ public final class DataCapture implements AutoCloseable {
             @Nullable String outputType,
             Payload output) {
         CaptureSettings settings = endpoints.get(endpoint);
-        if (settings == null) {
-            return;
+        if (settings != null) {
+            enqueue(settings, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
         }
-        Captured record = new Captured(
-                endpoint, variant, settings, eventId, inferenceId, Instant.now(), inputType, input, outputType, output);
+    }
+
+    /** Queues a record for the writer, or drops and counts it when the queue is full. */
+    private void enqueue(
+            CaptureSettings settings,
+            String endpoint,
+            String variant,
+            String eventId,
+            @Nullable String inferenceId,
+            @Nullable String inputType,
+            Payload input,
+            @Nullable String outputType,
+            Payload output) {
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
             return;
         }
-        queue.add(record);
+        queue.add(new Captured(
+                endpoint,
+                variant,
+                settings,
+                eventId,
+                inferenceId,
+                Instant.now(),
+                inputType,
+                input,
+                outputType,
+                output));
         if (idle) {
             idle = false;
             LockSupport.unpark(writer);
