@@ -135,10 +135,7 @@ public final class DataCapture implements AutoCloseable {
             Payload input,
             @Nullable String outputType,
             Payload output) {
-        CaptureSettings settings = endpoints.get(endpoint);
-        if (settings != null && drawn(settings)) {
-            enqueue(settings, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
-        }
+        capture(true, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
     }
 
     /**
@@ -164,15 +161,16 @@ public final class DataCapture implements AutoCloseable {
             Payload input,
             @Nullable String outputType,
             Payload output) {
-        CaptureSettings settings = endpoints.get(endpoint);
-        if (settings != null) {
-            enqueue(settings, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
-        }
+        capture(false, endpoint, variant, eventId, inferenceId, inputType, input, outputType, output);
     }
 
-    /** Queues a record for the writer, or drops and counts it when the queue is full. */
-    private void enqueue(
-            CaptureSettings settings,
+    /**
+     * Queues an invocation of an endpoint that captures (drawn by its sampling percentage when
+     * {@code draw}), its settings looked up once for both; drops and counts it when the queue is
+     * full.
+     */
+    private void capture(
+            boolean draw,
             String endpoint,
             String variant,
             String eventId,
@@ -181,6 +179,10 @@ public final class DataCapture implements AutoCloseable {
             Payload input,
             @Nullable String outputType,
             Payload output) {
+        CaptureSettings settings = endpoints.get(endpoint);
+        if (settings == null || (draw && !drawn(settings))) {
+            return;
+        }
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
             dropped.incrementAndGet();
