@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Location;
@@ -63,6 +64,10 @@ public final class DataCapture implements AutoCloseable {
 
     private static final DateTimeFormatter HOUR_PATH =
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
+    /** {@code inferenceTime}, to the second as SageMaker writes it. */
+    private static final DateTimeFormatter SECOND =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+
     private static final DateTimeFormatter OBJECT_TIME =
             DateTimeFormatter.ofPattern("mm-ss-SSS").withZone(ZoneOffset.UTC);
 
@@ -92,7 +97,7 @@ public final class DataCapture implements AutoCloseable {
             CaptureSettings settings,
             String eventId,
             @Nullable String inferenceId,
-            Instant time,
+            long epochMillis,
             @Nullable String inputType,
             Payload input,
             @Nullable String outputType,
@@ -194,7 +199,7 @@ public final class DataCapture implements AutoCloseable {
                 settings,
                 eventId,
                 inferenceId,
-                Instant.now(),
+                System.currentTimeMillis(),
                 inputType,
                 input,
                 outputType,
@@ -291,13 +296,13 @@ public final class DataCapture implements AutoCloseable {
         private record Target(CaptureSettings settings, OutputStream out) {}
 
         OutputStream streamFor(Captured record) throws IOException {
-            long hourKey = record.time().getEpochSecond() / 3600;
+            long hourKey = record.epochMillis() / 3_600_000;
             if (hourKey != openHourKey) {
                 // A new hour: the files of the last one are complete.
                 upload();
                 closeAll();
                 openHourKey = hourKey;
-                openHour = HOUR_PATH.format(record.time());
+                openHour = HOUR_PATH.format(Instant.ofEpochMilli(record.epochMillis()));
             }
             Map<String, Target> variants = targets.computeIfAbsent(record.endpoint(), endpoint -> new HashMap<>());
             Target target = variants.get(record.variant());
@@ -389,12 +394,37 @@ public final class DataCapture implements AutoCloseable {
      * one that fails to encode leaves no half line behind. It is encoded as UTF-8 bytes directly (a
      * body is copied into the line once, escaped or in base64, never made a String first), by one
      * generator for all records — a generator a record cost as much to create as to use — which is
-     * replaced only after a record failed half-written.
+     * replaced only after a record failed half-written. Field names and fixed values are written
+     * from bytes encoded once, and the time from a string made once a second, rather than
+     * escaped char by char again for every record.
      */
     private static final class RecordEncoder {
+        private static final SerializedString CAPTURE_DATA = new SerializedString("captureData");
+        private static final SerializedString ENDPOINT_INPUT = new SerializedString("endpointInput");
+        private static final SerializedString ENDPOINT_OUTPUT = new SerializedString("endpointOutput");
+        private static final SerializedString OBSERVED_CONTENT_TYPE = new SerializedString("observedContentType");
+        private static final SerializedString MODE = new SerializedString("mode");
+        private static final SerializedString INPUT = new SerializedString("INPUT");
+        private static final SerializedString OUTPUT = new SerializedString("OUTPUT");
+        private static final SerializedString DATA = new SerializedString("data");
+        private static final SerializedString ENCODING = new SerializedString("encoding");
+        private static final SerializedString BASE64 = new SerializedString("BASE64");
+        private static final SerializedString CSV = new SerializedString("CSV");
+        private static final SerializedString JSON_TEXT = new SerializedString("JSON");
+        private static final SerializedString EVENT_METADATA = new SerializedString("eventMetadata");
+        private static final SerializedString EVENT_ID = new SerializedString("eventId");
+        private static final SerializedString INFERENCE_ID = new SerializedString("inferenceId");
+        private static final SerializedString INFERENCE_TIME = new SerializedString("inferenceTime");
+        private static final SerializedString EVENT_VERSION = new SerializedString("eventVersion");
+        private static final SerializedString VERSION = new SerializedString("0");
+
         private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
         private final Base64Field base64 = new Base64Field();
         private @Nullable JsonGenerator json;
+        /** The second {@link #time} names. */
+        private long timeSecond = Long.MIN_VALUE;
+
+        private String time = "";
 
         void write(Captured record, OutputStream out) throws IOException {
             line.reset();
@@ -404,7 +434,7 @@ public final class DataCapture implements AutoCloseable {
                 json = generator;
             }
             try {
-                writeJson(record, generator, base64);
+                writeJson(record, generator);
                 generator.flush();
             } catch (IOException | RuntimeException e) {
                 json = null;
@@ -413,56 +443,86 @@ public final class DataCapture implements AutoCloseable {
             line.write('\n');
             line.writeTo(out);
         }
-    }
 
-    /** SageMaker's capture record: captureData (endpointInput, endpointOutput), eventMetadata, eventVersion. */
-    private static void writeJson(Captured record, JsonGenerator json, Base64Field base64) throws IOException {
-        json.writeStartObject();
-        json.writeObjectFieldStart("captureData");
-        if (record.settings().input()) {
-            side(json, "endpointInput", "INPUT", record.settings(), record.inputType(), record.input(), base64);
+        /**
+         * SageMaker's capture record: captureData (endpointInput, endpointOutput), eventMetadata,
+         * eventVersion.
+         */
+        private void writeJson(Captured record, JsonGenerator json) throws IOException {
+            json.writeStartObject();
+            json.writeFieldName(CAPTURE_DATA);
+            json.writeStartObject();
+            if (record.settings().input()) {
+                side(json, ENDPOINT_INPUT, INPUT, record.settings(), record.inputType(), record.input());
+            }
+            if (record.settings().output()) {
+                side(json, ENDPOINT_OUTPUT, OUTPUT, record.settings(), record.outputType(), record.output());
+            }
+            json.writeEndObject();
+            json.writeFieldName(EVENT_METADATA);
+            json.writeStartObject();
+            json.writeFieldName(EVENT_ID);
+            json.writeString(record.eventId());
+            if (record.inferenceId() != null) {
+                json.writeFieldName(INFERENCE_ID);
+                json.writeString(record.inferenceId());
+            }
+            json.writeFieldName(INFERENCE_TIME);
+            json.writeString(inferenceTime(record.epochMillis()));
+            json.writeEndObject();
+            json.writeFieldName(EVENT_VERSION);
+            json.writeString(VERSION);
+            json.writeEndObject();
         }
-        if (record.settings().output()) {
-            side(json, "endpointOutput", "OUTPUT", record.settings(), record.outputType(), record.output(), base64);
-        }
-        json.writeEndObject();
-        json.writeObjectFieldStart("eventMetadata");
-        json.writeStringField("eventId", record.eventId());
-        if (record.inferenceId() != null) {
-            json.writeStringField("inferenceId", record.inferenceId());
-        }
-        json.writeStringField("inferenceTime", record.time().toString());
-        json.writeEndObject();
-        json.writeStringField("eventVersion", "0");
-        json.writeEndObject();
-    }
 
-    private static void side(
-            JsonGenerator json,
-            String field,
-            String mode,
-            CaptureSettings settings,
-            @Nullable String type,
-            Payload body,
-            Base64Field base64)
-            throws IOException {
-        String encoding = settings.encoding(type);
-        json.writeObjectFieldStart(field);
-        json.writeStringField("observedContentType", type == null ? "" : type);
-        json.writeStringField("mode", mode);
-        byte[] bytes = body.unsafeArray();
-        json.writeFieldName("data");
-        if (encoding.equals("BASE64")) {
-            base64.write(json, bytes);
-        } else if (isAscii(bytes)) {
-            // Text as it came, escaped where JSON needs it: no String in between.
-            json.writeUTF8String(bytes, 0, bytes.length);
-        } else {
-            // Decoded, so that malformed UTF-8 becomes replacement characters, not broken JSON.
-            json.writeString(new String(bytes, StandardCharsets.UTF_8));
+        private void side(
+                JsonGenerator json,
+                SerializedString field,
+                SerializedString mode,
+                CaptureSettings settings,
+                @Nullable String type,
+                Payload body)
+                throws IOException {
+            String encoding = settings.encoding(type);
+            json.writeFieldName(field);
+            json.writeStartObject();
+            json.writeFieldName(OBSERVED_CONTENT_TYPE);
+            json.writeString(type == null ? "" : type);
+            json.writeFieldName(MODE);
+            json.writeString(mode);
+            byte[] bytes = body.unsafeArray();
+            json.writeFieldName(DATA);
+            if (encoding.equals("BASE64")) {
+                base64.write(json, bytes);
+            } else if (isAscii(bytes)) {
+                // Text as it came, escaped where JSON needs it: no String in between.
+                json.writeUTF8String(bytes, 0, bytes.length);
+            } else {
+                // Decoded, so that malformed UTF-8 becomes replacement characters, not broken JSON.
+                json.writeString(new String(bytes, StandardCharsets.UTF_8));
+            }
+            json.writeFieldName(ENCODING);
+            json.writeString(
+                    switch (encoding) {
+                        case "CSV" -> CSV;
+                        case "JSON" -> JSON_TEXT;
+                        default -> BASE64;
+                    });
+            json.writeEndObject();
         }
-        json.writeStringField("encoding", encoding);
-        json.writeEndObject();
+
+        /**
+         * When the record was made, to the second, as SageMaker writes it ({@code
+         * 2026-12-07T08:15:02Z}); formatted once a second.
+         */
+        private String inferenceTime(long epochMillis) {
+            long second = Math.floorDiv(epochMillis, 1000);
+            if (second != timeSecond) {
+                timeSecond = second;
+                time = SECOND.format(Instant.ofEpochSecond(second));
+            }
+            return time;
+        }
     }
 
     /**

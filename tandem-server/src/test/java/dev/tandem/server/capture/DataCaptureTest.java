@@ -11,12 +11,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +124,62 @@ class DataCaptureTest {
         assertThat(records(folder.resolve("second")))
                 .extracting(r -> r.path("eventMetadata").path("eventId").asText())
                 .containsExactly("event-3");
+    }
+
+    @Test
+    void aRecordIsSageMakersLineWithItsFieldsInOrderAndTheTimeToTheSecond() throws Exception {
+        long before = Instant.now().getEpochSecond();
+        try (DataCapture capture = capture()) {
+            capture.configure("ep", settings(folder.resolve("captured")));
+            capture.offer(
+                    "ep",
+                    "AllTraffic",
+                    "event-1",
+                    "order \"7\"",
+                    "text/csv",
+                    Payload.utf8("1,2"),
+                    "application/json",
+                    Payload.utf8("{\"score\": 0.5}"));
+            capture.offer(
+                    "ep",
+                    "AllTraffic",
+                    "event-2",
+                    null,
+                    "application/octet-stream",
+                    Payload.utf8("x"),
+                    null,
+                    Payload.empty());
+            awaitWritten(capture, 2);
+        }
+        long after = Instant.now().getEpochSecond();
+
+        List<String> lines;
+        try (Stream<Path> files = Files.walk(folder.resolve("captured"))) {
+            Path file = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+            lines = Files.readAllLines(file);
+        }
+        assertThat(lines).hasSize(2);
+        String time = "\"inferenceTime\":\"(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)\"";
+        assertThat(lines.get(0))
+                .matches(Pattern.quote("{\"captureData\":{\"endpointInput\":{\"observedContentType\":\"text/csv\","
+                                + "\"mode\":\"INPUT\",\"data\":\"1,2\",\"encoding\":\"CSV\"},"
+                                + "\"endpointOutput\":{\"observedContentType\":\"application/json\",\"mode\":\"OUTPUT\","
+                                + "\"data\":\"{\\\"score\\\": 0.5}\",\"encoding\":\"JSON\"}},"
+                                + "\"eventMetadata\":{\"eventId\":\"event-1\",\"inferenceId\":\"order \\\"7\\\"\",")
+                        + time
+                        + Pattern.quote("},\"eventVersion\":\"0\"}"));
+        assertThat(lines.get(1))
+                .matches(Pattern.quote("{\"captureData\":{\"endpointInput\":{\"observedContentType\":"
+                                + "\"application/octet-stream\",\"mode\":\"INPUT\",\"data\":\"eA==\",\"encoding\":\"BASE64\"},"
+                                + "\"endpointOutput\":{\"observedContentType\":\"\",\"mode\":\"OUTPUT\",\"data\":\"\","
+                                + "\"encoding\":\"BASE64\"}},\"eventMetadata\":{\"eventId\":\"event-2\",")
+                        + time
+                        + Pattern.quote("},\"eventVersion\":\"0\"}"));
+        for (String line : lines) {
+            Matcher written = Pattern.compile(time).matcher(line);
+            assertThat(written.find()).isTrue();
+            assertThat(Instant.parse(written.group(1)).getEpochSecond()).isBetween(before, after);
+        }
     }
 
     private DataCapture capture() {
