@@ -19,6 +19,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
+import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 
 /**
  * Containers that fail in every way {@link FaultyContainer} knows: crashing mid-answer, silent,
@@ -135,7 +138,57 @@ class FaultInjectionIT {
         assertRecovers();
     }
 
+    /**
+     * A container that stops listening while its process lives on is seen by its health checks only
+     * (here after 3 × 10 s). Meanwhile the requests its instance refuses go to the other instance,
+     * which serves them; with no other instance, the client is told to retry.
+     */
     @Order(5)
+    @Test
+    void aRefusedRequestIsServedByAnotherInstanceWhileHealthChecksHaveNotSeenTheContainerGo(@TempDir Path otherDir) {
+        try (TandemFixture slowChecks = TandemFixture.start(
+                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+            SageMakerClient sm = slowChecks.sageMaker();
+            for (int instances : new int[] {1, 2}) {
+                String name = "faulty-" + instances;
+                sm.createModel(r -> r.modelName(name)
+                        .primaryContainer(ContainerDefinition.builder()
+                                .image("exec:" + otherDir.resolve("faulty-container"))
+                                .build()));
+                sm.createEndpointConfig(r -> r.endpointConfigName(name)
+                        .productionVariants(ProductionVariant.builder()
+                                .variantName("AllTraffic")
+                                .modelName(name)
+                                .instanceType("ml.m5.large")
+                                .initialInstanceCount(instances)
+                                .build()));
+                sm.createEndpoint(r -> r.endpointName(name).endpointConfigName(name));
+                TandemFixture.awaitInService(sm, name);
+                for (int i = 0; i < 10; i++) {
+                    assertThat(slowChecks.invoke(name, "ok").statusCode()).isEqualTo(200);
+                }
+            }
+
+            // One instance: the next request finds its only container refusing, and is told to retry.
+            assertThat(slowChecks.invoke("faulty-1", "unlisten").statusCode()).isEqualTo(200);
+            TandemFixture.sleep(Duration.ofMillis(300));
+            HttpResponse<String> refused = slowChecks.invoke("faulty-1", "ok");
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("x-amzn-ErrorType")).hasValue("ServiceUnavailable");
+            assertThat(refused.body()).contains("is not accepting connections", "Retry the request");
+
+            // Two instances: every request is served, by the one that still listens.
+            assertThat(slowChecks.invoke("faulty-2", "unlisten").statusCode()).isEqualTo(200);
+            TandemFixture.sleep(Duration.ofMillis(300));
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> answer = slowChecks.invoke("faulty-2", "ok " + i);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                assertThat(answer.body()).isEqualTo("ok " + i);
+            }
+        }
+    }
+
+    @Order(6)
     @Test
     void nothingIsLeftBehind() {
         // Connections to replaced containers and abandoned exchanges are closed, threads end.

@@ -1,7 +1,6 @@
 package dev.tandem.core.engine;
 
 import dev.tandem.core.error.ModelErrorException;
-import dev.tandem.core.error.ServiceUnavailableException;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
 import dev.tandem.core.model.ExecutionMode;
@@ -202,7 +201,7 @@ public final class PipelineEngine {
                                 : new StageTiming(
                                         stage.hostname(), took, response.body().size(), response.contentType()));
                 if (error != null) {
-                    fail(failure(stage, Failures.unwrap(error)));
+                    fail(failure(stage, index == 0, Failures.unwrap(error)));
                 } else if (index == stages.size() - 1) {
                     result.complete(new InvocationResult(response, timings));
                 } else {
@@ -267,7 +266,10 @@ public final class PipelineEngine {
             long took = System.nanoTime() - start;
             if (error != null || response == null) {
                 timings.add(new StageTiming(stage.hostname(), took));
-                fail(failure(stage, Failures.unwrap(error == null ? new IllegalStateException("no answer") : error)));
+                fail(failure(
+                        stage,
+                        index == 0,
+                        Failures.unwrap(error == null ? new IllegalStateException("no answer") : error)));
                 return;
             }
             timings.add(new StageTiming(stage.hostname(), took, -1, response.contentType()));
@@ -285,8 +287,12 @@ public final class PipelineEngine {
         }
     }
 
-    /** The client's view of a stage's failure: a ModelError naming the stage. */
-    private static RuntimeException failure(PipelineStage stage, Throwable error) {
+    /**
+     * The client's view of a stage's failure: a ModelError naming the stage.
+     *
+     * @param first whether it is the pipeline's first stage (nothing ran before it)
+     */
+    private static RuntimeException failure(PipelineStage stage, boolean first, Throwable error) {
         return switch (error) {
             case StageException e -> errorStatus(stage, e.status(), String.valueOf(e.getMessage()), e);
             case StageTimeoutException e ->
@@ -303,12 +309,7 @@ public final class PipelineEngine {
             // Refused: nothing reached the container, which has just gone down (a container that
             // never listened is not routed to). The SDKs retry a 503; a 424 would blame the model.
             case StageUnreachableException e
-            when e.beforeSending() ->
-                new ServiceUnavailableException(
-                        "Container " + stage.hostname()
-                                + " is not accepting connections (" + e.getMessage()
-                                + "); it may be restarting. Retry the request.",
-                        e);
+            when e.beforeSending() -> new ContainerRefusedException(stage.hostname(), first, e);
             case StageUnreachableException e ->
                 new ModelErrorException(
                         stage.hostname(),

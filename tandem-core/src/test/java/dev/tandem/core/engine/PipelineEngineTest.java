@@ -129,7 +129,28 @@ class PipelineEngineTest {
                         e -> assertThat(e.kind().httpStatus()).isEqualTo(503))
                 .hasMessage("Container model is not accepting connections (Connection refused: /127.0.0.1:20001);"
                         + " it may be restarting. Retry the request.")
-                .hasCauseInstanceOf(StageUnreachableException.class);
+                .hasCauseInstanceOf(StageUnreachableException.class)
+                .isInstanceOfSatisfying(ContainerRefusedException.class, e -> {
+                    assertThat(e.container()).isEqualTo("model");
+                    // The first container refused: nothing ran, another instance may take it.
+                    assertThat(e.nothingRan()).isTrue();
+                });
+    }
+
+    @Test
+    void aLaterContainerThatRefusesSaysThatEarlierOnesRan() {
+        PipelineStage down = stage("model", r -> {
+            throw new StageUnreachableException(
+                    "Connection refused: /127.0.0.1:20002", new java.net.ConnectException("refused"), true);
+        });
+
+        assertThatThrownBy(() -> engine.invokeAndWait(
+                        ExecutionMode.SERIAL, List.of(recording("pre", "text/plain"), down), request("x"), null))
+                .isInstanceOfSatisfying(ContainerRefusedException.class, e -> {
+                    assertThat(e.container()).isEqualTo("model");
+                    assertThat(e.nothingRan()).isFalse();
+                });
+        assertThat(calls).hasSize(1);
     }
 
     @Test

@@ -7,8 +7,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A contract container that misbehaves on demand, for the fault-injection tests: an HTTP/1.1
@@ -28,20 +31,38 @@ import java.util.Locale;
  *   <li>{@code huge}: answers {@code HUGE_BYTES} (7,000,000) bytes.
  *   <li>{@code deaf-ping}: answers, and from then on never answers {@code /ping} (while still
  *       answering invocations).
+ *   <li>{@code unlisten}: answers, then stops listening and closes every connection, as a server
+ *       that shuts down does — but its process lives on, so that only health checks can tell.
  * </ul>
  */
 public final class FaultyContainer {
     private static volatile boolean pingDeaf;
+    /** The listening socket; null once it stopped listening. */
+    private static volatile ServerSocket listening;
+
+    private static final Set<Socket> CONNECTIONS = ConcurrentHashMap.newKeySet();
 
     private FaultyContainer() {}
 
     public static void main(String[] args) throws IOException {
         int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
         try (ServerSocket server = new ServerSocket(port, 256, InetAddress.getLoopbackAddress())) {
+            listening = server;
             System.out.println("faulty container on port " + port);
             while (true) {
                 Socket socket = server.accept();
+                CONNECTIONS.add(socket);
                 Thread.ofVirtual().start(() -> serve(socket));
+            }
+        } catch (SocketException e) {
+            if (listening != null) {
+                throw e;
+            }
+            // It stopped listening on purpose: the process lives on until it is stopped.
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -114,6 +135,11 @@ public final class FaultyContainer {
                         pingDeaf = true;
                         answer(out, fault, fault.length());
                     }
+                    case "unlisten" -> {
+                        answer(out, fault, fault.length());
+                        unlisten();
+                        return;
+                    }
                     default -> answer(out, fault, fault.length());
                 }
             }
@@ -121,6 +147,20 @@ public final class FaultyContainer {
             // The other side went away.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            CONNECTIONS.remove(socket);
+        }
+    }
+
+    /** Closes the listening socket and every connection; new connections are refused from now on. */
+    private static void unlisten() throws IOException {
+        ServerSocket server = listening;
+        listening = null;
+        if (server != null) {
+            server.close();
+        }
+        for (Socket connection : CONNECTIONS) {
+            connection.close();
         }
     }
 

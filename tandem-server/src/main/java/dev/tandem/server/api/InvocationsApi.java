@@ -1,5 +1,6 @@
 package dev.tandem.server.api;
 
+import dev.tandem.core.engine.ContainerRefusedException;
 import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
@@ -123,8 +124,8 @@ public final class InvocationsApi {
      *
      * @param target the container a direct-mode request names, or null
      * @param targetVariant the variant the request names, or null to draw one by weight
-     * @param attempt 1, or more when an instance of a cluster could not be reached and the request
-     *     goes to another
+     * @param attempt 1, or more when the request reached no instance before — a cluster's could not
+     *     be reached, or the first container of one here refused the connection — and goes to another
      */
     private record Invocation(
             HttpServerRequest request,
@@ -430,10 +431,11 @@ public final class InvocationsApi {
         endTrace(trace, error);
         Throwable cause = Failures.unwrap(error);
         HttpServerResponse response = invocation.request().response();
-        if (cause instanceof InstanceUnreachableException unreachable
-                && unreachable.beforeSending()
-                && invocation.attempt() < MAX_INSTANCE_ATTEMPTS
-                && !response.closed()) {
+        if (invocation.attempt() < MAX_INSTANCE_ATTEMPTS && !response.closed() && servableElsewhere(lease, cause)) {
+            if (cause instanceof ContainerRefusedException) {
+                // Its supervisor has not seen it go down yet: the next requests pass it over too.
+                lease.instance().refusedConnection();
+            }
             // Nothing reached that instance: another one serves the request instead.
             admit(invocation.nextAttempt());
             return;
@@ -448,6 +450,23 @@ public final class InvocationsApi {
                 cause,
                 System.nanoTime() - invocation.start());
         errors.write(response, invocation.requestId(), cause, logStream(endpoint, lease, cause));
+    }
+
+    /**
+     * Whether the request failed without reaching the instance, so that another may serve it: a
+     * cluster's instance could not be reached, or this server's instance's first container refused
+     * the connection while another instance of its variant can take it. (Nginx passes a request to
+     * the next server in the same cases: {@code proxy_next_upstream error}.)
+     */
+    private static boolean servableElsewhere(Endpoint.Lease lease, Throwable cause) {
+        return switch (cause) {
+            case InstanceUnreachableException unreachable -> unreachable.beforeSending();
+            case ContainerRefusedException refused ->
+                refused.nothingRan()
+                        && lease.instance().remote() == null
+                        && lease.variant().routableInstances() > 1;
+            default -> false;
+        };
     }
 
     private static void endTrace(Tracing.@Nullable Invocation trace, @Nullable Throwable error) {

@@ -26,6 +26,11 @@ public final class Instance {
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
 
     private volatile boolean drainAwaited;
+    /** Set while {@link #refusedUntil} holds: a container refused a connection just now. */
+    private volatile boolean refusing;
+    /** Until when ({@link System#nanoTime()}) requests go to other instances; see {@link #refusedConnection()}. */
+    private volatile long refusedUntil;
+
     private final int maxInFlight;
     private final @Nullable RemoteInstance remote;
     private final @Nullable InstanceAddress address;
@@ -90,6 +95,37 @@ public final class Instance {
             }
         }
         return true;
+    }
+
+    /**
+     * How long requests go to the other instances after a container of this one refused a
+     * connection; its health checks decide after that.
+     */
+    static final Duration REFUSAL_HOLD = Duration.ofSeconds(1);
+
+    /**
+     * Says that a container of this healthy instance refused a connection: it has just gone down
+     * (its process exited, or it stopped listening) and its supervisor has not seen it yet — a
+     * process's exit is seen within milliseconds, a container that stops listening only by its
+     * health checks, seconds later. For {@link #REFUSAL_HOLD} requests go to other instances.
+     */
+    public void refusedConnection() {
+        refusedUntil = System.nanoTime() + REFUSAL_HOLD.toNanos();
+        refusing = true;
+    }
+
+    /**
+     * Whether requests may be sent its way now: it is healthy, and none of its containers has
+     * refused a connection within the last {@link #REFUSAL_HOLD}.
+     */
+    boolean isRoutable() {
+        if (refusing) {
+            if (System.nanoTime() - refusedUntil < 0) {
+                return false;
+            }
+            refusing = false;
+        }
+        return isHealthy();
     }
 
     /** The first container that is not healthy, described for an error message; null if none. */

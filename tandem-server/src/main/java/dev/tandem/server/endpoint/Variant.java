@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A production variant as it runs: its model's instances and its current weight. Requests go to
- * its healthy instance with the fewest requests in flight; when all are full, as many as can be
+ * its healthy instance with the fewest requests in flight (passing over, for a second, one whose
+ * container has just refused a connection); when all are full, as many as can be
  * served within a short wait budget wait in its {@link AdmissionLine}, and the rest are refused.
  */
 public final class Variant {
@@ -180,7 +181,7 @@ public final class Variant {
             Instance best = null;
             for (int i = 0; i < count; i++) {
                 Instance candidate = current.get((offset + i) % count);
-                if (candidate.isHealthy()
+                if (candidate.isRoutable()
                         && candidate.outstanding() < candidate.maxInFlight()
                         && (best == null || candidate.outstanding() < best.outstanding())) {
                     best = candidate;
@@ -303,7 +304,7 @@ public final class Variant {
     Instance acquireBelow(int limit) {
         Instance best = null;
         for (Instance candidate : instances) {
-            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
+            if (candidate.isRoutable() && (best == null || candidate.outstanding() < best.outstanding())) {
                 best = candidate;
             }
         }
@@ -312,6 +313,17 @@ public final class Variant {
         }
         best.acquire();
         return best;
+    }
+
+    /** How many of its instances requests may be sent to now ({@link Instance#isRoutable()}). */
+    public int routableInstances() {
+        int routable = 0;
+        for (Instance instance : instances) {
+            if (instance.isRoutable()) {
+                routable++;
+            }
+        }
+        return routable;
     }
 
     /** How many of its instances are healthy. */
