@@ -107,9 +107,15 @@ public record InstancePod(CliProcess process, InstanceAddress address) implement
         process.process().destroy();
     }
 
-    /** Kills it at once, as a crashing machine would. */
+    /**
+     * Kills it at once, as a crashing machine would: the instance's process first, then the
+     * containers it ran, as the pod's end takes its containers with it. (Left alive, they outlived
+     * the test as orphans, and the next run of it on the same machine failed.)
+     */
     public void kill() {
+        List<ProcessHandle> containers = process.process().descendants().toList();
         process.process().destroyForcibly();
+        containers.forEach(ProcessHandle::destroyForcibly);
     }
 
     @Override
