@@ -139,9 +139,10 @@ class FaultInjectionIT {
     }
 
     /**
-     * A container that stops listening while its process lives on is seen by its health checks only
-     * (here after 3 × 10 s). Meanwhile the requests its instance refuses go to the other instance,
-     * which serves them; with no other instance, the client is told to retry.
+     * A container that stops listening while its process lives on would be seen by its health
+     * checks only after three missed ones (here 3 × 10 s). The requests its instance refuses go to
+     * the other instance, which serves them; with no other instance, the client is told to retry —
+     * and the refusal has the container checked at once, and replaced.
      */
     @Order(5)
     @Test
@@ -176,6 +177,15 @@ class FaultInjectionIT {
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("x-amzn-ErrorType")).hasValue("ServiceUnavailable");
             assertThat(refused.body()).contains("is not accepting connections", "Retry the request");
+            // Told of the refusal, its supervisor pings it at once rather than in 10 s, and replaces
+            // it: it serves again long before three missed health checks (30 s) would have said.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int status = refused.statusCode();
+            while (status != 200 && System.nanoTime() < deadline) {
+                TandemFixture.sleep(Duration.ofMillis(100));
+                status = slowChecks.invoke("faulty-1", "ok").statusCode();
+            }
+            assertThat(status).as("served again within 10 s").isEqualTo(200);
 
             // Two instances: every request is served, by the one that still listens.
             assertThat(slowChecks.invoke("faulty-2", "unlisten").statusCode()).isEqualTo(200);

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -30,8 +31,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The supervisor starts the process, pings it until healthy, then watches it: when it exits or
  * fails {@code unhealthyThreshold} pings in a row it is stopped and started again after a
- * backoff that doubles with each failure in a row. Closing stops the process — SIGTERM, then
- * SIGKILL after the grace period — together with any process it started.
+ * backoff that doubles with each failure in a row. A connection it refused ({@link
+ * #connectionRefused()}) has it pinged at once, and while those pings fail, again at the startup
+ * poll interval rather than the health-check interval: a container that stopped listening while
+ * its process lives on is replaced in a fraction of a second, not after three intervals. Closing
+ * stops the process — SIGTERM, then SIGKILL after the grace period — together with any process it
+ * started.
  */
 final class ExecContainer extends ContainerBase {
     /** The exit status of a process killed by SIGKILL (128 + 9), as an engine reports it. */
@@ -55,6 +60,11 @@ final class ExecContainer extends ContainerBase {
     private volatile boolean closed;
     /** Whether the current run of the process answered /ping; only the supervisor touches it. */
     private boolean wasHealthy;
+    /**
+     * Wakes the supervisor of the current run while it waits between health checks: released when
+     * the process exits and when a connection to it was refused. Null between runs.
+     */
+    private volatile @Nullable Semaphore wake;
 
     private volatile @Nullable Process process;
 
@@ -132,6 +142,8 @@ final class ExecContainer extends ContainerBase {
      *
      * @return why it must be restarted
      */
+    // The exit's future ends in releasing the wake-up; nothing waits on it.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private String runOnce(int restarts) throws InterruptedException {
         String portTaken = leaveTakenPort();
         if (portTaken != null) {
@@ -161,21 +173,56 @@ final class ExecContainer extends ContainerBase {
         wasHealthy = true;
         log.event("healthy");
         status.set(ContainerStatus.healthy(restarts));
+        Semaphore woken = new Semaphore(0);
+        wake = woken;
+        try {
+            started.onExit().thenRun(woken::release);
+            return watch(started, woken);
+        } finally {
+            wake = null;
+        }
+    }
+
+    /**
+     * Watches a healthy process until it must be restarted: it exits, or fails {@code
+     * unhealthyThreshold} pings in a row — pinged every health-check interval, or, from a refused
+     * connection on until a ping passes, at once and then every startup poll interval.
+     *
+     * @return why it must be restarted
+     */
+    private String watch(Process started, Semaphore woken) throws InterruptedException {
         int failedPings = 0;
+        boolean refused = false;
         while (!closed) {
-            if (started.waitFor(settings.healthCheckInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+            Duration wait = refused ? settings.startupPollInterval() : settings.healthCheckInterval();
+            if (woken.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                woken.drainPermits();
+                refused = true;
+            }
+            if (!started.isAlive()) {
                 return exitReason(started);
             }
             if (closed) {
                 break;
             }
-            failedPings = probe.isHealthy(target) ? 0 : failedPings + 1;
-            if (failedPings >= settings.unhealthyThreshold()) {
+            if (probe.isHealthy(target)) {
+                failedPings = 0;
+                refused = false;
+            } else if (++failedPings >= settings.unhealthyThreshold()) {
                 stopProcess();
-                return "failed " + failedPings + " health checks (GET /ping) in a row";
+                return "failed " + failedPings + " health checks (GET /ping) in a row"
+                        + (refused ? " after it refused a connection" : "");
             }
         }
         return "closed";
+    }
+
+    @Override
+    public void connectionRefused() {
+        Semaphore woken = wake;
+        if (woken != null) {
+            woken.release();
+        }
     }
 
     /**

@@ -26,9 +26,9 @@ public final class Instance {
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
 
     private volatile boolean drainAwaited;
-    /** Set while {@link #refusedUntil} holds: a container refused a connection just now. */
+    /** Set while {@link #refusedUntil} holds: a container of it refused a connection just now. */
     private volatile boolean refusing;
-    /** Until when ({@link System#nanoTime()}) requests go to other instances; see {@link #refusedConnection()}. */
+    /** Until when ({@link System#nanoTime()}) requests go to other instances; see {@link #holdBack()}. */
     private volatile long refusedUntil;
 
     private final int maxInFlight;
@@ -104,12 +104,23 @@ public final class Instance {
     static final Duration REFUSAL_HOLD = Duration.ofSeconds(1);
 
     /**
-     * Says that a container of this healthy instance refused a connection: it has just gone down
-     * (its process exited, or it stopped listening) and its supervisor has not seen it yet — a
-     * process's exit is seen within milliseconds, a container that stops listening only by its
-     * health checks, seconds later. For {@link #REFUSAL_HOLD} requests go to other instances.
+     * Says that its container {@code hostname} refused a connection although it was healthy: it
+     * has just gone down (its process exited, or it stopped listening) and its runtime has not seen
+     * it yet. The runtime checks its health at once ({@link RunningContainer#connectionRefused()}).
      */
-    public void refusedConnection() {
+    public void connectionRefused(String hostname) {
+        for (RunningContainer container : containers) {
+            if (container.hostname().equals(hostname)) {
+                container.connectionRefused();
+            }
+        }
+    }
+
+    /**
+     * Sends requests to other instances for {@link #REFUSAL_HOLD}: one of its containers refused a
+     * connection, and until its health checks have told, another instance serves better.
+     */
+    public void holdBack() {
         refusedUntil = System.nanoTime() + REFUSAL_HOLD.toNanos();
         refusing = true;
     }
