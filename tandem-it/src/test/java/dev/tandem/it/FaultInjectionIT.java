@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
+import software.amazon.awssdk.services.sagemaker.model.DescribeTransformJobResponse;
 import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
+import software.amazon.awssdk.services.sagemaker.model.TransformJobStatus;
 
 /**
  * Containers that fail in every way {@link FaultyContainer} knows: crashing mid-answer, silent,
@@ -198,7 +201,44 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * A batch transform retries a refused record three times within 3.5 s; the refusal has the
+     * container replaced well within that, though its health checks (3 × 10 s) would take 30 s.
+     */
     @Order(6)
+    @Test
+    void aBatchTransformRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
+        try (TandemFixture slowChecks = TandemFixture.start(
+                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+            SageMakerClient sm = slowChecks.sageMaker();
+            sm.createModel(r -> r.modelName("faulty")
+                    .primaryContainer(ContainerDefinition.builder()
+                            .image("exec:" + otherDir.resolve("faulty-container"))
+                            .build()));
+            List<String> records = List.of("one", "two", "unlisten", "four", "five", "six");
+            Path input = Files.createDirectories(otherDir.resolve("in"));
+            Files.write(input.resolve("records.txt"), records);
+            Path output = otherDir.resolve("out");
+
+            sm.createTransformJob(r -> r.transformJobName("through-a-refusal")
+                    .modelName("faulty")
+                    .batchStrategy("SingleRecord")
+                    .maxConcurrentTransforms(1)
+                    .transformInput(i -> i.contentType("text/plain")
+                            .splitType("Line")
+                            .dataSource(d -> d.s3DataSource(
+                                    source -> source.s3DataType("S3Prefix").s3Uri("file:" + input))))
+                    .transformOutput(o -> o.s3OutputPath("file:" + output).assembleWith("Line"))
+                    .transformResources(
+                            resources -> resources.instanceType("ml.m5.large").instanceCount(1)));
+            DescribeTransformJobResponse job = BatchTransformIT.awaitEnd(sm, "through-a-refusal");
+
+            assertThat(job.transformJobStatus()).as(job.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
+            assertThat(Files.readAllLines(output.resolve("records.txt.out"))).containsExactlyElementsOf(records);
+        }
+    }
+
+    @Order(7)
     @Test
     void nothingIsLeftBehind() {
         // Connections to replaced containers and abandoned exchanges are closed, threads end.
