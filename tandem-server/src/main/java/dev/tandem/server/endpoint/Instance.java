@@ -26,10 +26,11 @@ public final class Instance {
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
 
     private volatile boolean drainAwaited;
-    /** Set while {@link #refusedUntil} holds: a container of it refused a connection just now. */
-    private volatile boolean refusing;
-    /** Until when ({@link System#nanoTime()}) requests go to other instances; see {@link #holdBack()}. */
-    private volatile long refusedUntil;
+    /**
+     * Until when ({@link System#nanoTime()}) requests go to other instances, see {@link
+     * #holdBack()}; 0 when they need not, so that routing reads the clock only while one holds.
+     */
+    private volatile long heldBackUntil;
 
     private final int maxInFlight;
     private final @Nullable RemoteInstance remote;
@@ -121,8 +122,8 @@ public final class Instance {
      * connection, and until its health checks have told, another instance serves better.
      */
     public void holdBack() {
-        refusedUntil = System.nanoTime() + REFUSAL_HOLD.toNanos();
-        refusing = true;
+        long until = System.nanoTime() + REFUSAL_HOLD.toNanos();
+        heldBackUntil = until == 0 ? 1 : until;
     }
 
     /**
@@ -130,11 +131,12 @@ public final class Instance {
      * refused a connection within the last {@link #REFUSAL_HOLD}.
      */
     boolean isRoutable() {
-        if (refusing) {
-            if (System.nanoTime() - refusedUntil < 0) {
+        long until = heldBackUntil;
+        if (until != 0) {
+            if (System.nanoTime() - until < 0) {
                 return false;
             }
-            refusing = false;
+            heldBackUntil = 0;
         }
         return isHealthy();
     }
