@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.sagemaker.model.ContainerDefinition;
 import software.amazon.awssdk.services.sagemaker.model.DescribeTransformJobResponse;
 import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 import software.amazon.awssdk.services.sagemaker.model.TransformJobStatus;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointAsyncResponse;
 
 /**
  * Containers that fail in every way {@link FaultyContainer} knows: crashing mid-answer, silent,
@@ -238,7 +239,71 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * An asynchronous request is tried up to three times, at once each time; a refusal has the
+     * container replaced within a second, and the request waits for that rather than spending its
+     * attempts on a container that no longer listens.
+     */
     @Order(7)
+    @Test
+    void anAsynchronousEndpointRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
+        try (TandemFixture slowChecks = TandemFixture.start(
+                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+            SageMakerClient sm = slowChecks.sageMaker();
+            Path outputs = otherDir.resolve("out");
+            Path failures = otherDir.resolve("failures");
+            sm.createModel(r -> r.modelName("faulty")
+                    .primaryContainer(ContainerDefinition.builder()
+                            .image("exec:" + otherDir.resolve("faulty-container"))
+                            .build()));
+            sm.createEndpointConfig(r -> r.endpointConfigName("faulty")
+                    .productionVariants(ProductionVariant.builder()
+                            .variantName("AllTraffic")
+                            .modelName("faulty")
+                            .instanceType("ml.m5.large")
+                            .initialInstanceCount(1)
+                            .build())
+                    .asyncInferenceConfig(a -> a.outputConfig(
+                            o -> o.s3OutputPath("file:" + outputs).s3FailurePath("file:" + failures))));
+            sm.createEndpoint(r -> r.endpointName("faulty").endpointConfigName("faulty"));
+            TandemFixture.awaitInService(sm, "faulty");
+            Path inputs = Files.createDirectories(otherDir.resolve("in"));
+
+            List<String> bodies = List.of("one", "unlisten", "three", "four", "five");
+            for (String body : bodies) {
+                Path input = Files.writeString(inputs.resolve(body + ".txt"), body);
+                InvokeEndpointAsyncResponse accepted = slowChecks.sdk().invokeEndpointAsync(r -> r.endpointName(
+                                "faulty")
+                        .inputLocation("file:" + input)
+                        .contentType("text/plain"));
+                // Each one ends before the next is sent: the ones after "unlisten" meet the refusal.
+                Path output = Path.of(accepted.outputLocation().substring("file:".length()));
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!Files.exists(output) && System.nanoTime() < deadline) {
+                    assertThat(contents(failures)).as("failures").isEmpty();
+                    TandemFixture.sleep(Duration.ofMillis(50));
+                }
+                assertThat(output).as("the result of " + body + ", within 10 s").exists();
+                assertThat(Files.readString(output)).isEqualTo(body);
+            }
+        }
+    }
+
+    /** The contents of the files in {@code folder}; none when it does not exist. */
+    private static List<String> contents(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            List<String> texts = new java.util.ArrayList<>();
+            for (Path file : files.toList()) {
+                texts.add(Files.readString(file));
+            }
+            return texts;
+        }
+    }
+
+    @Order(8)
     @Test
     void nothingIsLeftBehind() {
         // Connections to replaced containers and abandoned exchanges are closed, threads end.

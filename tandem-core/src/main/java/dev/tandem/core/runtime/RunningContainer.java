@@ -16,13 +16,6 @@ public interface RunningContainer extends AutoCloseable {
     ContainerStatus status();
 
     /**
-     * Tells its runtime that a connection to it was refused although it was healthy: it has gone
-     * down, or stopped listening, and a runtime that checks its health now rather than at its next
-     * interval replaces it sooner. Nothing by default.
-     */
-    default void connectionRefused() {}
-
-    /**
      * The base URL of the container's HTTP contract ({@code /ping}, {@code /invocations}, {@code
      * /execution-parameters}), for containers reached over HTTP; empty for in-process stages.
      */

@@ -166,7 +166,9 @@ public final class ContractClient implements AutoCloseable {
     public int ping(ContractTarget target, Duration timeout) {
         RequestOptions options = request(target, HttpMethod.GET, target.pingPath(), timeout);
         try {
-            return exchange(options, null, timeout, null).get().status();
+            return exchange(options, null, timeout, null, ContractClient::nobody)
+                    .get()
+                    .status();
         } catch (ExecutionException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -188,17 +190,35 @@ public final class ContractClient implements AutoCloseable {
      */
     public CompletableFuture<StageResponse> invoke(
             ContractTarget target, StageRequest request, Duration timeout, @Nullable InvocationLimits limits) {
+        return invoke(target, request, timeout, limits, ContractClient::nobody);
+    }
+
+    /**
+     * Sends {@code POST /invocations} as {@link #invoke(ContractTarget, StageRequest, Duration,
+     * InvocationLimits)} does, and runs {@code whenRefused} on the I/O thread when no connection to
+     * the container could be opened (the failure's {@link StageUnreachableException#beforeSending()}):
+     * its supervisor learns at once, whichever path the request took.
+     */
+    public CompletableFuture<StageResponse> invoke(
+            ContractTarget target,
+            StageRequest request,
+            Duration timeout,
+            @Nullable InvocationLimits limits,
+            Runnable whenRefused) {
         if (limits == null && request.body().file().isEmpty() && isPlainAddress(target)) {
             ContextInternal context = (ContextInternal) Vertx.currentContext();
             EventLoop loop = loopOf(context);
             LoopConnections connections = loop == null ? null : direct.get(loop);
             if (context != null && connections != null) {
-                return connections.invoke(target, request, timeout, context);
+                return connections.invoke(target, request, timeout, context, whenRefused);
             }
         }
-        return exchange(invocation(target, request, timeout), request.body(), timeout, limits)
+        return exchange(invocation(target, request, timeout), request.body(), timeout, limits, whenRefused)
                 .thenApply(ContractClient::toResponse);
     }
+
+    /** What a caller that has no supervisor to tell passes as {@code whenRefused}. */
+    private static void nobody() {}
 
     /**
      * Whether the real-time hop may take {@link LoopConnections}: plain HTTP to an address (a
@@ -217,7 +237,8 @@ public final class ContractClient implements AutoCloseable {
      * status other than 2xx fails it as {@link #invoke} would, after reading that answer whole.
      * {@code timeout} bounds the wait for the head and any silence of the container after it.
      */
-    public CompletableFuture<StreamedResponse> stream(ContractTarget target, StageRequest request, Duration timeout) {
+    public CompletableFuture<StreamedResponse> stream(
+            ContractTarget target, StageRequest request, Duration timeout, Runnable whenRefused) {
         EventLoop loop = currentLoop();
         AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
         AtomicReference<@Nullable AsyncFile> source = new AtomicReference<>();
@@ -236,7 +257,8 @@ public final class ContractClient implements AutoCloseable {
             if (done.succeeded()) {
                 result.complete(done.result());
             } else {
-                result.completeExceptionally(failure(done.cause(), target.host(), target.port(), timeout, sent.get()));
+                result.completeExceptionally(
+                        failure(done.cause(), target.host(), target.port(), timeout, sent.get(), whenRefused));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -276,7 +298,7 @@ public final class ContractClient implements AutoCloseable {
             ContractTarget target, StageRequest request, Map<String, String> headers, Duration timeout) {
         RequestOptions options = invocation(target, request, timeout);
         headers.forEach(options::putHeader);
-        return exchange(options, request.body(), timeout, null)
+        return exchange(options, request.body(), timeout, null, ContractClient::nobody)
                 .thenApply(exchange -> new Answer(exchange.status(), exchange.headers(), exchange.body()));
     }
 
@@ -343,7 +365,11 @@ public final class ContractClient implements AutoCloseable {
      * StageUnreachableException} when the container cannot be reached.
      */
     private CompletableFuture<Exchange> exchange(
-            RequestOptions options, @Nullable Payload body, Duration timeout, @Nullable InvocationLimits limits) {
+            RequestOptions options,
+            @Nullable Payload body,
+            Duration timeout,
+            @Nullable InvocationLimits limits,
+            Runnable whenRefused) {
         EventLoop loop = currentLoop();
         AtomicReference<@Nullable HttpClientRequest> sent = new AtomicReference<>();
         // The response is read inside the send callback: chained after it instead, from a thread
@@ -370,7 +396,7 @@ public final class ContractClient implements AutoCloseable {
                 result.complete(done.result());
             } else {
                 result.completeExceptionally(
-                        failure(done.cause(), options.getHost(), options.getPort(), timeout, sent.get()));
+                        failure(done.cause(), options.getHost(), options.getPort(), timeout, sent.get(), whenRefused));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -382,9 +408,17 @@ public final class ContractClient implements AutoCloseable {
         });
     }
 
-    /** What a failed exchange tells the engine: refused, busy, too slow or unreachable. */
+    /**
+     * What a failed exchange tells the engine: refused, busy, too slow or unreachable; {@code
+     * whenRefused} runs when it never had a connection.
+     */
     private static Throwable failure(
-            Throwable cause, String host, int port, Duration timeout, @Nullable HttpClientRequest sent) {
+            Throwable cause,
+            String host,
+            int port,
+            Duration timeout,
+            @Nullable HttpClientRequest sent,
+            Runnable whenRefused) {
         if (cause instanceof StageException refused) {
             return refused;
         }
@@ -396,6 +430,9 @@ public final class ContractClient implements AutoCloseable {
         }
         if (ResponsePublisher.isTimeout(cause)) {
             return new StageTimeoutException(timeout);
+        }
+        if (sent == null) {
+            whenRefused.run();
         }
         return new StageUnreachableException(describe(cause), cause, sent == null);
     }

@@ -44,6 +44,8 @@ final class HopExchange {
     private final LoopConnections connections;
     /** The caller's Vert.x context, on this loop: the result completes within it. */
     private final ContextInternal context;
+    /** Tells the container's supervisor that no connection to it could be opened. */
+    private final Runnable whenRefused;
 
     final CompletableFuture<StageResponse> result = new CompletableFuture<>();
 
@@ -58,8 +60,10 @@ final class HopExchange {
             StageRequest request,
             Duration timeout,
             ContextInternal context,
-            LoopConnections connections) {
+            LoopConnections connections,
+            Runnable whenRefused) {
         this.context = context;
+        this.whenRefused = whenRefused;
         this.target = target;
         this.hostHeader = hostHeader;
         this.request = request;
@@ -174,6 +178,7 @@ final class HopExchange {
 
     /** No connection could be opened: nothing was sent, so another instance may take it. */
     void unreachable(Throwable cause) {
+        whenRefused.run();
         fail(new StageUnreachableException(ContractClient.describe(cause), cause, true));
     }
 

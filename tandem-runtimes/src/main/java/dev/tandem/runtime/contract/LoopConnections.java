@@ -88,9 +88,13 @@ final class LoopConnections {
     // The deadline's cancelling stage is a side effect: callers see the exchange's result itself.
     @SuppressWarnings("FutureReturnValueIgnored")
     CompletableFuture<StageResponse> invoke(
-            ContractTarget target, StageRequest request, Duration timeout, ContextInternal context) {
+            ContractTarget target,
+            StageRequest request,
+            Duration timeout,
+            ContextInternal context,
+            Runnable whenRefused) {
         Pool pool = pools.computeIfAbsent(target, Pool::new);
-        HopExchange exchange = new HopExchange(target, pool.hostHeader, request, timeout, context, this);
+        HopExchange exchange = new HopExchange(target, pool.hostHeader, request, timeout, context, this, whenRefused);
         ScheduledFuture<?> deadline =
                 loop.schedule(exchange::timedOut, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         exchange.result.whenComplete((answer, error) -> deadline.cancel(false));

@@ -32,9 +32,10 @@ import org.jspecify.annotations.Nullable;
  * <p>The supervisor starts the process, pings it until healthy, then watches it: when it exits or
  * fails {@code unhealthyThreshold} pings in a row it is stopped and started again after a
  * backoff that doubles with each failure in a row. A connection it refused ({@link
- * #connectionRefused()}) has it pinged at once, and while those pings fail, again at the startup
- * poll interval rather than the health-check interval: a container that stopped listening while
- * its process lives on is replaced in a fraction of a second, not after three intervals. Closing
+ * #connectionRefused()}) makes it unhealthy and has it pinged at once, and while those pings fail,
+ * again at the startup poll interval rather than the health-check interval: a container that
+ * stopped listening while its process lives on takes no more requests and is replaced in a
+ * fraction of a second, not after three intervals; one that answers the ping is healthy again. Closing
  * stops the process — SIGTERM, then SIGKILL after the grace period — together with any process it
  * started.
  */
@@ -43,6 +44,9 @@ final class ExecContainer extends ContainerBase {
     private static final int KILLED = 137;
 
     static final int LOG_LINES = 2000;
+
+    /** Its status's reason from a refused connection until a ping passes or it is restarted. */
+    private static final String REFUSED = "refused a connection; checking whether it still listens";
 
     private final ProcessLauncher launcher;
     private final PortAllocator allocator;
@@ -86,7 +90,7 @@ final class ExecContainer extends ContainerBase {
         this.probe = probe;
         this.settings = settings;
         this.target = ContractTarget.loopback(ports.bindPort());
-        this.stage = new ContractStage(client, () -> target, settings.invocationTimeout());
+        this.stage = new ContractStage(client, () -> target, settings.invocationTimeout(), this::connectionRefused);
         this.supervisor = Thread.ofVirtual()
                 .name("supervisor-" + request.instanceId() + "-" + request.hostname())
                 .unstarted(this::supervise);
@@ -207,7 +211,12 @@ final class ExecContainer extends ContainerBase {
             }
             if (probe.isHealthy(target)) {
                 failedPings = 0;
-                refused = false;
+                if (refused) {
+                    refused = false;
+                    // A refusal it got over (or one meant for the port of its previous run).
+                    status.update(
+                            current -> current.isHealthy() ? current : ContainerStatus.healthy(current.restarts()));
+                }
             } else if (++failedPings >= settings.unhealthyThreshold()) {
                 stopProcess();
                 return "failed " + failedPings + " health checks (GET /ping) in a row"
@@ -217,8 +226,15 @@ final class ExecContainer extends ContainerBase {
         return "closed";
     }
 
-    @Override
-    public void connectionRefused() {
+    /**
+     * A connection to it was refused although it was healthy: it has gone down, or stopped
+     * listening. It is unhealthy from now on, so that every path — real-time, batch, asynchronous —
+     * sends its requests elsewhere or waits, until a ping says otherwise; and its supervisor checks
+     * it now rather than at its next interval. Runs on the I/O thread that met the refusal.
+     */
+    private void connectionRefused() {
+        status.update(current ->
+                current.isHealthy() ? new ContainerStatus(Phase.UNHEALTHY, REFUSED, current.restarts()) : current);
         Semaphore woken = wake;
         if (woken != null) {
             woken.release();

@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -170,6 +171,63 @@ class ContractClientTest {
                 .cause()
                 .isInstanceOf(StageUnreachableException.class);
         assertThat(client.ping(nowhere, Duration.ofSeconds(1))).isEqualTo(-1);
+    }
+
+    @Test
+    void aRefusedConnectionIsReportedOnEveryPathAndNothingElseIs() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        ContractTarget nowhere = ContractTarget.loopback(closed);
+        AtomicInteger refusals = new AtomicInteger();
+        Runnable whenRefused = refusals::incrementAndGet;
+        StageRequest request = new StageRequest(Payload.utf8("hi"), null, null, null);
+        Duration timeout = Duration.ofSeconds(5);
+
+        // Off any event loop: Vert.x's client.
+        CompletableFuture<StageResponse> offLoop = client.invoke(nowhere, request, timeout, null, whenRefused);
+        assertThatThrownBy(offLoop::join)
+                .cause()
+                .isInstanceOfSatisfying(StageUnreachableException.class, e -> assertThat(e.beforeSending())
+                        .isTrue());
+        assertThat(refusals).hasValue(1);
+
+        // On an event loop: the loop's own connections, the real-time hop.
+        io.vertx.core.Context context = ((io.vertx.core.internal.VertxInternal) clientVertx).createEventLoopContext();
+        CompletableFuture<Throwable> onLoop = new CompletableFuture<>();
+        context.runOnContext(go -> client.invoke(nowhere, request, timeout, null, whenRefused)
+                .whenComplete((answer, error) -> onLoop.complete(error)));
+        assertThat(Failures.unwrap(onLoop.get(10, TimeUnit.SECONDS))).isInstanceOf(StageUnreachableException.class);
+        assertThat(refusals).hasValue(2);
+
+        // A streamed answer.
+        assertThatThrownBy(() ->
+                        client.stream(nowhere, request, timeout, whenRefused).join())
+                .cause()
+                .isInstanceOf(StageUnreachableException.class);
+        assertThat(refusals).hasValue(3);
+
+        // A container that answers, even with an error or too late, did not refuse.
+        assertThatThrownBy(() -> client.invoke(
+                                target,
+                                new StageRequest(Payload.empty(), null, null, "fail"),
+                                timeout,
+                                null,
+                                whenRefused)
+                        .join())
+                .cause()
+                .isInstanceOf(StageException.class);
+        CompletableFuture<Throwable> late = new CompletableFuture<>();
+        context.runOnContext(go -> client.invoke(
+                        target,
+                        new StageRequest(Payload.empty(), null, null, "hang"),
+                        Duration.ofMillis(200),
+                        null,
+                        whenRefused)
+                .whenComplete((answer, error) -> late.complete(error)));
+        assertThat(Failures.unwrap(late.get(10, TimeUnit.SECONDS))).isInstanceOf(StageTimeoutException.class);
+        assertThat(refusals).hasValue(3);
     }
 
     @Test

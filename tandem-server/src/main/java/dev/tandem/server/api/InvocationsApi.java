@@ -431,15 +431,7 @@ public final class InvocationsApi {
         endTrace(trace, error);
         Throwable cause = Failures.unwrap(error);
         HttpServerResponse response = invocation.request().response();
-        if (cause instanceof ContainerRefusedException refused) {
-            // Its supervisor has not seen it go down yet: it checks it now.
-            lease.instance().connectionRefused(refused.container());
-        }
         if (invocation.attempt() < MAX_INSTANCE_ATTEMPTS && !response.closed() && servableElsewhere(lease, cause)) {
-            if (cause instanceof ContainerRefusedException) {
-                // Until those checks tell, the next requests pass it over too.
-                lease.instance().holdBack();
-            }
             // Nothing reached that instance: another one serves the request instead.
             admit(invocation.nextAttempt());
             return;
@@ -468,7 +460,7 @@ public final class InvocationsApi {
             case ContainerRefusedException refused ->
                 refused.nothingRan()
                         && lease.instance().remote() == null
-                        && lease.variant().routableInstances() > 1;
+                        && lease.variant().hasHealthyInstanceBesides(lease.instance());
             default -> false;
         };
     }

@@ -1,6 +1,5 @@
 package dev.tandem.server.async;
 
-import dev.tandem.core.engine.ContainerRefusedException;
 import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationLimits;
 import dev.tandem.core.engine.InvocationResult;
@@ -83,10 +82,6 @@ final class AsyncInvocation {
             return new Outcome.Answered(
                     result.response().body(), result.response().contentType());
         } catch (ExecutionException e) {
-            if (Failures.unwrap(e) instanceof ContainerRefusedException refused) {
-                // Checked at once, it is replaced before the request's retry.
-                lease.instance().connectionRefused(refused.container());
-            }
             return failure(request, Failures.unwrap(e), deadline);
         } catch (TimeoutException e) {
             return timedOut(request);

@@ -1,6 +1,5 @@
 package dev.tandem.server.batch;
 
-import dev.tandem.core.engine.ContainerRefusedException;
 import dev.tandem.core.engine.Failures;
 import dev.tandem.core.engine.InvocationResult;
 import dev.tandem.core.engine.PipelineEngine;
@@ -230,10 +229,6 @@ public final class InputTransformer {
                     .orTimeout(spec.invocationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionallyCompose(failure -> {
                         Throwable cause = Failures.unwrap(failure);
-                        if (cause instanceof ContainerRefusedException refused) {
-                            // Checked at once, it is replaced before the retries run out.
-                            instance.connectionRefused(refused.container());
-                        }
                         if (attempt < spec.maxRetries() && retryable(cause) && !stopping.getAsBoolean()) {
                             // Back off (0.5 s, 1 s, 2 s): a crashed container needs a moment to restart.
                             Executor later = CompletableFuture.delayedExecutor(500L << attempt, TimeUnit.MILLISECONDS);

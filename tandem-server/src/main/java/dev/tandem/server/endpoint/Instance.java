@@ -26,11 +26,6 @@ public final class Instance {
     private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
 
     private volatile boolean drainAwaited;
-    /**
-     * Until when ({@link System#nanoTime()}) requests go to other instances, see {@link
-     * #holdBack()}; 0 when they need not, so that routing reads the clock only while one holds.
-     */
-    private volatile long heldBackUntil;
 
     private final int maxInFlight;
     private final @Nullable RemoteInstance remote;
@@ -96,49 +91,6 @@ public final class Instance {
             }
         }
         return true;
-    }
-
-    /**
-     * How long requests go to the other instances after a container of this one refused a
-     * connection; its health checks decide after that.
-     */
-    static final Duration REFUSAL_HOLD = Duration.ofSeconds(1);
-
-    /**
-     * Says that its container {@code hostname} refused a connection although it was healthy: it
-     * has just gone down (its process exited, or it stopped listening) and its runtime has not seen
-     * it yet. The runtime checks its health at once ({@link RunningContainer#connectionRefused()}).
-     */
-    public void connectionRefused(String hostname) {
-        for (RunningContainer container : containers) {
-            if (container.hostname().equals(hostname)) {
-                container.connectionRefused();
-            }
-        }
-    }
-
-    /**
-     * Sends requests to other instances for {@link #REFUSAL_HOLD}: one of its containers refused a
-     * connection, and until its health checks have told, another instance serves better.
-     */
-    public void holdBack() {
-        long until = System.nanoTime() + REFUSAL_HOLD.toNanos();
-        heldBackUntil = until == 0 ? 1 : until;
-    }
-
-    /**
-     * Whether requests may be sent its way now: it is healthy, and none of its containers has
-     * refused a connection within the last {@link #REFUSAL_HOLD}.
-     */
-    boolean isRoutable() {
-        long until = heldBackUntil;
-        if (until != 0) {
-            if (System.nanoTime() - until < 0) {
-                return false;
-            }
-            heldBackUntil = 0;
-        }
-        return isHealthy();
     }
 
     /** The first container that is not healthy, described for an error message; null if none. */

@@ -181,7 +181,7 @@ public final class Variant {
             Instance best = null;
             for (int i = 0; i < count; i++) {
                 Instance candidate = current.get((offset + i) % count);
-                if (candidate.isRoutable()
+                if (candidate.isHealthy()
                         && candidate.outstanding() < candidate.maxInFlight()
                         && (best == null || candidate.outstanding() < best.outstanding())) {
                     best = candidate;
@@ -304,7 +304,7 @@ public final class Variant {
     Instance acquireBelow(int limit) {
         Instance best = null;
         for (Instance candidate : instances) {
-            if (candidate.isRoutable() && (best == null || candidate.outstanding() < best.outstanding())) {
+            if (candidate.isHealthy() && (best == null || candidate.outstanding() < best.outstanding())) {
                 best = candidate;
             }
         }
@@ -315,15 +315,14 @@ public final class Variant {
         return best;
     }
 
-    /** How many of its instances requests may be sent to now ({@link Instance#isRoutable()}). */
-    public int routableInstances() {
-        int routable = 0;
-        for (Instance instance : instances) {
-            if (instance.isRoutable()) {
-                routable++;
+    /** Whether an instance other than {@code instance} is healthy. */
+    public boolean hasHealthyInstanceBesides(Instance instance) {
+        for (Instance other : instances) {
+            if (other != instance && other.isHealthy()) {
+                return true;
             }
         }
-        return routable;
+        return false;
     }
 
     /** How many of its instances are healthy. */
