@@ -156,17 +156,8 @@ class FaultInjectionIT {
             SageMakerClient sm = slowChecks.sageMaker();
             for (int instances : new int[] {1, 2}) {
                 String name = "faulty-" + instances;
-                sm.createModel(r -> r.modelName(name)
-                        .primaryContainer(ContainerDefinition.builder()
-                                .image("exec:" + otherDir.resolve("faulty-container"))
-                                .build()));
-                sm.createEndpointConfig(r -> r.endpointConfigName(name)
-                        .productionVariants(ProductionVariant.builder()
-                                .variantName("AllTraffic")
-                                .modelName(name)
-                                .instanceType("ml.m5.large")
-                                .initialInstanceCount(instances)
-                                .build()));
+                createFaultyModel(sm, name, otherDir);
+                sm.createEndpointConfig(r -> r.endpointConfigName(name).productionVariants(variant(name, instances)));
                 sm.createEndpoint(r -> r.endpointName(name).endpointConfigName(name));
                 TandemFixture.awaitInService(sm, name);
                 for (int i = 0; i < 10; i++) {
@@ -212,10 +203,7 @@ class FaultInjectionIT {
         try (TandemFixture slowChecks = TandemFixture.start(
                 otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
             SageMakerClient sm = slowChecks.sageMaker();
-            sm.createModel(r -> r.modelName("faulty")
-                    .primaryContainer(ContainerDefinition.builder()
-                            .image("exec:" + otherDir.resolve("faulty-container"))
-                            .build()));
+            createFaultyModel(sm, "faulty", otherDir);
             List<String> records = List.of("one", "two", "unlisten", "four", "five", "six");
             Path input = Files.createDirectories(otherDir.resolve("in"));
             Files.write(input.resolve("records.txt"), records);
@@ -252,17 +240,9 @@ class FaultInjectionIT {
             SageMakerClient sm = slowChecks.sageMaker();
             Path outputs = otherDir.resolve("out");
             Path failures = otherDir.resolve("failures");
-            sm.createModel(r -> r.modelName("faulty")
-                    .primaryContainer(ContainerDefinition.builder()
-                            .image("exec:" + otherDir.resolve("faulty-container"))
-                            .build()));
+            createFaultyModel(sm, "faulty", otherDir);
             sm.createEndpointConfig(r -> r.endpointConfigName("faulty")
-                    .productionVariants(ProductionVariant.builder()
-                            .variantName("AllTraffic")
-                            .modelName("faulty")
-                            .instanceType("ml.m5.large")
-                            .initialInstanceCount(1)
-                            .build())
+                    .productionVariants(variant("faulty", 1))
                     .asyncInferenceConfig(a -> a.outputConfig(
                             o -> o.s3OutputPath("file:" + outputs).s3FailurePath("file:" + failures))));
             sm.createEndpoint(r -> r.endpointName("faulty").endpointConfigName("faulty"));
@@ -287,6 +267,23 @@ class FaultInjectionIT {
                 assertThat(Files.readString(output)).isEqualTo(body);
             }
         }
+    }
+
+    /** A model of one {@link FaultyContainer}, the copy of its launcher in {@code dir}. */
+    private static void createFaultyModel(SageMakerClient sm, String name, Path dir) {
+        sm.createModel(r -> r.modelName(name)
+                .primaryContainer(ContainerDefinition.builder()
+                        .image("exec:" + dir.resolve("faulty-container"))
+                        .build()));
+    }
+
+    private static ProductionVariant variant(String model, int instances) {
+        return ProductionVariant.builder()
+                .variantName("AllTraffic")
+                .modelName(model)
+                .instanceType("ml.m5.large")
+                .initialInstanceCount(instances)
+                .build();
     }
 
     /** The contents of the files in {@code folder}; none when it does not exist. */

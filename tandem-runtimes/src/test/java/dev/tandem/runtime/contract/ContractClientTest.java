@@ -156,11 +156,7 @@ class ContractClientTest {
 
     @Test
     void closedPortIsUnreachable() throws IOException {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
-        ContractTarget nowhere = ContractTarget.loopback(closed);
+        ContractTarget nowhere = closedPort();
 
         assertThatThrownBy(() -> client.invoke(
                                 nowhere,
@@ -175,11 +171,7 @@ class ContractClientTest {
 
     @Test
     void aRefusedConnectionIsReportedOnEveryPathAndNothingElseIs() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
-        ContractTarget nowhere = ContractTarget.loopback(closed);
+        ContractTarget nowhere = closedPort();
         AtomicInteger refusals = new AtomicInteger();
         Runnable whenRefused = refusals::incrementAndGet;
         StageRequest request = new StageRequest(Payload.utf8("hi"), null, null, null);
@@ -336,5 +328,12 @@ class ContractClientTest {
                     assertThat(e.status()).isEqualTo(413);
                     assertThat(e.getMessage()).contains("at most 1000 bytes");
                 });
+    }
+
+    /** A loopback port nothing listens on: a connection to it is refused. */
+    private static ContractTarget closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return ContractTarget.loopback(socket.getLocalPort());
+        }
     }
 }
