@@ -151,8 +151,7 @@ class FaultInjectionIT {
     @Order(5)
     @Test
     void aRefusedRequestIsServedByAnotherInstanceWhileHealthChecksHaveNotSeenTheContainerGo(@TempDir Path otherDir) {
-        try (TandemFixture slowChecks = TandemFixture.start(
-                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+        try (TandemFixture slowChecks = withSlowHealthChecks(otherDir)) {
             SageMakerClient sm = slowChecks.sageMaker();
             for (int instances : new int[] {1, 2}) {
                 String name = "faulty-" + instances;
@@ -200,8 +199,7 @@ class FaultInjectionIT {
     @Order(6)
     @Test
     void aBatchTransformRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
-        try (TandemFixture slowChecks = TandemFixture.start(
-                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+        try (TandemFixture slowChecks = withSlowHealthChecks(otherDir)) {
             SageMakerClient sm = slowChecks.sageMaker();
             createFaultyModel(sm, "faulty", otherDir);
             List<String> records = List.of("one", "two", "unlisten", "four", "five", "six");
@@ -235,8 +233,7 @@ class FaultInjectionIT {
     @Order(7)
     @Test
     void anAsynchronousEndpointRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
-        try (TandemFixture slowChecks = TandemFixture.start(
-                otherDir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)))) {
+        try (TandemFixture slowChecks = withSlowHealthChecks(otherDir)) {
             SageMakerClient sm = slowChecks.sageMaker();
             Path outputs = otherDir.resolve("out");
             Path failures = otherDir.resolve("failures");
@@ -267,6 +264,15 @@ class FaultInjectionIT {
                 assertThat(Files.readString(output)).isEqualTo(body);
             }
         }
+    }
+
+    /**
+     * A server of its own whose health checks are 10 s apart, three missed in a row to fail: a
+     * container that stops listening is seen by them only after 30 s.
+     */
+    private static TandemFixture withSlowHealthChecks(Path dir) {
+        return TandemFixture.start(
+                dir, config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 3)));
     }
 
     /** A model of one {@link FaultyContainer}, the copy of its launcher in {@code dir}. */
