@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tandem.it.support.FaultyContainer;
 import dev.tandem.it.support.TandemFixture;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,10 +196,54 @@ class FaultInjectionIT {
     }
 
     /**
+     * A container that stops listening for a moment — its listener restarting — is passed over from
+     * its first refusal on, and takes requests again as soon as its ping passes, without a restart.
+     * (Ten missed checks to fail, so that 300 ms of deafness, three or four pings, is not enough.)
+     */
+    @Order(6)
+    @Test
+    void aContainerDeafForAMomentServesAgainWithoutARestart(@TempDir Path otherDir) throws Exception {
+        try (TandemFixture patient = TandemFixture.start(
+                otherDir,
+                config -> config.withRuntime(config.runtime().withHealthChecks(Duration.ofSeconds(10), 10)))) {
+            SageMakerClient sm = patient.sageMaker();
+            createFaultyModel(sm, "blinking", otherDir);
+            sm.createEndpointConfig(r -> r.endpointConfigName("blinking").productionVariants(variant("blinking", 1)));
+            sm.createEndpoint(r -> r.endpointName("blinking").endpointConfigName("blinking"));
+            TandemFixture.awaitInService(sm, "blinking");
+
+            assertThat(patient.invoke("blinking", "blink").statusCode()).isEqualTo(200);
+            HttpResponse<String> refused = patient.invoke("blinking", "ok");
+            assertThat(refused.statusCode())
+                    .as("sent within the container's 300 ms of deafness: " + refused.body())
+                    .isEqualTo(503);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            HttpResponse<String> answer = refused;
+            while (answer.statusCode() != 200 && System.nanoTime() < deadline) {
+                TandemFixture.sleep(Duration.ofMillis(50));
+                answer = patient.invoke("blinking", "ok");
+            }
+            assertThat(answer.statusCode())
+                    .as("served again within 5 s: " + answer.body())
+                    .isEqualTo(200);
+            assertThat(answer.body()).isEqualTo("ok");
+
+            HttpResponse<String> metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(patient.baseUrl() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body())
+                    .as("the same process: not restarted")
+                    .containsPattern("tandem_container_restarts\\{[^}]*endpoint=\"blinking\"[^}]*} 0.0");
+        }
+    }
+
+    /**
      * A batch transform retries a refused record three times within 3.5 s; the refusal has the
      * container replaced well within that, though its health checks (3 × 10 s) would take 30 s.
      */
-    @Order(6)
+    @Order(7)
     @Test
     void aBatchTransformRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
         try (TandemFixture slowChecks = withSlowHealthChecks(otherDir)) {
@@ -230,7 +277,7 @@ class FaultInjectionIT {
      * container replaced within a second, and the request waits for that rather than spending its
      * attempts on a container that no longer listens.
      */
-    @Order(7)
+    @Order(8)
     @Test
     void anAsynchronousEndpointRidesOutAContainerThatStopsListening(@TempDir Path otherDir) throws IOException {
         try (TandemFixture slowChecks = withSlowHealthChecks(otherDir)) {
@@ -306,7 +353,7 @@ class FaultInjectionIT {
         }
     }
 
-    @Order(8)
+    @Order(9)
     @Test
     void nothingIsLeftBehind() {
         // Connections to replaced containers and abandoned exchanges are closed, threads end.

@@ -33,36 +33,38 @@ import java.util.concurrent.ConcurrentHashMap;
  *       answering invocations).
  *   <li>{@code unlisten}: answers, then stops listening and closes every connection, as a server
  *       that shuts down does — but its process lives on, so that only health checks can tell.
+ *   <li>{@code blink}: the same, and listens again on the same port {@code BLINK_MS} (300) ms later,
+ *       as a server whose listener restarts does.
  * </ul>
  */
 public final class FaultyContainer {
     private static volatile boolean pingDeaf;
     /** The listening socket; null once it stopped listening. */
     private static volatile ServerSocket listening;
+    /** How long it stays deaf once it stopped listening on purpose. */
+    private static volatile long silentMillis = Long.MAX_VALUE;
 
     private static final Set<Socket> CONNECTIONS = ConcurrentHashMap.newKeySet();
 
     private FaultyContainer() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         int port = Integer.parseInt(System.getenv().getOrDefault("SAGEMAKER_BIND_TO_PORT", "8080"));
-        try (ServerSocket server = new ServerSocket(port, 256, InetAddress.getLoopbackAddress())) {
-            listening = server;
-            System.out.println("faulty container on port " + port);
-            while (true) {
-                Socket socket = server.accept();
-                CONNECTIONS.add(socket);
-                Thread.ofVirtual().start(() -> serve(socket));
-            }
-        } catch (SocketException e) {
-            if (listening != null) {
-                throw e;
-            }
-            // It stopped listening on purpose: the process lives on until it is stopped.
-            try {
-                Thread.sleep(Long.MAX_VALUE);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
+        System.out.println("faulty container on port " + port);
+        while (true) {
+            try (ServerSocket server = new ServerSocket(port, 256, InetAddress.getLoopbackAddress())) {
+                listening = server;
+                while (true) {
+                    Socket socket = server.accept();
+                    CONNECTIONS.add(socket);
+                    Thread.ofVirtual().start(() -> serve(socket));
+                }
+            } catch (SocketException e) {
+                if (listening != null) {
+                    throw e;
+                }
+                // It stopped listening on purpose: the process lives on, for good or for a moment.
+                Thread.sleep(silentMillis);
             }
         }
     }
@@ -135,8 +137,11 @@ public final class FaultyContainer {
                         pingDeaf = true;
                         answer(out, fault, fault.length());
                     }
-                    case "unlisten" -> {
+                    case "unlisten", "blink" -> {
                         answer(out, fault, fault.length());
+                        if (fault.equals("blink")) {
+                            silentMillis = Long.parseLong(System.getenv().getOrDefault("BLINK_MS", "300"));
+                        }
                         unlisten();
                         return;
                     }
