@@ -8,6 +8,7 @@ public class StageUnreachableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final boolean beforeSending;
+    private final boolean unanswered;
 
     public StageUnreachableException(String message, Throwable cause) {
         this(message, cause, false);
@@ -15,8 +16,17 @@ public class StageUnreachableException extends RuntimeException {
 
     /** @param beforeSending whether it failed before any of the request was sent (no connection) */
     public StageUnreachableException(String message, Throwable cause, boolean beforeSending) {
+        this(message, cause, beforeSending, beforeSending);
+    }
+
+    /**
+     * @param beforeSending whether it failed before any of the request was sent (no connection)
+     * @param unanswered whether not a byte of an answer came back (always so before sending)
+     */
+    public StageUnreachableException(String message, Throwable cause, boolean beforeSending, boolean unanswered) {
         super(message, cause);
         this.beforeSending = beforeSending;
+        this.unanswered = beforeSending || unanswered;
     }
 
     /**
@@ -25,5 +35,14 @@ public class StageUnreachableException extends RuntimeException {
      */
     public boolean beforeSending() {
         return beforeSending;
+    }
+
+    /**
+     * Whether the connection failed before a byte of an answer came back: a server that is alive
+     * answers, even with an error, so this one most likely died with the request (or before it).
+     * Only the clients that track it say so; false when unknown.
+     */
+    public boolean unanswered() {
+        return unanswered;
     }
 }

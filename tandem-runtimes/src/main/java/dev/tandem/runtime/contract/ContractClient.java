@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -258,7 +259,7 @@ public final class ContractClient implements AutoCloseable {
                 result.complete(done.result());
             } else {
                 result.completeExceptionally(
-                        failure(done.cause(), target.host(), target.port(), timeout, sent.get(), whenRefused));
+                        failure(done.cause(), target.host(), target.port(), timeout, sent.get(), true, whenRefused));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -376,11 +377,15 @@ public final class ContractClient implements AutoCloseable {
         // that is not the connection's event loop, the body can arrive before its handler is set,
         // and the exchange never completes (Vert.x documents this race; a test guards it).
         AtomicReference<@Nullable AsyncFile> source = new AtomicReference<>();
+        AtomicBoolean answering = new AtomicBoolean();
         Future<Exchange> future = clientFor(loop)
                 .request(options)
                 .compose(request -> {
                     sent.set(request);
-                    return send(request, body, source).compose(answer -> read(answer, limits));
+                    return send(request, body, source).compose(answer -> {
+                        answering.set(true);
+                        return read(answer, limits);
+                    });
                 })
                 .andThen(done -> {
                     // The request's body may still be streaming when the answer's head arrives: its
@@ -395,8 +400,14 @@ public final class ContractClient implements AutoCloseable {
             if (done.succeeded()) {
                 result.complete(done.result());
             } else {
-                result.completeExceptionally(
-                        failure(done.cause(), options.getHost(), options.getPort(), timeout, sent.get(), whenRefused));
+                result.completeExceptionally(failure(
+                        done.cause(),
+                        options.getHost(),
+                        options.getPort(),
+                        timeout,
+                        sent.get(),
+                        answering.get(),
+                        whenRefused));
             }
         });
         return withDeadline(result, loop, timeout).exceptionallyCompose(error -> {
@@ -411,6 +422,9 @@ public final class ContractClient implements AutoCloseable {
     /**
      * What a failed exchange tells the engine: refused, busy, too slow or unreachable; {@code
      * whenRefused} runs when it never had a connection.
+     *
+     * @param answering whether the answer's head had arrived; streams pass true (not tracked), so
+     *     that their failures are never taken for unanswered
      */
     private static Throwable failure(
             Throwable cause,
@@ -418,6 +432,7 @@ public final class ContractClient implements AutoCloseable {
             int port,
             Duration timeout,
             @Nullable HttpClientRequest sent,
+            boolean answering,
             Runnable whenRefused) {
         if (cause instanceof StageException refused) {
             return refused;
@@ -434,7 +449,7 @@ public final class ContractClient implements AutoCloseable {
         if (sent == null) {
             whenRefused.run();
         }
-        return new StageUnreachableException(describe(cause), cause, sent == null);
+        return new StageUnreachableException(describe(cause), cause, sent == null, !answering);
     }
 
     /**

@@ -169,6 +169,47 @@ class ContractClientTest {
         assertThat(client.ping(nowhere, Duration.ofSeconds(1))).isEqualTo(-1);
     }
 
+    /**
+     * A server that reads the request and dies before a byte of its answer is told apart from one
+     * that dies while answering: the first cannot be alive (a live server answers, even with an
+     * error), so a cluster may send its request to another instance.
+     */
+    @Test
+    void aConnectionThatBreaksBeforeTheAnswerBeginsIsUnanswered() throws Exception {
+        for (String dies : List.of("before answering", "while answering")) {
+            try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                Thread.ofVirtual().start(() -> {
+                    try (java.net.Socket socket = server.accept()) {
+                        socket.getInputStream().read(new byte[4096]);
+                        if (dies.equals("while answering")) {
+                            socket.getOutputStream()
+                                    .write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"
+                                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                            socket.getOutputStream().flush();
+                        }
+                        socket.setSoLinger(true, 0); // a reset, as from a killed process
+                    } catch (IOException e) {
+                        // the test fails on its own if the server does not get this far
+                    }
+                });
+                ContractTarget dying = ContractTarget.loopback(server.getLocalPort());
+
+                assertThatThrownBy(() -> client.forward(
+                                        dying,
+                                        new StageRequest(Payload.utf8("hi"), null, null, null),
+                                        java.util.Map.of(),
+                                        Duration.ofSeconds(5))
+                                .join())
+                        .as(dies)
+                        .cause()
+                        .isInstanceOfSatisfying(StageUnreachableException.class, e -> {
+                            assertThat(e.beforeSending()).as(dies).isFalse();
+                            assertThat(e.unanswered()).as(dies).isEqualTo(dies.equals("before answering"));
+                        });
+            }
+        }
+    }
+
     @Test
     void aRefusedConnectionIsReportedOnEveryPathAndNothingElseIs() throws Exception {
         ContractTarget nowhere = closedPort();

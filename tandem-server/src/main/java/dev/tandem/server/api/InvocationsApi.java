@@ -450,13 +450,14 @@ public final class InvocationsApi {
 
     /**
      * Whether the request failed without reaching the instance, so that another may serve it: a
-     * cluster's instance could not be reached, or this server's instance's first container refused
-     * the connection while another instance of its variant can take it. (Nginx passes a request to
-     * the next server in the same cases: {@code proxy_next_upstream error}.)
+     * cluster's instance could not be reached or died before it began to answer, or this server's
+     * instance's first container refused the connection while another instance of its variant can
+     * take it. (Nginx passes a request to the next server on a refused connection: {@code
+     * proxy_next_upstream error}.)
      */
     private static boolean servableElsewhere(Endpoint.Lease lease, Throwable cause) {
         return switch (cause) {
-            case InstanceUnreachableException unreachable -> unreachable.beforeSending();
+            case InstanceUnreachableException unreachable -> unreachable.servableElsewhere();
             case ContainerRefusedException refused ->
                 refused.nothingRan()
                         && lease.instance().remote() == null

@@ -132,7 +132,7 @@ public final class InstanceClient implements RemoteInstance {
                         "Instance " + address.id() + " (" + target
                                 + ") could not be reached or closed the connection: " + e.getMessage()
                                 + ". It is passed over for " + PASS_OVER.toSeconds() + " s; try again.",
-                        e.beforeSending());
+                        e.unanswered());
             }
             case StageTimeoutException e ->
                 new TandemException(

@@ -9,16 +9,21 @@ import dev.tandem.core.error.ServiceUnavailableException;
 public class InstanceUnreachableException extends ServiceUnavailableException {
     private static final long serialVersionUID = 1L;
 
-    private final boolean beforeSending;
+    private final boolean servableElsewhere;
 
-    /** @param beforeSending whether nothing of the request reached it (no connection was made) */
-    public InstanceUnreachableException(String message, boolean beforeSending) {
+    /**
+     * @param servableElsewhere whether another instance may serve the request: nothing of it
+     *     reached this one (no connection was made), or the connection broke before a byte of an
+     *     answer came back — an instance that is alive answers, even with an error, so this one died
+     *     with the request, as an instance killed before its cluster noticed does
+     */
+    public InstanceUnreachableException(String message, boolean servableElsewhere) {
         super(message);
-        this.beforeSending = beforeSending;
+        this.servableElsewhere = servableElsewhere;
     }
 
-    /** Whether nothing of the request reached it: it cannot have acted on it, so another may serve it. */
-    public boolean beforeSending() {
-        return beforeSending;
+    /** Whether another instance may serve the request (see the constructor). */
+    public boolean servableElsewhere() {
+        return servableElsewhere;
     }
 }
