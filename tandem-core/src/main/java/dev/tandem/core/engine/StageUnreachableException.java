@@ -21,7 +21,8 @@ public class StageUnreachableException extends RuntimeException {
 
     /**
      * @param beforeSending whether it failed before any of the request was sent (no connection)
-     * @param unanswered whether not a byte of an answer came back (always so before sending)
+     * @param unanswered whether no answer began to come back: not its status line and headers
+     *     (always so before sending)
      */
     public StageUnreachableException(String message, Throwable cause, boolean beforeSending, boolean unanswered) {
         super(message, cause);
@@ -38,9 +39,9 @@ public class StageUnreachableException extends RuntimeException {
     }
 
     /**
-     * Whether the connection failed before a byte of an answer came back: a server that is alive
-     * answers, even with an error, so this one most likely died with the request (or before it).
-     * Only the clients that track it say so; false when unknown.
+     * Whether the connection failed before an answer began (its status line and headers): a server
+     * that is alive answers, even with an error, so this one most likely died with the request (or
+     * before it). Only the clients that track it say so; false when unknown.
      */
     public boolean unanswered() {
         return unanswered;

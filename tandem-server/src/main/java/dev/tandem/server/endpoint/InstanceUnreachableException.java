@@ -13,9 +13,9 @@ public class InstanceUnreachableException extends ServiceUnavailableException {
 
     /**
      * @param servableElsewhere whether another instance may serve the request: nothing of it
-     *     reached this one (no connection was made), or the connection broke before a byte of an
-     *     answer came back — an instance that is alive answers, even with an error, so this one died
-     *     with the request, as an instance killed before its cluster noticed does
+     *     reached this one (no connection was made), or the connection broke before an answer
+     *     began — an instance that is alive answers, even with an error, so this one died with the
+     *     request, as an instance killed before its cluster noticed does
      */
     public InstanceUnreachableException(String message, boolean servableElsewhere) {
         super(message);
