@@ -120,25 +120,28 @@ public final class HopBenchmark {
                     degradationRows.add(degradation(round, c, nginxOne.get(i), nginx, tandemOneHop.get(i), ours));
                 }
             }
-            System.out.printf(
-                    Locale.ROOT,
-                    "%nThree hops: three chained nginx proxies against a pipeline of three containers%n"
-                            + "| round | connections | | nginx × 3 | Tandem × 3 | Tandem / nginx req/s | p50 | p99 |%n");
-            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
-            threeRows.forEach(System.out::println);
-            // The measure for three hops: how much each side loses going from one hop to
+            printTable(
+                    "Three hops: three chained nginx proxies against a pipeline of three containers",
+                    "| round | connections | | nginx × 3 | Tandem × 3 | Tandem / nginx req/s | p50 | p99 |",
+                    threeRows);
+            // The goal's measure for three hops: how much each side loses going from one hop to
             // three, within the round. Tandem's side also runs the container three times where the
             // chained proxies run it once.
-            System.out.printf(
-                    Locale.ROOT,
-                    "%nFrom one hop to three, req/s kept (three ÷ one, same round)%n"
-                            + "| round | connections | nginx: 3 proxies ÷ 1 | Tandem: 3 containers ÷ 1 | Tandem / nginx |%n");
-            System.out.println("| --- | --- | --- | --- | --- |");
-            degradationRows.forEach(System.out::println);
+            printTable(
+                    "From one hop to three, req/s kept (three ÷ one, same round)",
+                    "| round | connections | nginx: 3 proxies ÷ 1 | Tandem: 3 containers ÷ 1 | Tandem / nginx |",
+                    degradationRows);
         } finally {
             direct.destroy();
             direct.waitFor();
         }
+    }
+
+    /** A Markdown table after a blank line and its title: the header, its rule, the rows. */
+    private static void printTable(String title, String header, List<String> rows) {
+        int columns = header.split("\\|", -1).length - 2;
+        System.out.printf(Locale.ROOT, "%n%s%n%s%n|%s%n", title, header, " --- |".repeat(columns));
+        rows.forEach(System.out::println);
     }
 
     private static String row(
