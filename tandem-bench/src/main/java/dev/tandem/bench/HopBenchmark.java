@@ -161,6 +161,7 @@ public final class HopBenchmark {
                 errors == 0 ? "" : " errors: " + errors);
     }
 
+    /** A row of the last table: the share of its one-hop req/s each side keeps with three hops. */
     private static String degradation(
             int round,
             int connections,
