@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The cost of a container hop, measured as a skeptic would: wrk, in a process of its own, POSTs
@@ -18,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>the container directly — nginx answering a constant body on {@code /invocations}, a
  *       container that answers in microseconds;
  *   <li>nginx as a keep-alive reverse proxy in front of it, the hop every operator already trusts;
+ *   <li>a plain Netty proxy in front of it ({@link NettyProxy}, in its own JVM): the floor, what
+ *       the JVM and Netty cost a hop with nothing of Tandem's on it;
  *   <li>{@code ./tandem serve} (its jar, in its own JVM) with that container as a one-container
  *       pipeline, started by Tandem as an {@code exec:} container;
  * </ol>
@@ -58,10 +59,12 @@ public final class HopBenchmark {
 
         int containerPort = NginxProcess.freePort();
         int proxyPort = NginxProcess.freePort();
+        int nettyPort = NginxProcess.freePort();
         List<Integer> chainPorts = List.of(NginxProcess.freePort(), NginxProcess.freePort(), NginxProcess.freePort());
         Path one = pipeline(work.resolve(ENDPOINT_ONE + ".json"), ENDPOINT_ONE, container, 1, inFlight);
         Path three = pipeline(work.resolve(ENDPOINT_THREE + ".json"), ENDPOINT_THREE, container, 3, inFlight);
         Process direct = startContainer(container, containerPort, work.resolve("direct.log"));
+        Process netty = NettyProxy.launch(nettyPort, containerPort, work.resolve("netty.log"));
         try (NginxProcess proxy = NginxProcess.proxyChain(work.resolve("proxy"), List.of(proxyPort), containerPort);
                 NginxProcess chain = NginxProcess.proxyChain(work.resolve("chain"), chainPorts, containerPort);
                 ServerProcess tandem = ServerProcess.start(
@@ -74,6 +77,7 @@ public final class HopBenchmark {
                         "ready?")) {
             String directUrl = "http://127.0.0.1:" + containerPort + "/invocations";
             String proxyUrl = "http://127.0.0.1:" + proxyPort + "/invocations";
+            String nettyUrl = "http://127.0.0.1:" + nettyPort + "/invocations";
             String chainUrl = "http://127.0.0.1:" + chainPorts.get(0) + "/invocations";
             String tandemOne = "http://127.0.0.1:" + tandem.port() + "/endpoints/" + ENDPOINT_ONE + "/invocations";
             String tandemThree = "http://127.0.0.1:" + tandem.port() + "/endpoints/" + ENDPOINT_THREE + "/invocations";
@@ -81,7 +85,7 @@ public final class HopBenchmark {
             // Warm-up, not reported: the JIT compiles Tandem's paths, every pool opens its connections.
             JitWarmup.untilSettled(
                     () -> {
-                        for (String url : List.of(tandemOne, tandemThree, proxyUrl, chainUrl)) {
+                        for (String url : List.of(tandemOne, tandemThree, proxyUrl, nettyUrl, chainUrl)) {
                             wrk.run(url, 16, Duration.ofSeconds(5));
                         }
                     },
@@ -97,8 +101,8 @@ public final class HopBenchmark {
                     inFlight > 0 ? "TANDEM_MAX_IN_FLIGHT=" + inFlight : "its default sizing");
             System.out.printf(
                     Locale.ROOT,
-                    "%n| round | connections | direct | nginx hop | Tandem hop | Tandem / nginx req/s | p50 | p99 |%n");
-            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+                    "%n| round | connections | direct | nginx hop | Netty hop | Tandem hop | Tandem / nginx req/s | p50 | p99 | Tandem / Netty req/s | p50 | p99 |%n");
+            System.out.println("|" + " --- |".repeat(12));
             List<String> threeRows = new ArrayList<>();
             List<String> degradationRows = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
@@ -107,22 +111,23 @@ public final class HopBenchmark {
                 for (int c : connections) {
                     Wrk.Result straight = wrk.run(directUrl, c, run);
                     Wrk.Result nginx = wrk.run(proxyUrl, c, run);
+                    Wrk.Result floor = wrk.run(nettyUrl, c, run);
                     Wrk.Result ours = wrk.run(tandemOne, c, run);
                     nginxOne.add(nginx);
                     tandemOneHop.add(ours);
-                    System.out.println(row(round, c, straight, nginx, ours));
+                    System.out.println(oneHopRow(round, c, straight, nginx, floor, ours));
                 }
                 for (int i = 0; i < connections.length; i++) {
                     int c = connections[i];
                     Wrk.Result nginx = wrk.run(chainUrl, c, run);
                     Wrk.Result ours = wrk.run(tandemThree, c, run);
-                    threeRows.add(row(round, c, null, nginx, ours));
+                    threeRows.add(threeHopRow(round, c, nginx, ours));
                     degradationRows.add(degradation(round, c, nginxOne.get(i), nginx, tandemOneHop.get(i), ours));
                 }
             }
             printTable(
                     "Three hops: three chained nginx proxies against a pipeline of three containers",
-                    "| round | connections | | nginx × 3 | Tandem × 3 | Tandem / nginx req/s | p50 | p99 |",
+                    "| round | connections | nginx × 3 | Tandem × 3 | Tandem / nginx req/s | p50 | p99 |",
                     threeRows);
             // The goal's measure for three hops: how much each side loses going from one hop to
             // three, within the round. Tandem's side also runs the container three times where the
@@ -132,6 +137,7 @@ public final class HopBenchmark {
                     "| round | connections | nginx: 3 proxies ÷ 1 | Tandem: 3 containers ÷ 1 | Tandem / nginx |",
                     degradationRows);
         } finally {
+            ChildProcesses.stop(netty, Duration.ofSeconds(10));
             direct.destroy();
             direct.waitFor();
         }
@@ -144,20 +150,45 @@ public final class HopBenchmark {
         rows.forEach(System.out::println);
     }
 
-    private static String row(
-            int round, int connections, Wrk.@Nullable Result direct, Wrk.Result nginx, Wrk.Result ours) {
-        long errors = nginx.errors() + ours.errors() + (direct == null ? 0 : direct.errors());
+    /** A row of the first table: the hop against nginx's, and against the plain Netty proxy's. */
+    private static String oneHopRow(
+            int round, int connections, Wrk.Result direct, Wrk.Result nginx, Wrk.Result floor, Wrk.Result ours) {
+        long errors = direct.errors() + nginx.errors() + floor.errors() + ours.errors();
         return String.format(
                 Locale.ROOT,
-                "| %d | %d | %s | %s | %s | %.2f× | %.2f× | %.2f× |%s",
+                "| %d | %d | %s | %s | %s | %s | %s | %s |%s",
                 round,
                 connections,
-                direct == null ? "" : direct.cell(),
+                direct.cell(),
+                nginx.cell(),
+                floor.cell(),
+                ours.cell(),
+                ratios(ours, nginx),
+                ratios(ours, floor),
+                errors == 0 ? "" : " errors: " + errors);
+    }
+
+    /** Req/s, p50 and p99 of {@code ours} over {@code theirs}, as three cells. */
+    private static String ratios(Wrk.Result ours, Wrk.Result theirs) {
+        return String.format(
+                Locale.ROOT,
+                "%.2f× | %.2f× | %.2f×",
+                ours.perSecond() / theirs.perSecond(),
+                ours.p50Micros() / theirs.p50Micros(),
+                ours.p99Micros() / theirs.p99Micros());
+    }
+
+    /** A row of the three-hop table: the pipeline against the chained proxies. */
+    private static String threeHopRow(int round, int connections, Wrk.Result nginx, Wrk.Result ours) {
+        long errors = nginx.errors() + ours.errors();
+        return String.format(
+                Locale.ROOT,
+                "| %d | %d | %s | %s | %s |%s",
+                round,
+                connections,
                 nginx.cell(),
                 ours.cell(),
-                ours.perSecond() / nginx.perSecond(),
-                ours.p50Micros() / nginx.p50Micros(),
-                ours.p99Micros() / nginx.p99Micros(),
+                ratios(ours, nginx),
                 errors == 0 ? "" : " errors: " + errors);
     }
 
