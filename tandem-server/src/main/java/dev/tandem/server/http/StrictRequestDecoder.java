@@ -31,6 +31,13 @@ import java.util.List;
 final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     private static final String DECODER = "httpDecoder";
     private static final String VERTX_HANDLER = "handler";
+    /**
+     * Vert.x's {@code ChunkedWriteHandler}, there for files sent over TLS. Tandem sends no files and
+     * speaks no TLS, yet every response passed through it, queued and dequeued again: without it
+     * the server's user time fell by about 1 µs a request (9–10 against 10–12 µs at 16 connections
+     * on the hop, in both start orders).
+     */
+    private static final String CHUNKED_WRITER = "chunkedWriter";
 
     /** Between requests: the next byte starts a head. */
     private boolean betweenRequests = true;
@@ -42,13 +49,19 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         super(options);
     }
 
-    /** Puts the strict decoder in place of Vert.x's in a new connection's pipeline, and the idle guard after it. */
+    /**
+     * Puts the strict decoder in place of Vert.x's in a new connection's pipeline, and the idle guard
+     * after it; takes out the chunked writer nothing here uses.
+     */
     static void install(HttpConnection connection, HttpServerOptions options, ConnectionLimits limits) {
         if (connection instanceof ConnectionBase base) {
             ChannelPipeline pipeline = base.channel().pipeline();
             if (pipeline.get(DECODER) instanceof VertxHttpRequestDecoder) {
                 StrictRequestDecoder decoder = new StrictRequestDecoder(options);
                 pipeline.replace(DECODER, DECODER, decoder);
+                if (pipeline.get(CHUNKED_WRITER) != null) {
+                    pipeline.remove(CHUNKED_WRITER);
+                }
                 if (pipeline.get(VERTX_HANDLER) != null) {
                     pipeline.addBefore(
                             VERTX_HANDLER,
