@@ -53,7 +53,8 @@ import org.jspecify.annotations.Nullable;
  * request to {@code 127.0.0.1:UPSTREAM_PORT/invocations}.
  */
 // Its writes go out with void promises (nothing to report back to, as in any minimal proxy): a failed
-// write closes its connection, and wrk counts the error.
+// write reaches exceptionCaught, which closes the connection (and a client's, if it was waiting on
+// it), and wrk counts the error.
 @SuppressWarnings("FutureReturnValueIgnored")
 public final class NettyProxy {
     private static final int MAX_BODY = 16 * 1024 * 1024;
@@ -187,6 +188,11 @@ public final class NettyProxy {
                 }
             });
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            context.close();
+        }
     }
 
     private static void send(Channel upstream, FullHttpRequest request, Channel client) {
@@ -214,6 +220,19 @@ public final class NettyProxy {
                             answer.headers().get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"))
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
             waiting.writeAndFlush(response, waiting.voidPromise());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            context.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) {
+            IDLE.get().remove(context.channel());
+            if (client != null) {
+                client.close();
+            }
         }
     }
 }
