@@ -191,6 +191,17 @@ class LoopConnectionsTest {
     }
 
     @Test
+    void aTimeoutComesNoSoonerThanItsDeadlineAndSoonAfterIt() throws Exception {
+        long start = System.nanoTime();
+        Throwable late = failure(invoke(Payload.utf8("x"), "hang", Duration.ofMillis(100)));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(late).isInstanceOf(StageTimeoutException.class);
+        // The upper bound leaves room for a loaded machine.
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(100)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
     void aClosedPortIsUnreachableBeforeAnythingWasSent() throws Exception {
         int closed;
         try (ServerSocket socket = new ServerSocket(0)) {
