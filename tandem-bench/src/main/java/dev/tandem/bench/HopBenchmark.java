@@ -43,7 +43,7 @@ public final class HopBenchmark {
     private static final String ENDPOINT_ONE = "hop";
     private static final String ENDPOINT_THREE = "hops";
 
-    // The nginx processes are held open by the try block and measured through their ports.
+    // The nginx and Netty proxies are held open by the try block and measured through their ports.
     @SuppressWarnings("try")
     public static void main(String[] args) throws Exception {
         int seconds = BenchmarkArgs.option(args, "--seconds", 10);
@@ -64,9 +64,9 @@ public final class HopBenchmark {
         Path one = pipeline(work.resolve(ENDPOINT_ONE + ".json"), ENDPOINT_ONE, container, 1, inFlight);
         Path three = pipeline(work.resolve(ENDPOINT_THREE + ".json"), ENDPOINT_THREE, container, 3, inFlight);
         Process direct = startContainer(container, containerPort, work.resolve("direct.log"));
-        Process netty = NettyProxy.launch(nettyPort, containerPort, work.resolve("netty.log"));
         try (NginxProcess proxy = NginxProcess.proxyChain(work.resolve("proxy"), List.of(proxyPort), containerPort);
                 NginxProcess chain = NginxProcess.proxyChain(work.resolve("chain"), chainPorts, containerPort);
+                NettyProxy.Running netty = NettyProxy.launch(nettyPort, containerPort, work.resolve("netty.log"));
                 ServerProcess tandem = ServerProcess.start(
                         root,
                         one,
@@ -137,7 +137,6 @@ public final class HopBenchmark {
                     "| round | connections | nginx: 3 proxies ÷ 1 | Tandem: 3 containers ÷ 1 | Tandem / nginx |",
                     degradationRows);
         } finally {
-            ChildProcesses.stop(netty, Duration.ofSeconds(10));
             direct.destroy();
             direct.waitFor();
         }

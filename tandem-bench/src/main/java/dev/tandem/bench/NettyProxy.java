@@ -69,11 +69,19 @@ public final class NettyProxy {
 
     private NettyProxy() {}
 
+    /** The proxy running in a JVM of its own; closing it stops that JVM. */
+    record Running(Process process) implements AutoCloseable {
+        @Override
+        public void close() {
+            ChildProcesses.stop(process, Duration.ofSeconds(10));
+        }
+    }
+
     /**
      * Starts the proxy in a JVM of its own (this JVM's {@code java} and class path), and returns once
      * it listens on {@code port}.
      */
-    static Process launch(int port, int upstreamPort, Path log) throws IOException, InterruptedException {
+    static Running launch(int port, int upstreamPort, Path log) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"),
                         "--enable-native-access=ALL-UNNAMED",
@@ -85,8 +93,14 @@ public final class NettyProxy {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        ChildProcesses.awaitListening(process, port, Duration.ofSeconds(30), "the Netty proxy", log);
-        return process;
+        Running running = new Running(process);
+        try {
+            ChildProcesses.awaitListening(process, port, Duration.ofSeconds(30), "the Netty proxy", log);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            running.close();
+            throw e;
+        }
+        return running;
     }
 
     /** The transport's three parts, chosen as Tandem's {@code --io-transport auto} chooses. */
