@@ -9,14 +9,12 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import dev.tandem.core.stage.Payload;
 import dev.tandem.runtime.storage.ObjectStore;
 import dev.tandem.runtime.storage.S3Location;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -288,6 +286,8 @@ public final class DataCapture implements AutoCloseable {
         private final Map<Path, S3Location> uploads = new HashMap<>();
         /** Endpoint → variant → its stream this hour; emptied whenever a stream may have closed. */
         private final Map<String, Map<String, Target>> targets = new HashMap<>();
+        /** The aligned buffer every file's direct writes go out from. */
+        private final DirectAppendStream.Staging directWrites = new DirectAppendStream.Staging();
 
         private long openHourKey = Long.MIN_VALUE;
         private String openHour = "";
@@ -323,8 +323,7 @@ public final class DataCapture implements AutoCloseable {
             OutputStream out = streams.get(file);
             if (out == null) {
                 Files.createDirectories(file.getParent());
-                out = new BufferedOutputStream(
-                        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND), 64 * 1024);
+                out = DirectAppendStream.open(file, directWrites);
                 streams.put(file, out);
                 if (settings.remote() != null) {
                     uploads.put(
