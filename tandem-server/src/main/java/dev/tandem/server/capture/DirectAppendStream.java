@@ -10,6 +10,8 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Appends to a file past the page cache ({@code O_DIRECT}) where its file system allows, so that a
@@ -45,12 +47,17 @@ final class DirectAppendStream extends OutputStream {
      */
     private static final @Nullable OpenOption DIRECT = directOption();
 
+    private static final Logger LOG = LoggerFactory.getLogger(DirectAppendStream.class);
+
+    private final Path file;
     private final FileChannel direct;
     /** Writes the partial last block, which direct I/O cannot. */
     private final FileChannel tail;
 
     private final int block;
     private final Staging staging;
+    /** False once a direct write failed: the file is then written through the page cache. */
+    private boolean directWrites = true;
     /** Where the whole blocks written end: {@link #kept} holds the file's bytes from here on. */
     private long blocksEnd;
 
@@ -86,7 +93,7 @@ final class DirectAppendStream extends OutputStream {
             long block = Files.getFileStore(file).getBlockSize();
             if (DIRECT != null && block > 0 && block <= 64 * 1024 && STAGING_BYTES % block == 0) {
                 direct = FileChannel.open(file, StandardOpenOption.WRITE, DIRECT);
-                return new DirectAppendStream(direct, tail, (int) block, staging);
+                return new DirectAppendStream(file, direct, tail, (int) block, staging);
             }
         } catch (IOException | UnsupportedOperationException refused) {
             // Not a file system for direct I/O: written through the page cache below.
@@ -113,7 +120,9 @@ final class DirectAppendStream extends OutputStream {
         return null;
     }
 
-    private DirectAppendStream(FileChannel direct, FileChannel tail, int block, Staging staging) throws IOException {
+    private DirectAppendStream(Path file, FileChannel direct, FileChannel tail, int block, Staging staging)
+            throws IOException {
+        this.file = file;
         this.direct = direct;
         this.tail = tail;
         this.block = block;
@@ -138,6 +147,11 @@ final class DirectAppendStream extends OutputStream {
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (keptLength >= STAGING_BYTES) {
+            // The last write to the file failed (a full disk): tried again before more is kept, so
+            // that a file that cannot be written refuses records instead of growing in memory.
+            writeWholeBlocks();
+        }
         if (kept.length - keptLength < length) {
             byte[] larger = new byte[Math.max(keptLength + length, Math.min(2 * kept.length, MAX_KEPT_BYTES))];
             System.arraycopy(kept, 0, larger, 0, keptLength);
@@ -155,19 +169,39 @@ final class DirectAppendStream extends OutputStream {
     public void flush() throws IOException {
         writeWholeBlocks();
         if (keptLength > keptInFile) {
-            ByteBuffer rest = ByteBuffer.wrap(kept, keptInFile, keptLength - keptInFile);
-            while (rest.hasRemaining()) {
-                tail.write(rest, blocksEnd + rest.position());
-            }
-            keptInFile = keptLength;
+            writeThroughPageCache();
         }
     }
 
+    /**
+     * Writes the whole blocks kept, direct; or everything kept, through the page cache, once direct
+     * writes have been refused.
+     */
     private void writeWholeBlocks() throws IOException {
-        int whole = keptLength - keptLength % block;
-        if (whole == 0) {
-            return;
+        if (directWrites) {
+            int whole = keptLength - keptLength % block;
+            if (whole == 0) {
+                return;
+            }
+            try {
+                writeDirect(whole);
+                written(whole);
+                return;
+            } catch (IOException refused) {
+                // A file system that opened the file for direct I/O but refuses its writes.
+                LOG.warn(
+                        "Direct writes to {} failed ({}); it is written through the page cache",
+                        file,
+                        refused.toString());
+                directWrites = false;
+            }
         }
+        int rest = keptLength;
+        writeThroughPageCache();
+        written(rest);
+    }
+
+    private void writeDirect(int whole) throws IOException {
         for (int done = 0; done < whole; ) {
             ByteBuffer out = staging.alignedTo(block);
             int chunk = Math.min(out.remaining(), whole - done);
@@ -178,16 +212,29 @@ final class DirectAppendStream extends OutputStream {
             }
             done += chunk;
         }
-        blocksEnd += whole;
-        keptLength -= whole;
+    }
+
+    /** Writes the kept bytes the file does not have yet, through the page cache. */
+    private void writeThroughPageCache() throws IOException {
+        ByteBuffer rest = ByteBuffer.wrap(kept, keptInFile, keptLength - keptInFile);
+        while (rest.hasRemaining()) {
+            tail.write(rest, blocksEnd + rest.position());
+        }
+        keptInFile = keptLength;
+    }
+
+    /** Lets go of the first {@code length} kept bytes, now in the file. */
+    private void written(int length) {
+        blocksEnd += length;
+        keptLength -= length;
         if (kept.length > MAX_KEPT_BYTES) {
             byte[] smaller = new byte[Math.max(keptLength, 8192)];
-            System.arraycopy(kept, whole, smaller, 0, keptLength);
+            System.arraycopy(kept, length, smaller, 0, keptLength);
             kept = smaller;
         } else {
-            System.arraycopy(kept, whole, kept, 0, keptLength);
+            System.arraycopy(kept, length, kept, 0, keptLength);
         }
-        // The partial block written last time lay within the blocks just written.
+        // A partial block written before lay within what was just written.
         keptInFile = 0;
     }
 
