@@ -87,19 +87,25 @@ public record CaptureSettings(
 
     /** SageMaker's encoding of a captured body: CSV or JSON as text when the type says so, else BASE64. */
     String encoding(@Nullable String contentType) {
-        if (contentType == null) {
-            return "BASE64";
-        }
-        int parameters = contentType.indexOf(';');
-        String type = (parameters < 0 ? contentType : contentType.substring(0, parameters))
-                .trim()
-                .toLowerCase(Locale.ROOT);
-        if (csvContentTypes.contains(type)) {
+        return contentType == null ? "BASE64" : encodingOf(mediaType(contentType));
+    }
+
+    /** The encoding of a body whose {@linkplain #mediaType media type} is {@code mediaType}. */
+    String encodingOf(String mediaType) {
+        if (csvContentTypes.contains(mediaType)) {
             return "CSV";
         }
-        if (jsonContentTypes.contains(type)) {
+        if (jsonContentTypes.contains(mediaType)) {
             return "JSON";
         }
         return "BASE64";
+    }
+
+    /** A content type without its parameters, in lower case, as the content type lists hold them. */
+    static String mediaType(String contentType) {
+        int parameters = contentType.indexOf(';');
+        return (parameters < 0 ? contentType : contentType.substring(0, parameters))
+                .trim()
+                .toLowerCase(Locale.ROOT);
     }
 }

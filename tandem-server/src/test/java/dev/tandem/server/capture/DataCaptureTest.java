@@ -127,6 +127,38 @@ class DataCaptureTest {
     }
 
     @Test
+    void aContentTypeIsWrittenAsItCameAndEncodedByItsMediaType() throws Exception {
+        // Parameters and case do not change the encoding; a type with characters JSON escapes
+        // stays one valid line, however many records carry it (each type is escaped once).
+        String[] types = {
+            "text/CSV; charset=utf-8", "Application/Json", "application/json; q=\"x\\y\"", "image/png", "text/csv"
+        };
+        String[] encodings = {"CSV", "JSON", "JSON", "BASE64", "CSV"};
+        try (DataCapture capture = capture()) {
+            capture.configure("ep", settings(folder.resolve("types")));
+            for (int round = 0; round < 2; round++) {
+                for (String type : types) {
+                    Payload body = Payload.wrap("1,2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    capture.offer("ep", "AllTraffic", "e", null, type, body, null, body);
+                }
+            }
+            awaitWritten(capture, 2L * types.length);
+        }
+        List<JsonNode> records = records(folder.resolve("types"));
+        assertThat(records).hasSize(2 * types.length);
+        for (int i = 0; i < records.size(); i++) {
+            JsonNode input = records.get(i).path("captureData").path("endpointInput");
+            assertThat(input.path("observedContentType").asText()).isEqualTo(types[i % types.length]);
+            assertThat(input.path("encoding").asText())
+                    .as(types[i % types.length])
+                    .isEqualTo(encodings[i % types.length]);
+            JsonNode output = records.get(i).path("captureData").path("endpointOutput");
+            assertThat(output.path("observedContentType").asText()).isEmpty();
+            assertThat(output.path("encoding").asText()).isEqualTo("BASE64");
+        }
+    }
+
+    @Test
     void aRecordIsSageMakersLineWithItsFieldsInOrderAndTheTimeToTheSecond() throws Exception {
         long before = Instant.now().getEpochSecond();
         try (DataCapture capture = capture()) {
