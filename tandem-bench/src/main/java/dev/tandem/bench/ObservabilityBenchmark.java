@@ -17,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.stream.DoubleStream;
 
@@ -40,8 +42,9 @@ import java.util.stream.DoubleStream;
  * Each serves two endpoints: three in-process identity stages (where Tandem's own cost is the whole
  * cost, so observing weighs the most) and a one-container {@code exec:} hop to a container that
  * answers in microseconds (nginx returning a constant body). Both are measured in rounds, every
- * server within the same round, after a warm-up that lasts until the JIT has settled; each server's
- * ratios to the unobserved one are given per round and as medians over the rounds. Besides req/s
+ * server within the same round (every other round in the reverse order), after a warm-up that lasts
+ * until the JIT has settled; each server's ratios to the unobserved one are given per round and as
+ * medians over the rounds. Besides req/s
  * and latency it reports the CPU the servers' process used per request (only one server is under
  * load at a time): the figure the machine's noise disturbs least.
  *
@@ -107,17 +110,27 @@ public final class ObservabilityBenchmark {
                                 : "Three in-process identity stages");
                 Map<String, List<Ratio>> ratios = new LinkedHashMap<>();
                 for (int round = 1; round <= rounds; round++) {
-                    Measured off = null;
-                    for (Map.Entry<String, TandemServer> server : servers.entrySet()) {
+                    // Every other round in the reverse order: a machine that drifts within a round
+                    // (this one does) then favours no server over the rounds.
+                    List<Map.Entry<String, TandemServer>> order = new ArrayList<>(servers.entrySet());
+                    if (round % 2 == 0) {
+                        Collections.reverse(order);
+                    }
+                    Map<String, Measured> measuredRound = new LinkedHashMap<>();
+                    for (Map.Entry<String, TandemServer> server : order) {
                         long cpuBefore = os.getProcessCpuTime();
                         Wrk.Result result =
                                 wrk.run(url(server.getValue(), endpoint), connections, Duration.ofSeconds(seconds));
                         long cpuNanos = os.getProcessCpuTime() - cpuBefore;
-                        Measured measured = new Measured(result, cpuNanos / 1000.0 / Math.max(1, result.requests()));
-                        if (off == null) {
-                            off = measured;
-                        }
-                        ratios.computeIfAbsent(server.getKey(), name -> new ArrayList<>())
+                        measuredRound.put(
+                                server.getKey(),
+                                new Measured(result, cpuNanos / 1000.0 / Math.max(1, result.requests())));
+                    }
+                    Measured off = Objects.requireNonNull(measuredRound.get("off"));
+                    for (String observing : servers.keySet()) {
+                        Measured measured = Objects.requireNonNull(measuredRound.get(observing));
+                        Wrk.Result result = measured.result();
+                        ratios.computeIfAbsent(observing, name -> new ArrayList<>())
                                 .add(new Ratio(
                                         result.perSecond() / off.result().perSecond(),
                                         measured.cpuMicros() / off.cpuMicros()));
@@ -125,7 +138,7 @@ public final class ObservabilityBenchmark {
                                 Locale.ROOT,
                                 "| %d | %s | %s | %.1f | %.2f× | %.2f× |%s%n",
                                 round,
-                                server.getKey(),
+                                observing,
                                 result.cell(),
                                 measured.cpuMicros(),
                                 result.perSecond() / off.result().perSecond(),
