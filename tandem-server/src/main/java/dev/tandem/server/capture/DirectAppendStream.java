@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>Why: buffered writes copy every record into the page cache, which grows by the file's size
  * until the kernel writes it back and reclaims it; on a virtual machine that hands free memory back
  * to its host, each of those pages is faulted in again, and that copy was most of what capturing
- * every request cost (2.7 µs of kernel time a 1.4 KB record, against 0.5 µs written direct).
+ * every request cost (2.7–3.2 µs of kernel time a 1.6 KB record there, against 0.3 µs written
+ * direct: {@code tandem-bench/run capture}).
  *
  * <p>How: direct I/O writes whole, aligned blocks only. Bytes are kept until a block fills and
  * written from an aligned buffer at the block's offset; on {@link #flush()} the partial last block
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * partial last block is read back as the start of the bytes kept.
  *
  * <p>Where the file system refuses direct I/O (tmpfs on older kernels, some overlays), {@link #open}
- * returns a plain buffered stream instead. Not thread-safe: the capture writer is one thread.
+ * returns a plain buffered stream instead. A file whose records cannot be written (a full disk)
+ * refuses further records once a megabyte waits, rather than keeping them in memory. Not
+ * thread-safe: the capture writer is one thread.
  */
 final class DirectAppendStream extends OutputStream {
     /** Bytes kept before whole blocks are written: large writes are cheap writes with direct I/O. */
@@ -188,7 +191,8 @@ final class DirectAppendStream extends OutputStream {
                 written(whole);
                 return;
             } catch (IOException refused) {
-                // A file system that opened the file for direct I/O but refuses its writes.
+                // A file system that opened the file for direct I/O yet refuses its writes, or a
+                // full disk: this file goes on through the page cache (and fails there too if full).
                 LOG.warn(
                         "Direct writes to {} failed ({}); it is written through the page cache",
                         file,
