@@ -85,12 +85,10 @@ public record CaptureSettings(
         return types;
     }
 
-    /** SageMaker's encoding of a captured body: CSV or JSON as text when the type says so, else BASE64. */
-    String encoding(@Nullable String contentType) {
-        return contentType == null ? "BASE64" : encodingOf(mediaType(contentType));
-    }
-
-    /** The encoding of a body whose {@linkplain #mediaType media type} is {@code mediaType}. */
+    /**
+     * SageMaker's encoding of a captured body whose {@linkplain #mediaType media type} is {@code
+     * mediaType}: CSV or JSON as text when the lists name it, else BASE64.
+     */
     String encodingOf(String mediaType) {
         if (csvContentTypes.contains(mediaType)) {
             return "CSV";
