@@ -30,9 +30,6 @@ import java.util.stream.Stream;
  * into memory nobody has touched for a while, not into pages another file has just let go.
  */
 public final class CaptureWriteBenchmark {
-    /** Linux's USER_HZ, the unit of {@code /proc}'s CPU times. */
-    private static final long CLOCK_TICKS_PER_SECOND = 100;
-
     private CaptureWriteBenchmark() {}
 
     public static void main(String[] args) throws Exception {
@@ -133,26 +130,23 @@ public final class CaptureWriteBenchmark {
         }
     }
 
-    /** The process's CPU time and the machine's page cache at one moment. */
-    private record Snapshot(long nanos, long userTicks, long systemTicks, long cachedBytes) {
+    /** The process's CPU times and the machine's page cache at one moment. */
+    private record Snapshot(long nanos, ProcStat cpu, long cachedBytes) {
         static Snapshot take() throws IOException {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
             long cached = 0;
             for (String meminfo : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (meminfo.startsWith("Cached:")) {
                     cached = 1024 * Long.parseLong(meminfo.replaceAll("[^0-9]", ""));
                 }
             }
-            // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-            return new Snapshot(System.nanoTime(), Long.parseLong(fields[11]), Long.parseLong(fields[12]), cached);
+            return new Snapshot(System.nanoTime(), ProcStat.read(Path.of("/proc/self/stat")), cached);
         }
 
         Run until(Snapshot after) {
             return new Run(
                     (after.nanos - nanos) / 1e9,
-                    (after.userTicks - userTicks) * 1e6 / CLOCK_TICKS_PER_SECOND,
-                    (after.systemTicks - systemTicks) * 1e6 / CLOCK_TICKS_PER_SECOND,
+                    (after.cpu.userNanos() - cpu.userNanos()) / 1e3,
+                    (after.cpu.systemNanos() - cpu.systemNanos()) / 1e3,
                     after.cachedBytes - cachedBytes);
         }
     }

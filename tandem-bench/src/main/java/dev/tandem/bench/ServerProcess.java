@@ -115,15 +115,8 @@ final class ServerProcess implements AutoCloseable {
     }
 
     private static long cpuNanos(Path stat) throws IOException {
-        String line = Files.readString(stat);
-        // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-        String[] fields = line.substring(line.lastIndexOf(')') + 2).split(" ", -1);
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+        return ProcStat.read(stat).cpuNanos();
     }
-
-    /** Linux's USER_HZ, the unit of {@code /proc}'s CPU times: 100 on every common architecture. */
-    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     /** The server's resident set size in bytes, from {@code /proc/PID/status}. */
     long residentBytes() throws IOException {
