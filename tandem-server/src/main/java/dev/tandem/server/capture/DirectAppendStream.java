@@ -123,8 +123,8 @@ final class DirectAppendStream extends OutputStream {
         return null;
     }
 
-    private DirectAppendStream(Path file, FileChannel direct, FileChannel tail, int block, Staging staging)
-            throws IOException {
+    /** Package-private for tests, which hand it channels that fail. */
+    DirectAppendStream(Path file, FileChannel direct, FileChannel tail, int block, Staging staging) throws IOException {
         this.file = file;
         this.direct = direct;
         this.tail = tail;
@@ -163,7 +163,12 @@ final class DirectAppendStream extends OutputStream {
         System.arraycopy(bytes, offset, kept, keptLength, length);
         keptLength += length;
         if (keptLength >= STAGING_BYTES) {
-            writeWholeBlocks();
+            try {
+                writeWholeBlocks();
+            } catch (IOException notYet) {
+                // These bytes are kept, whole, and written once the file takes them; the next
+                // record tries again and is refused if the file still does not.
+            }
         }
     }
 

@@ -1,9 +1,14 @@
 package dev.tandem.server.capture;
 
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -116,6 +121,66 @@ class DirectAppendStreamTest {
                 Files.deleteIfExists(dir);
             }
         }
+    }
+
+    @Test
+    void aFileSystemThatRefusesDirectWritesGetsTheRestThroughThePageCache() throws Exception {
+        // Opened for direct I/O, yet its direct writes fail: the file goes on through the page
+        // cache, and no byte is lost or doubled.
+        Path file = folder.resolve("refusing.jsonl");
+        FailingChannel direct = new FailingChannel(FileChannel.open(file, CREATE, WRITE), "Invalid argument");
+        direct.failing = true;
+        Random random = new Random(19);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        try (OutputStream out =
+                new DirectAppendStream(file, direct, FileChannel.open(file, READ, WRITE), 4096, staging)) {
+            while (expected.size() < 3 * DirectAppendStream.STAGING_BYTES) {
+                byte[] line = line(random, random.nextInt(3000));
+                out.write(line);
+                expected.write(line);
+            }
+            out.flush();
+            assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+        assertThat(direct.failedWrites)
+                .as("direct writes tried after the first refusal")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aFullDiskRefusesRecordsOnceAMegabyteWaitsAndKeepsTheLinesWholeWhenItHasRoomAgain() throws Exception {
+        Path file = folder.resolve("full.jsonl");
+        FailingChannel direct = new FailingChannel(FileChannel.open(file, CREATE, WRITE), "No space left on device");
+        FailingChannel tail = new FailingChannel(FileChannel.open(file, READ, WRITE), "No space left on device");
+        direct.failing = true;
+        tail.failing = true;
+        ByteArrayOutputStream accepted = new ByteArrayOutputStream();
+        Random random = new Random(23);
+        try (OutputStream out = new DirectAppendStream(file, direct, tail, 4096, staging)) {
+            int refused = 0;
+            for (int i = 0; i < 3000; i++) {
+                byte[] line = line(random, 999);
+                try {
+                    out.write(line);
+                    accepted.write(line);
+                } catch (IOException full) {
+                    refused++;
+                }
+            }
+            // What waits in memory is bounded: a megabyte and the record that crossed it.
+            assertThat(accepted.size())
+                    .isBetween(DirectAppendStream.STAGING_BYTES, DirectAppendStream.STAGING_BYTES + 1000);
+            assertThat(refused).isEqualTo(3000 - accepted.size() / 1000);
+            assertThat(Files.size(file)).isZero();
+
+            direct.failing = false;
+            tail.failing = false;
+            byte[] after = line(random, 999);
+            out.write(after);
+            accepted.write(after);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(accepted.toByteArray());
     }
 
     /** A line of printable ASCII ending in a line feed, as capture records are. */
