@@ -12,9 +12,6 @@ import dev.tandem.core.stage.StageResponse;
 import dev.tandem.server.tracing.Tracing;
 import dev.tandem.stages.identity.IdentityStageProvider;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -65,12 +62,7 @@ public class EngineBenchmark {
                 new PipelineStage("s2", AsyncStage.of(plain[2], Runnable::run)));
         engine = new PipelineEngine(6_291_456);
         request = new StageRequest(Payload.utf8("5.1,3.5,1.4,0.2"), "text/csv", "application/json", null);
-        openTelemetry = OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder()
-                        .addSpanProcessor(BatchSpanProcessor.builder(SpanExporter.composite())
-                                .build())
-                        .build())
-                .build();
+        openTelemetry = ObservabilityBenchmark.discardingOpenTelemetry();
         tracing = Tracing.with(openTelemetry);
     }
 

@@ -184,12 +184,21 @@ public final class ObservabilityBenchmark {
 
     /** Every request traced, its spans batched and handed to an exporter that drops them. */
     private static Tracing discardingTracing() {
-        return Tracing.with(OpenTelemetrySdk.builder()
+        return Tracing.with(discardingOpenTelemetry());
+    }
+
+    /**
+     * OpenTelemetry that samples every span and hands them, batched, to an exporter that drops
+     * them: what tracing costs Tandem, without a collector's cost. Shared with {@link
+     * EngineBenchmark}.
+     */
+    static OpenTelemetrySdk discardingOpenTelemetry() {
+        return OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder()
                         .addSpanProcessor(BatchSpanProcessor.builder(SpanExporter.composite())
                                 .build())
                         .build())
-                .build());
+                .build();
     }
 
     private static String identityModel() {
