@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,6 +126,56 @@ class CommandLineIT {
                     List.of("invoke", "iris", "--url", url, "--content-type", "text/csv", "--body", "6.7,3.0,5.2,2.3"));
             assertThat(invoke.awaitExit(Duration.ofSeconds(5))).isZero();
             assertThat(invoke.stdout()).contains("virginica");
+        }
+    }
+
+    @Test
+    void anEndpointThatFailedStartsAgainWhenItsPipelineIsServedAgain() throws Exception {
+        // A container that cannot start until its model file is there, as a newcomer's often cannot
+        // until a missing piece is mended.
+        TandemFixture.writeContainerScript(workDir.resolve("test-container"));
+        Path model = workDir.resolve("model.bin");
+        Path container = Files.createDirectories(workDir.resolve("needs-model"));
+        Files.writeString(
+                container.resolve("serve"),
+                "#!/bin/sh\n[ -f '" + model + "' ] || { echo 'no model at " + model + "' >&2; exit 1; }\n" + "exec '"
+                        + workDir.resolve("test-container/serve") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(container.resolve("serve"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path pipeline = workDir.resolve("echo.json");
+        Files.writeString(
+                pipeline,
+                "{\"ModelName\": \"echo\", \"PrimaryContainer\": {\"ContainerHostname\": \"echo\", \"Image\": \"exec:"
+                        + container + "\"}}");
+        List<String> serveArgs = List.of(
+                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString());
+        Pattern endpointLine = Pattern.compile("Endpoint echo: POST (http://127\\.0\\.0\\.1:\\d+)/");
+
+        try (CliProcess serve = CliProcess.start(serveArgs)) {
+            String url = serve.awaitStderr(endpointLine, Duration.ofSeconds(60)).group(1);
+            serve.awaitStderr(Pattern.compile("Endpoint echo failed"), Duration.ofSeconds(60));
+            CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
+            assertThat(endpoints.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(endpoints.stdout()).contains("Failed").contains("failed 3 times");
+            serve.process().toHandle().destroy();
+            serve.awaitExit(Duration.ofSeconds(60));
+        }
+
+        Files.writeString(model, "weights");
+        try (CliProcess serve = CliProcess.start(serveArgs)) {
+            String url = serve.awaitStderr(endpointLine, Duration.ofSeconds(60)).group(1);
+            serve.awaitStderr(
+                    Pattern.compile(
+                            "Endpoint echo failed when last started \\(.*failed 3 times.*\\); starting it again"),
+                    Duration.ofSeconds(30));
+            serve.awaitStderr(Pattern.compile("Endpoint echo is InService"), Duration.ofSeconds(60));
+            CliProcess invoke = CliProcess.run(
+                    List.of("invoke", "echo", "--url", url, "--content-type", "text/plain", "--body", "hi"));
+            assertThat(invoke.awaitExit(Duration.ofSeconds(30)))
+                    .as(invoke.stderr())
+                    .isZero();
+            CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
+            assertThat(endpoints.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(endpoints.stdout()).contains("InService").doesNotContain("failed 3 times");
         }
     }
 

@@ -136,7 +136,7 @@ public final class ControlPlane implements AutoCloseable {
      * CreateEndpointConfig (variant AllTraffic, one instance) and CreateEndpoint, all named after
      * its ModelName; asynchronous, with its results under {@code asyncOutputPath}, when that is
      * given; serverless when {@code serverless} is. What a previous run on this data dir already created is kept (its endpoint is being
-     * restored), as long as the file still says the same.
+     * restored), as long as the file still says the same; its endpoint starts again if it had failed.
      *
      * @return the endpoint's name
      * @throws ValidationException when the file is invalid, or differs from the model of that name
@@ -176,10 +176,28 @@ public final class ControlPlane implements AutoCloseable {
             }
             createEndpointConfig(config);
         }
-        if (store.endpoint(name).isEmpty()) {
+        Optional<StoredEndpoint> endpoint = store.endpoint(name);
+        if (endpoint.isEmpty()) {
             createEndpoint(name, name);
+        } else if (EndpointStatus.valueOf(endpoint.get().status()) == EndpointStatus.Failed) {
+            startAgain(endpoint.get());
         }
         return name;
+    }
+
+    /**
+     * A pipeline file's endpoint that failed in an earlier run on this data dir starts again: serving
+     * the file asks for it to run, and what failed (a container's program, a missing model file)
+     * has usually been mended since. SageMaker's API leaves a Failed endpoint to DeleteEndpoint
+     * alone; that still holds for endpoints created through it.
+     */
+    private void startAgain(StoredEndpoint failed) {
+        Deployment deployment = Deployment.fromJson(failed.deployment());
+        placement.check(deployment);
+        checkInstanceLimit(instances(deployment));
+        store.updateEndpoint(failed.withStatus(EndpointStatus.Creating.name(), null, clock.instant()));
+        LOG.info("Endpoint {} failed when last started ({}); starting it again", failed.name(), failed.failureReason());
+        placement.create(failed.name(), deployment, EndpointStatus.Creating);
     }
 
     // --- Endpoint configurations ----------------------------------------------------------------
