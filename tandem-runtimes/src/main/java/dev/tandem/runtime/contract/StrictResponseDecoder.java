@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -41,6 +42,9 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
     private boolean awaitingAnswer;
 
     private @Nullable HttpResponse head;
+
+    /** A container answers every request with the same header names: each is made once. */
+    private final RepeatedHeaderNames headerNames = new RepeatedHeaderNames();
 
     private StrictResponseDecoder(HttpClientOptions options) {
         super(new HttpDecoderConfig()
@@ -89,6 +93,11 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
                 }
             }
         }
+    }
+
+    @Override
+    protected AsciiString splitHeaderName(byte[] bytes, int start, int length) {
+        return headerNames.name(bytes, start, length);
     }
 
     private boolean informational() {

@@ -1,5 +1,6 @@
 package dev.tandem.server.http;
 
+import dev.tandem.runtime.contract.RepeatedHeaderNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -7,6 +8,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
@@ -44,6 +46,9 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
     /** Bytes of a head have come in, and not yet all of it. */
     private boolean midHead;
+
+    /** A kept-alive client sends the same header names with every request: each is made once. */
+    private final RepeatedHeaderNames headerNames = new RepeatedHeaderNames();
 
     private StrictRequestDecoder(HttpServerOptions options) {
         super(options);
@@ -93,6 +98,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 betweenRequests = true;
             }
         }
+    }
+
+    @Override
+    protected AsciiString splitHeaderName(byte[] bytes, int start, int length) {
+        return headerNames.name(bytes, start, length);
     }
 
     @Override
