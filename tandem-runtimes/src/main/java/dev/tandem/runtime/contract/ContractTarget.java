@@ -38,7 +38,9 @@ public record ContractTarget(String host, int port, boolean tls, String basePath
     }
 
     public String invocationsPath() {
-        return basePath + "/invocations";
+        // Asked on every request: a container on its own port (every exec and oci one) gets the
+        // constant, not a new string.
+        return basePath.isEmpty() ? "/invocations" : basePath + "/invocations";
     }
 
     @Override
