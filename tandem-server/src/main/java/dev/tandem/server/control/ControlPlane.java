@@ -188,8 +188,8 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * A pipeline file's endpoint that failed in an earlier run on this data dir starts again: serving
      * the file asks for it to run, and what failed (a container's program, a missing model file)
-     * has usually been mended since. SageMaker's API leaves a Failed endpoint to DeleteEndpoint
-     * alone; that still holds for endpoints created through it.
+     * has usually been mended since. Through the API a Failed endpoint still allows only
+     * DeleteEndpoint, as on SageMaker.
      */
     private void startAgain(StoredEndpoint failed) {
         Deployment deployment = Deployment.fromJson(failed.deployment());
