@@ -42,7 +42,14 @@ public final class OciRuntime implements ContainerRuntime {
                     LOG.warn("Removed {} container(s) a previous server left behind", removed);
                 }
             } catch (IOException e) {
-                LOG.warn("Cannot list {} containers: {}", found.binary(), e.getMessage());
+                // Most often a Docker whose daemon is not running: nothing of ours can be left
+                // running in it then, and only image containers need it. Not a warning for every
+                // start of a server that runs none.
+                LOG.info(
+                        "{} does not answer, so containers of images cannot start until it does"
+                                + " (exec:, http: and builtin: containers do not need it): {}",
+                        found.binary(),
+                        e.getMessage());
             }
         });
     }
