@@ -49,6 +49,12 @@ final class EndpointLifecycle implements Placement {
     private final PipelineParser parser = new PipelineParser();
     private final List<Thread> running = new ArrayList<>();
 
+    /** Set once the server stops: background work interrupted then has not failed. */
+    private volatile boolean closing;
+
+    private static final String LEFT_FOR_NEXT_START =
+            "Endpoint {} was still starting when the server stopped; the next start brings it up";
+
     /** @param stateLock the lock under which the control plane reads and writes endpoint rows */
     EndpointLifecycle(
             StateStore store,
@@ -156,11 +162,25 @@ final class EndpointLifecycle implements Placement {
             endpoint = registry.deploy(name, deployment.toSpecs(parser, baseDir));
             capture.configure(name, CaptureSettings.of(deployment.dataCapture()));
         } catch (RuntimeException e) {
+            if (closing) {
+                // The server is stopping: not a failure of the endpoint (as below).
+                LOG.info(LEFT_FOR_NEXT_START, name);
+                return;
+            }
             async.forget(name, "could not start: " + e.getMessage());
             fail(name, e.getMessage());
             return;
         }
         String failure = awaitHealthy(endpoint.variants(), deployment);
+        if (failure != null && closing) {
+            // An endpoint still starting when the server stops has not failed: its stored status
+            // (Creating, SystemUpdating) stays, so that the next start brings it up, where Failed
+            // would keep it down for good; its queued asynchronous requests stay queued.
+            capture.configure(name, null);
+            registry.remove(name, Duration.ZERO);
+            LOG.info(LEFT_FOR_NEXT_START, name);
+            return;
+        }
         if (failure != null) {
             capture.configure(name, null);
             async.forget(name, "could not start: " + failure);
@@ -302,6 +322,7 @@ final class EndpointLifecycle implements Placement {
     /** Interrupts background work still running; for shutdown. */
     @Override
     public void close() {
+        closing = true;
         List<Thread> threads;
         synchronized (running) {
             threads = new ArrayList<>(running);
