@@ -33,6 +33,7 @@ class CommandLineIT {
     private static final Pattern ENDPOINT_LINE =
             Pattern.compile("Endpoint iris: POST (http://127\\.0\\.0\\.1:\\d+)/endpoints/iris/invocations");
     private static final List<String> LABELS = List.of("setosa", "versicolor", "virginica");
+    private static final Pattern ECHO_LINE = Pattern.compile("Endpoint echo: POST (http://127\\.0\\.0\\.1:\\d+)/");
 
     @TempDir
     Path workDir;
@@ -131,52 +132,115 @@ class CommandLineIT {
 
     @Test
     void anEndpointThatFailedStartsAgainWhenItsPipelineIsServedAgain() throws Exception {
-        // A container that cannot start until its model file is there, as a newcomer's often cannot
-        // until a missing piece is mended.
-        TandemFixture.writeContainerScript(workDir.resolve("test-container"));
         Path model = workDir.resolve("model.bin");
-        Path container = Files.createDirectories(workDir.resolve("needs-model"));
-        Files.writeString(
-                container.resolve("serve"),
-                "#!/bin/sh\n[ -f '" + model + "' ] || { echo 'no model at " + model + "' >&2; exit 1; }\n" + "exec '"
-                        + workDir.resolve("test-container/serve") + "' \"$@\"\n");
-        Files.setPosixFilePermissions(container.resolve("serve"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path pipeline = workDir.resolve("echo.json");
-        Files.writeString(
-                pipeline,
-                "{\"ModelName\": \"echo\", \"PrimaryContainer\": {\"ContainerHostname\": \"echo\", \"Image\": \"exec:"
-                        + container + "\"}}");
-        List<String> serveArgs = List.of(
-                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString());
-        Pattern endpointLine = Pattern.compile("Endpoint echo: POST (http://127\\.0\\.0\\.1:\\d+)/");
+        Path pipeline = needsModelPipeline(model);
+        List<String> serveArgs = serveEcho(pipeline);
 
         try (CliProcess serve = CliProcess.start(serveArgs)) {
-            String url = serve.awaitStderr(endpointLine, Duration.ofSeconds(60)).group(1);
+            String url = serve.awaitStderr(ECHO_LINE, Duration.ofSeconds(60)).group(1);
             serve.awaitStderr(Pattern.compile("Endpoint echo failed"), Duration.ofSeconds(60));
             CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
             assertThat(endpoints.awaitExit(Duration.ofSeconds(30))).isZero();
             assertThat(endpoints.stdout()).contains("Failed").contains("failed 3 times");
-            serve.process().toHandle().destroy();
-            serve.awaitExit(Duration.ofSeconds(60));
+            stop(serve);
         }
 
         Files.writeString(model, "weights");
         try (CliProcess serve = CliProcess.start(serveArgs)) {
-            String url = serve.awaitStderr(endpointLine, Duration.ofSeconds(60)).group(1);
+            String url = serve.awaitStderr(ECHO_LINE, Duration.ofSeconds(60)).group(1);
             serve.awaitStderr(
                     Pattern.compile(
                             "Endpoint echo failed when last started \\(.*failed 3 times.*\\); starting it again"),
                     Duration.ofSeconds(30));
-            serve.awaitStderr(Pattern.compile("Endpoint echo is InService"), Duration.ofSeconds(60));
-            CliProcess invoke = CliProcess.run(
-                    List.of("invoke", "echo", "--url", url, "--content-type", "text/plain", "--body", "hi"));
-            assertThat(invoke.awaitExit(Duration.ofSeconds(30)))
-                    .as(invoke.stderr())
-                    .isZero();
+            awaitEchoAnswers(serve, url);
             CliProcess endpoints = CliProcess.run(List.of("endpoints", "--url", url));
             assertThat(endpoints.awaitExit(Duration.ofSeconds(30))).isZero();
             assertThat(endpoints.stdout()).contains("InService").doesNotContain("failed 3 times");
         }
+    }
+
+    @Test
+    void aFailedEndpointRunsItsMendedPipelineFileButARunningOneKeepsItsOwn() throws Exception {
+        Files.writeString(workDir.resolve("model.bin"), "weights");
+        Path pipeline = needsModelPipeline(workDir.resolve("misspelt-model.bin"));
+        List<String> serveArgs = serveEcho(pipeline);
+        try (CliProcess serve = CliProcess.start(serveArgs)) {
+            serve.awaitStderr(Pattern.compile("Endpoint echo failed"), Duration.ofSeconds(60));
+            stop(serve);
+        }
+
+        // The file itself mended: its new definition replaces the stored one, and the endpoint runs it.
+        needsModelPipeline(workDir.resolve("model.bin"));
+        try (CliProcess serve = CliProcess.start(serveArgs)) {
+            String url = serve.awaitStderr(ECHO_LINE, Duration.ofSeconds(60)).group(1);
+            serve.awaitStderr(
+                    Pattern.compile("Model echo replaced by its pipeline file's new definition"),
+                    Duration.ofSeconds(30));
+            awaitEchoAnswers(serve, url);
+            stop(serve);
+        }
+
+        // A running endpoint is not swapped for an edited file behind its back; refusing stops the
+        // server while the endpoint is still starting, which leaves it to start with the next run.
+        needsModelPipeline(workDir.resolve("another-model.bin"));
+        CliProcess refused = CliProcess.run(serveArgs);
+        assertThat(refused.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+        assertThat(refused.stderr())
+                .contains("error: Pipeline file " + pipeline)
+                .contains("Model echo already exists in this data dir with a different definition,"
+                        + " and its endpoint runs it")
+                .doesNotContain("Endpoint echo failed");
+
+        needsModelPipeline(workDir.resolve("model.bin"));
+        try (CliProcess serve = CliProcess.start(serveArgs)) {
+            String url = serve.awaitStderr(ECHO_LINE, Duration.ofSeconds(60)).group(1);
+            serve.awaitStderr(Pattern.compile("Endpoint echo restoring"), Duration.ofSeconds(30));
+            awaitEchoAnswers(serve, url);
+            assertThat(serve.stderr()).doesNotContain("failed when last started");
+        }
+    }
+
+    /**
+     * Writes {@code echo.json}: one container that cannot start until the file its {@code MODEL}
+     * names is there, as a newcomer's often cannot until a missing piece is mended.
+     */
+    private Path needsModelPipeline(Path model) throws Exception {
+        Path container = workDir.resolve("needs-model");
+        if (!Files.exists(container)) {
+            TandemFixture.writeContainerScript(workDir.resolve("test-container"));
+            Files.createDirectories(container);
+            Files.writeString(
+                    container.resolve("serve"),
+                    "#!/bin/sh\n[ -f \"$MODEL\" ] || { echo \"no model at $MODEL\" >&2; exit 1; }\n" + "exec '"
+                            + workDir.resolve("test-container/serve") + "' \"$@\"\n");
+            Files.setPosixFilePermissions(container.resolve("serve"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path pipeline = workDir.resolve("echo.json");
+        Files.writeString(
+                pipeline,
+                "{\"ModelName\": \"echo\", \"PrimaryContainer\": {\"ContainerHostname\": \"echo\", \"Image\": \"exec:"
+                        + container + "\", \"Environment\": {\"MODEL\": \"" + model + "\"}}}");
+        return pipeline;
+    }
+
+    private List<String> serveEcho(Path pipeline) {
+        return List.of(
+                "serve", "--port", "0", "--data-dir", workDir.resolve("data").toString(), pipeline.toString());
+    }
+
+    /** Waits for the echo endpoint to be InService, then invokes it through the CLI. */
+    private static void awaitEchoAnswers(CliProcess serve, String url) {
+        serve.awaitStderr(Pattern.compile("Endpoint echo is InService"), Duration.ofSeconds(60));
+        CliProcess invoke =
+                CliProcess.run(List.of("invoke", "echo", "--url", url, "--content-type", "text/plain", "--body", "hi"));
+        assertThat(invoke.awaitExit(Duration.ofSeconds(30))).as(invoke.stderr()).isZero();
+        assertThat(invoke.stdout()).contains("hi");
+    }
+
+    /** SIGTERM, as Ctrl-C sends, and the server gone. */
+    private static void stop(CliProcess serve) {
+        serve.process().toHandle().destroy();
+        serve.awaitExit(Duration.ofSeconds(60));
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.error.ErrorKind;
 import dev.tandem.core.error.TandemException;
 import dev.tandem.core.error.ValidationException;
+import dev.tandem.core.model.PipelineDefinition;
 import dev.tandem.core.model.PipelineParser;
 import dev.tandem.server.async.AsyncAutoscaler;
 import dev.tandem.server.async.AsyncInference;
@@ -136,11 +137,12 @@ public final class ControlPlane implements AutoCloseable {
      * CreateEndpointConfig (variant AllTraffic, one instance) and CreateEndpoint, all named after
      * its ModelName; asynchronous, with its results under {@code asyncOutputPath}, when that is
      * given; serverless when {@code serverless} is. What a previous run on this data dir already created is kept (its endpoint is being
-     * restored), as long as the file still says the same; its endpoint starts again if it had failed.
+     * restored), as long as the file still says the same; an endpoint that had failed starts again,
+     * from the file's definition if that changed.
      *
      * @return the endpoint's name
      * @throws ValidationException when the file is invalid, or differs from the model of that name
-     *     already stored
+     *     that a stored endpoint runs
      */
     public synchronized String servePipeline(
             JsonNode request,
@@ -148,14 +150,27 @@ public final class ControlPlane implements AutoCloseable {
             @Nullable String asyncOutputPath,
             @Nullable ServerlessConfig serverless) {
         byte[] json = request.toString().getBytes(StandardCharsets.UTF_8);
-        String name = parser.parse(json, relativeTo).modelName();
+        PipelineDefinition pipeline = parser.parse(json, relativeTo);
+        String name = pipeline.modelName();
         ObjectNode definition = absolutePaths(request.deepCopy(), relativeTo.toAbsolutePath());
+        Optional<StoredEndpoint> endpoint = store.endpoint(name);
+        boolean failed =
+                endpoint.isPresent() && EndpointStatus.valueOf(endpoint.get().status()) == EndpointStatus.Failed;
         Optional<StoredModel> existing = store.model(name);
         if (existing.isEmpty()) {
             createModel(request, relativeTo);
         } else if (!read(existing.get().definition()).equals(definition)) {
-            throw new ValidationException("Model " + name + " already exists in this data dir with a different"
-                    + " definition: delete it (DeleteModel) and its endpoint, or use another --data-dir.");
+            if (endpoint.isPresent() && !failed) {
+                throw new ValidationException("Model " + name + " already exists in this data dir with a different"
+                        + " definition, and its endpoint runs it: delete the endpoint and the model (DeleteEndpoint,"
+                        + " DeleteModel), or use another --data-dir.");
+            }
+            // Nothing runs the stored definition: the file's replaces it. Checked before the stored
+            // one goes, so that a file this server cannot place leaves it in place.
+            placement.check(pipeline);
+            store.deleteModel(name);
+            createModel(request, relativeTo);
+            LOG.info("Model {} replaced by its pipeline file's new definition", name);
         }
         if (store.endpointConfig(name).isEmpty()) {
             ObjectNode config = JSON.createObjectNode();
@@ -176,26 +191,26 @@ public final class ControlPlane implements AutoCloseable {
             }
             createEndpointConfig(config);
         }
-        Optional<StoredEndpoint> endpoint = store.endpoint(name);
         if (endpoint.isEmpty()) {
             createEndpoint(name, name);
-        } else if (EndpointStatus.valueOf(endpoint.get().status()) == EndpointStatus.Failed) {
+        } else if (failed) {
             startAgain(endpoint.get());
         }
         return name;
     }
 
     /**
-     * A pipeline file's endpoint that failed in an earlier run on this data dir starts again: serving
-     * the file asks for it to run, and what failed (a container's program, a missing model file)
-     * has usually been mended since. Through the API a Failed endpoint still allows only
-     * DeleteEndpoint, as on SageMaker.
+     * A pipeline file's endpoint that failed in an earlier run on this data dir starts again, from
+     * its configuration's model as stored now: serving the file asks for it to run, and what failed
+     * (a container's program, a missing model file, the file itself) has usually been mended since.
+     * Through the API a Failed endpoint still allows only DeleteEndpoint, as on SageMaker.
      */
     private void startAgain(StoredEndpoint failed) {
-        Deployment deployment = Deployment.fromJson(failed.deployment());
+        Deployment deployment = deploymentOf(endpointConfig(failed.configName()));
         placement.check(deployment);
         checkInstanceLimit(instances(deployment));
-        store.updateEndpoint(failed.withStatus(EndpointStatus.Creating.name(), null, clock.instant()));
+        store.updateEndpoint(failed.withDeployment(failed.configName(), deployment.toJson(), clock.instant())
+                .withStatus(EndpointStatus.Creating.name(), null, clock.instant()));
         LOG.info("Endpoint {} failed when last started ({}); starting it again", failed.name(), failed.failureReason());
         placement.create(failed.name(), deployment, EndpointStatus.Creating);
     }
