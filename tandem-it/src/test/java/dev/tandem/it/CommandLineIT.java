@@ -211,7 +211,7 @@ class CommandLineIT {
             Files.createDirectories(container);
             Files.writeString(
                     container.resolve("serve"),
-                    "#!/bin/sh\n[ -f \"$MODEL\" ] || { echo \"no model at $MODEL\" >&2; exit 1; }\n" + "exec '"
+                    "#!/bin/sh\n[ -f \"$MODEL\" ] || { echo \"no model at $MODEL\" >&2; exit 1; }\nexec '"
                             + workDir.resolve("test-container/serve") + "' \"$@\"\n");
             Files.setPosixFilePermissions(container.resolve("serve"), PosixFilePermissions.fromString("rwxr-xr-x"));
         }
