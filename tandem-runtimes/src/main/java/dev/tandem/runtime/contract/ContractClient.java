@@ -10,6 +10,7 @@ import dev.tandem.core.stage.StageException;
 import dev.tandem.core.stage.StageRequest;
 import dev.tandem.core.stage.StageResponse;
 import io.netty.channel.EventLoop;
+import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -68,7 +69,8 @@ import org.slf4j.LoggerFactory;
 public final class ContractClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ContractClient.class);
 
-    static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+    /** An {@link AsciiString}: hashed once, and written as its bytes, on every request and answer. */
+    static final AsciiString CUSTOM_ATTRIBUTES = AsciiString.cached("X-Amzn-SageMaker-Custom-Attributes");
 
     private final Vertx vertx;
     /** A client for each event loop, its connections owned by that loop. */

@@ -34,7 +34,6 @@ import org.jspecify.annotations.Nullable;
  * result completes once, whichever comes first of the answer, a failure and the deadline.
  */
 final class HopExchange {
-    private static final AsciiString CUSTOM_ATTRIBUTES = AsciiString.cached(ContractClient.CUSTOM_ATTRIBUTES);
     private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
 
     final ContractTarget target;
@@ -127,7 +126,7 @@ final class HopExchange {
             headers.set(HttpHeaderNames.ACCEPT, request.accept());
         }
         if (request.customAttributes() != null) {
-            headers.set(CUSTOM_ATTRIBUTES, request.customAttributes());
+            headers.set(ContractClient.CUSTOM_ATTRIBUTES, request.customAttributes());
         }
         if (request.traceparent() != null) {
             headers.set(TRACEPARENT, request.traceparent());

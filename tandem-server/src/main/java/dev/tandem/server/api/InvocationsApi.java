@@ -27,6 +27,7 @@ import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
@@ -44,24 +45,30 @@ import org.jspecify.annotations.Nullable;
  * thread waits on a container.
  */
 public final class InvocationsApi {
-    public static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
-    public static final String TARGET_CONTAINER = "X-Amzn-SageMaker-Target-Container-Hostname";
-    static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";
-    static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
-    public static final String INFERENCE_ID = "X-Amzn-SageMaker-Inference-Id";
-    static final String INVOKED_VARIANT = "X-Amzn-Invoked-Production-Variant";
+    // Header names as Vert.x's optimized sequences (HttpHeaders.createOptimized): each is hashed
+    // once, matched against a request's headers without hashing it again, and written out as bytes,
+    // where a String name is hashed on every lookup and validated and encoded on every answer.
+    public static final CharSequence CUSTOM_ATTRIBUTES =
+            HttpHeaders.createOptimized("X-Amzn-SageMaker-Custom-Attributes");
+    public static final CharSequence TARGET_CONTAINER =
+            HttpHeaders.createOptimized("X-Amzn-SageMaker-Target-Container-Hostname");
+    static final CharSequence TARGET_VARIANT = HttpHeaders.createOptimized("X-Amzn-SageMaker-Target-Variant");
+    static final CharSequence TARGET_MODEL = HttpHeaders.createOptimized("X-Amzn-SageMaker-Target-Model");
+    public static final CharSequence INFERENCE_ID = HttpHeaders.createOptimized("X-Amzn-SageMaker-Inference-Id");
+    static final CharSequence INVOKED_VARIANT = HttpHeaders.createOptimized("X-Amzn-Invoked-Production-Variant");
     /** InvokeEndpointWithResponseStream's Accept, and its answer's content type. */
-    static final String STREAM_ACCEPT = "X-Amzn-SageMaker-Accept";
+    static final CharSequence STREAM_ACCEPT = HttpHeaders.createOptimized("X-Amzn-SageMaker-Accept");
 
-    static final String STREAM_CONTENT_TYPE = "X-Amzn-SageMaker-Content-Type";
-    static final String INFERENCE_COMPONENT = "X-Amzn-SageMaker-Inference-Component";
-    static final String SESSION_ID = "X-Amzn-SageMaker-Session-Id";
+    static final CharSequence STREAM_CONTENT_TYPE = HttpHeaders.createOptimized("X-Amzn-SageMaker-Content-Type");
+    static final CharSequence INFERENCE_COMPONENT = HttpHeaders.createOptimized("X-Amzn-SageMaker-Inference-Component");
+    static final CharSequence SESSION_ID = HttpHeaders.createOptimized("X-Amzn-SageMaker-Session-Id");
     /** Opt-in: {@code X-Tandem-Debug: stages} asks for {@code X-Tandem-Stages} in the answer. */
-    public static final String DEBUG = "X-Tandem-Debug";
+    public static final CharSequence DEBUG = HttpHeaders.createOptimized("X-Tandem-Debug");
 
-    public static final String STAGES = "X-Tandem-Stages";
-    private static final String TRACEPARENT = "traceparent";
-    /** A W3C traceparent: version, trace id, parent id, flags. */
+    public static final CharSequence STAGES = HttpHeaders.createOptimized("X-Tandem-Stages");
+    public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-amzn-RequestId");
+    static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
+    private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
     private static final Pattern TRACEPARENT_FORMAT =
             Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
@@ -361,7 +368,7 @@ public final class InvocationsApi {
             endTrace(prepared.trace(), null);
             return;
         }
-        response.setChunked(true).setStatusCode(200).putHeader("Content-Type", EventStream.CONTENT_TYPE);
+        response.setChunked(true).setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, EventStream.CONTENT_TYPE);
         if (answer.contentType() != null) {
             response.putHeader(STREAM_CONTENT_TYPE, answer.contentType());
         }
@@ -369,7 +376,7 @@ public final class InvocationsApi {
             response.putHeader(CUSTOM_ATTRIBUTES, answer.customAttributes());
         }
         response.putHeader(INVOKED_VARIANT, variantName)
-                .putHeader("x-amzn-RequestId", invocation.requestId())
+                .putHeader(REQUEST_ID, invocation.requestId())
                 .putHeader("Trailer", "Server-Timing");
         boolean captured = capture.sampled(endpointName);
         StreamedAnswer writer = new StreamedAnswer(
@@ -513,8 +520,8 @@ public final class InvocationsApi {
         }
         return new StageRequest(
                 body,
-                header(request, "Content-Type", MAX_HEADER),
-                header(request, "Accept", MAX_HEADER),
+                header(request, HttpHeaders.CONTENT_TYPE, MAX_HEADER),
+                header(request, HttpHeaders.ACCEPT, MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
     }
 
@@ -535,7 +542,7 @@ public final class InvocationsApi {
         }
         return new StageRequest(
                 body,
-                header(request, "Content-Type", MAX_HEADER),
+                header(request, HttpHeaders.CONTENT_TYPE, MAX_HEADER),
                 header(request, STREAM_ACCEPT, MAX_HEADER),
                 header(request, CUSTOM_ATTRIBUTES, MAX_HEADER));
     }
@@ -555,19 +562,20 @@ public final class InvocationsApi {
             HttpServerResponse response, Variant variant, InvocationResult result, String requestId, long start) {
         StageResponse last = result.response();
         if (last.contentType() != null) {
-            response.putHeader("Content-Type", last.contentType());
+            response.putHeader(HttpHeaders.CONTENT_TYPE, last.contentType());
         }
         if (last.customAttributes() != null) {
             response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
         }
         response.putHeader(INVOKED_VARIANT, variant.name())
-                .putHeader("x-amzn-RequestId", requestId)
-                .putHeader("Server-Timing", ServerTiming.header(result.timings(), System.nanoTime() - start))
-                .putHeader("Content-Length", Integer.toString(last.body().size()));
+                .putHeader(REQUEST_ID, requestId)
+                .putHeader(SERVER_TIMING, ServerTiming.header(result.timings(), System.nanoTime() - start))
+                .putHeader(
+                        HttpHeaders.CONTENT_LENGTH, Integer.toString(last.body().size()));
         response.end(BufferBytes.writeAllButLast(response, last.body()));
     }
 
-    private static @Nullable String header(HttpServerRequest request, String name, int maxLength) {
+    private static @Nullable String header(HttpServerRequest request, CharSequence name, int maxLength) {
         String value = request.getHeader(name);
         if (value != null && value.length() > maxLength) {
             throw new ValidationException(

@@ -78,12 +78,12 @@ public final class InstanceClient implements RemoteInstance {
             StageRequest request, @Nullable String targetContainer, @Nullable String inferenceId) {
         Map<String, String> headers = new HashMap<>(4);
         // Each stage's size and type, for the timings this server reports as its own.
-        headers.put(InvocationsApi.DEBUG, "stages");
+        headers.put(InvocationsApi.DEBUG.toString(), "stages");
         if (targetContainer != null) {
-            headers.put(InvocationsApi.TARGET_CONTAINER, targetContainer);
+            headers.put(InvocationsApi.TARGET_CONTAINER.toString(), targetContainer);
         }
         if (inferenceId != null) {
-            headers.put(InvocationsApi.INFERENCE_ID, inferenceId);
+            headers.put(InvocationsApi.INFERENCE_ID.toString(), inferenceId);
         }
         return client.forward(target, request, headers, timeout).handle((answer, error) -> {
             if (error != null) {

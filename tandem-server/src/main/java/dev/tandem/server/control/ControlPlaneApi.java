@@ -10,6 +10,7 @@ import dev.tandem.server.api.RequestLoop;
 import dev.tandem.server.auth.AuthenticationException;
 import dev.tandem.server.batch.TransformJobs;
 import dev.tandem.server.features.FeatureStore;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class ControlPlaneApi {
     static final String CONTENT_TYPE = "application/x-amz-json-1.1";
     private static final String TARGET_PREFIX = "SageMaker.";
+    private static final CharSequence TARGET = HttpHeaders.createOptimized("X-Amz-Target");
     public static final long MAX_REQUEST_BYTES = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlaneApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +49,8 @@ public final class ControlPlaneApi {
 
     /** Whether {@code request} is a control-plane call: it names its operation in X-Amz-Target. */
     public static boolean accepts(HttpServerRequest request) {
-        String target = request.getHeader("X-Amz-Target");
+        // Asked of every request the server reads: a name hashed once, not on every request.
+        String target = request.getHeader(TARGET);
         return target != null && target.startsWith(TARGET_PREFIX);
     }
 
@@ -57,7 +60,7 @@ public final class ControlPlaneApi {
      */
     public void handle(HttpServerRequest request, byte[] body) {
         String requestId = RequestIds.next();
-        String operation = request.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
+        String operation = request.getHeader(TARGET).substring(TARGET_PREFIX.length());
         virtualThreads.execute(() -> run(request, requestId, operation, body));
     }
 

@@ -6,6 +6,7 @@ import dev.tandem.core.stage.Payload;
 import dev.tandem.runtime.contract.BodyChunks;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -25,7 +26,7 @@ public final class BodyReader {
 
     public static Future<Payload> read(HttpServerRequest request, long limit) {
         long drainLimit = Math.max(limit, MIN_DRAIN_BYTES);
-        String declared = request.getHeader("Content-Length");
+        String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         long length = -1;
         if (declared != null) {
             try {
