@@ -26,6 +26,7 @@ import dev.tandem.server.endpoint.Variant;
 import dev.tandem.server.metrics.InvocationMetrics;
 import dev.tandem.server.tracing.Tracing;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -561,17 +562,18 @@ public final class InvocationsApi {
     private static void respond(
             HttpServerResponse response, Variant variant, InvocationResult result, String requestId, long start) {
         StageResponse last = result.response();
+        // Added, not set: the answer holds none of them yet, so nothing need be looked up to replace.
+        MultiMap headers = response.headers();
         if (last.contentType() != null) {
-            response.putHeader(HttpHeaders.CONTENT_TYPE, last.contentType());
+            headers.add(HttpHeaders.CONTENT_TYPE, last.contentType());
         }
         if (last.customAttributes() != null) {
-            response.putHeader(CUSTOM_ATTRIBUTES, last.customAttributes());
+            headers.add(CUSTOM_ATTRIBUTES, last.customAttributes());
         }
-        response.putHeader(INVOKED_VARIANT, variant.name())
-                .putHeader(REQUEST_ID, requestId)
-                .putHeader(SERVER_TIMING, ServerTiming.header(result.timings(), System.nanoTime() - start))
-                .putHeader(
-                        HttpHeaders.CONTENT_LENGTH, Integer.toString(last.body().size()));
+        headers.add(INVOKED_VARIANT, variant.name())
+                .add(REQUEST_ID, requestId)
+                .add(SERVER_TIMING, ServerTiming.header(result.timings(), System.nanoTime() - start))
+                .add(HttpHeaders.CONTENT_LENGTH, Integer.toString(last.body().size()));
         response.end(BufferBytes.writeAllButLast(response, last.body()));
     }
 

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -45,7 +46,8 @@ import org.jspecify.annotations.Nullable;
  * what would serve them was at its bound. As in SageMaker, a container's 4xx or 5xx counts as the invocation's.
  */
 public final class InvocationMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, new PrometheusRegistry(), CoarseClock.INSTANCE);
     // Found on every request: nested maps keyed by the strings themselves, so that a lookup
     // allocates nothing (a List key was allocated and hashed per meter per request).
     private final ConcurrentMap<String, ConcurrentMap<String, VariantMeters>> variants = new ConcurrentHashMap<>();
