@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * 45–50 ns on the KVM clock of the VMs Tandem is measured on, and ten of them are several percent
  * of an in-process pipeline's request. The monotonic time, which measures durations, stays exact.
  */
-final class CoarseClock implements Clock {
-    static final CoarseClock INSTANCE = new CoarseClock();
+public final class CoarseClock implements Clock {
+    public static final CoarseClock INSTANCE = new CoarseClock();
 
     static final long REFRESH_MILLIS = 100;
 
