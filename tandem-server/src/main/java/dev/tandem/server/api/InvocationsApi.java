@@ -70,6 +70,7 @@ public final class InvocationsApi {
     public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-amzn-RequestId");
     static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
     private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
+    /** A W3C traceparent: version, trace id, parent id, flags. */
     private static final Pattern TRACEPARENT_FORMAT =
             Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
