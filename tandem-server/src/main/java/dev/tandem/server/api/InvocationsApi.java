@@ -67,7 +67,7 @@ public final class InvocationsApi {
     public static final CharSequence DEBUG = HttpHeaders.createOptimized("X-Tandem-Debug");
 
     public static final CharSequence STAGES = HttpHeaders.createOptimized("X-Tandem-Stages");
-    public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-amzn-RequestId");
+    static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-amzn-RequestId");
     static final CharSequence SERVER_TIMING = HttpHeaders.createOptimized("Server-Timing");
     private static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
     /** A W3C traceparent: version, trace id, parent id, flags. */
