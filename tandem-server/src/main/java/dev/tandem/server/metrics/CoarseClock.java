@@ -4,9 +4,10 @@ import io.micrometer.core.instrument.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Micrometer's clock with a wall time read from a field, refreshed every {@value #REFRESH_MILLIS}
- * ms by one daemon thread for the whole process (ten wake-ups a second), rather than from the
- * system clock on every call.
+ * The clock observation reads on the request path — Micrometer's registry, and the console's
+ * {@link dev.tandem.server.console.TrafficHistory} — with a wall time read from a field, refreshed
+ * every {@value #REFRESH_MILLIS} ms by one daemon thread for the whole process (ten wake-ups a
+ * second), rather than from the system clock on every call.
  *
  * <p>Why: every {@code Timer.record} reads the wall clock twice — its histogram and its maximum each
  * ask whether their time window should rotate — and a request records three timers through one
