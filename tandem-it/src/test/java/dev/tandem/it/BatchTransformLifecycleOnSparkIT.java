@@ -91,6 +91,51 @@ class BatchTransformLifecycleOnSparkIT extends BatchTransformLifecycleIT {
     }
 
     @Test
+    void aDriverKilledWhileTheServerWatchesIsReplacedOnceByOneSkippingFinishedInputs() throws IOException {
+        Path output = workDir.resolve("out");
+        try (TandemFixture tandem = start()) {
+            FileTime firstWritten = startAndAwaitFirstInput(tandem, output);
+            ProcessHandle first = driver("resumable").orElseThrow();
+            first.destroyForcibly(); // as the kernel's out-of-memory killer would
+            assertThat(first.onExit()).succeedsWithin(Duration.ofSeconds(10));
+
+            DescribeTransformJobResponse job = BatchTransformIT.awaitEnd(tandem.sageMaker(), "resumable");
+
+            assertThat(job.transformJobStatus()).as(job.failureReason()).isEqualTo(TransformJobStatus.COMPLETED);
+            assertThat(Files.readAllLines(output.resolve("b.csv.out"))).hasSize(60);
+            assertThat(Files.readAllLines(output.resolve("a.csv.out"))).hasSize(20);
+            assertThat(Files.getLastModifiedTime(output.resolve("a.csv.out"))).isEqualTo(firstWritten);
+            assertThat(driverPid("resumable")).as("a new driver").isNotEqualTo(first.pid());
+        }
+    }
+
+    @Test
+    void aJobWhoseReplacementDriverIsLostTooFailsSayingHowItEnded() throws IOException {
+        Path output = workDir.resolve("out");
+        try (TandemFixture tandem = start()) {
+            startAndAwaitFirstInput(tandem, output);
+            long first = driverPid("resumable");
+            killWithItsContainers(driver("resumable").orElseThrow());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            // The server empties the folder for the new driver, then names it.
+            while (!Files.exists(sparkFolder("resumable").resolve("driver.json")) || driverPid("resumable") == first) {
+                assertThat(System.nanoTime()).as("a new driver").isLessThan(deadline);
+                TandemFixture.sleep(Duration.ofMillis(20));
+            }
+            long second = driverPid("resumable");
+            killWithItsContainers(driver("resumable").orElseThrow());
+
+            DescribeTransformJobResponse job = BatchTransformIT.awaitEnd(tandem.sageMaker(), "resumable");
+
+            assertThat(job.transformJobStatus()).isEqualTo(TransformJobStatus.FAILED);
+            assertThat(job.failureReason())
+                    .startsWith("The Spark driver (pid " + second + ") exited with code 137 (SIGKILL")
+                    .contains("without finishing the job");
+            assertThat(output.resolve("b.csv.out")).doesNotExist();
+        }
+    }
+
+    @Test
     void aJobMayChooseTheServersMachineAndAnUnknownEngineIsRefused() throws IOException {
         try (TandemFixture tandem = start()) {
             createModel(tandem, "echo-model", Map.of("TAG", "m"));
@@ -123,21 +168,37 @@ class BatchTransformLifecycleOnSparkIT extends BatchTransformLifecycleIT {
 
     /** Starts the job, waits until its first input is done, stops the server; answers a.csv.out's time. */
     private FileTime startAndStopMidJob(Path output) throws IOException {
+        try (TandemFixture tandem = start()) {
+            return startAndAwaitFirstInput(tandem, output);
+        }
+    }
+
+    /** Starts the job (a.csv, then b.csv, slowly), waits until a.csv is done; answers a.csv.out's time. */
+    private FileTime startAndAwaitFirstInput(TandemFixture tandem, Path output) throws IOException {
         Path input = Files.createDirectories(workDir.resolve("in"));
         Files.writeString(input.resolve("a.csv"), lines(20));
         Files.writeString(input.resolve("b.csv"), lines(60));
-        try (TandemFixture tandem = start()) {
-            createModel(tandem, "slow-model", Map.of("SLEEP_MS", "100", "TAG", "m"));
-            tandem.sageMaker()
-                    .createTransformJob(
-                            request("resumable", "slow-model", input, output).build());
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (!Files.exists(output.resolve("a.csv.out"))) {
-                assertThat(System.nanoTime()).as("a.csv done").isLessThan(deadline);
-                TandemFixture.sleep(Duration.ofMillis(20));
-            }
-            return Files.getLastModifiedTime(output.resolve("a.csv.out"));
+        createModel(tandem, "slow-model", Map.of("SLEEP_MS", "100", "TAG", "m"));
+        tandem.sageMaker()
+                .createTransformJob(
+                        request("resumable", "slow-model", input, output).build());
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!Files.exists(output.resolve("a.csv.out"))) {
+            assertThat(System.nanoTime()).as("a.csv done").isLessThan(deadline);
+            TandemFixture.sleep(Duration.ofMillis(20));
         }
+        return Files.getLastModifiedTime(output.resolve("a.csv.out"));
+    }
+
+    /**
+     * SIGKILL to a driver and the containers its executor runs, as to a process group: a driver
+     * nothing replaces leaves no container behind.
+     */
+    private static void killWithItsContainers(ProcessHandle driver) {
+        List<ProcessHandle> containers = driver.descendants().toList();
+        driver.destroyForcibly();
+        containers.forEach(ProcessHandle::destroyForcibly);
+        assertThat(driver.onExit()).succeedsWithin(Duration.ofSeconds(10));
     }
 
     private Path sparkFolder(String job) {

@@ -78,6 +78,11 @@ public record SparkJob(
         return "SparkJob[" + name + " on " + master + "]";
     }
 
+    /** The same job for a new driver after one was lost: inputs whose output is in place are skipped. */
+    SparkJob resuming() {
+        return new SparkJob(name, master, conf, definition, model, inputs, true, s3, runtime, startupTimeoutSeconds);
+    }
+
     public Duration startupTimeout() {
         return Duration.ofSeconds(startupTimeoutSeconds);
     }
